@@ -1,0 +1,184 @@
+//! az's help texts, recorded from az 2.91.0 into `help/*.txt` and printed byte for byte,
+//! and the help examples az recommends after an argument error.
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Help {
+    pub text: &'static str,
+}
+
+const PAGES: [(&str, &str); 11] = [
+    ("acr repository", include_str!("help/acr_repository.txt")),
+    ("acr repository list", include_str!("help/acr_repository_list.txt")),
+    ("acr repository list-deleted", include_str!("help/acr_repository_list_deleted.txt")),
+    ("acr repository show", include_str!("help/acr_repository_show.txt")),
+    ("acr repository show-tags", include_str!("help/acr_repository_show_tags.txt")),
+    ("acr repository show-manifests", include_str!("help/acr_repository_show_manifests.txt")),
+    ("acr repository update", include_str!("help/acr_repository_update.txt")),
+    ("acr repository delete", include_str!("help/acr_repository_delete.txt")),
+    ("acr repository untag", include_str!("help/acr_repository_untag.txt")),
+    ("acr manifest", include_str!("help/acr_manifest.txt")),
+    ("acr manifest list-metadata", include_str!("help/acr_manifest_list_metadata.txt")),
+];
+
+impl Help {
+    /// The page for the longest command path the words on the line name.
+    pub fn for_args(args: &[String]) -> Help {
+        let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+        let mut best = PAGES[0].1;
+        for n in 1..=words.len().min(3) {
+            let path = words[..n].join(" ");
+            if let Some((_, text)) = PAGES.iter().find(|(p, _)| *p == path) {
+                best = text;
+            }
+        }
+        Help { text: best }
+    }
+}
+
+fn page(path: &str) -> Option<&'static str> {
+    PAGES.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
+}
+
+/// `(command line, description)` for each example of a help page, unwrapped.
+fn examples(text: &str) -> Vec<(String, String)> {
+    let Some(start) = text.find("\nExamples\n") else { return Vec::new() };
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut description = String::new();
+    let mut command = String::new();
+    let flush = |out: &mut Vec<(String, String)>, c: &mut String, d: &mut String| {
+        if !c.is_empty() {
+            out.push((std::mem::take(c), std::mem::take(d)));
+        }
+    };
+    for line in text[start + 10..].lines() {
+        if let Some(cmd) = line.strip_prefix("        ") {
+            if !command.is_empty() {
+                command.push(' ');
+            }
+            command.push_str(cmd.trim());
+        } else if let Some(desc) = line.strip_prefix("    ") {
+            flush(&mut out, &mut command, &mut description);
+            if !description.is_empty() {
+                description.push(' ');
+            }
+            description.push_str(desc.trim());
+        } else {
+            flush(&mut out, &mut command, &mut description);
+        }
+    }
+    flush(&mut out, &mut command, &mut description);
+    out
+}
+
+/// Long option names of a command line, short forms mapped to long ones.
+fn options(words: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in words {
+        if !w.starts_with('-') {
+            continue;
+        }
+        let name = w.split('=').next().unwrap_or(&w);
+        let long = match name {
+            "-n" => "--name",
+            "-u" => "--username",
+            "-p" => "--password",
+            "-t" => "--image",
+            "-y" => "--yes",
+            "-g" => "--resource-group",
+            "-h" => "--help",
+            n if n.starts_with("-o") && !n.starts_with("--") => "--output",
+            n => n,
+        };
+        if !out.iter().any(|o| o == long) {
+            out.push(long.to_string());
+        }
+    }
+    out
+}
+
+/// Up to three examples, those sharing the most options with the user's line first, then
+/// the shorter ones (a stable sort, as az's recommender does).
+pub fn recommended_examples(path: &str, args: &[String]) -> Vec<(String, String)> {
+    let Some(text) = page(path) else { return Vec::new() };
+    let used = options(args.iter().cloned());
+    let mut scored: Vec<(usize, usize, (String, String))> = examples(text)
+        .into_iter()
+        .map(|ex| {
+            let opts = options(ex.0.split_whitespace().map(String::from));
+            let shared = opts.iter().filter(|o| used.contains(o)).count();
+            (shared, opts.len(), ex)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(3).map(|(_, _, ex)| ex).collect()
+}
+
+/// Python difflib's `get_close_matches(word, choices, n=1, cutoff=0.7)`.
+pub fn close_match<'a>(word: &str, choices: &[&'a str]) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for choice in choices {
+        let r = ratio(word, choice);
+        if r >= 0.7 && best.is_none_or(|(b, _)| r > b) {
+            best = Some((r, choice));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// SequenceMatcher(None, a, b).ratio(), without the autojunk heuristic (short words only).
+fn ratio(a: &str, b: &str) -> f64 {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let total = a.len() + b.len();
+    if total == 0 {
+        return 1.0;
+    }
+    2.0 * matching(&a, &b) as f64 / total as f64
+}
+
+fn matching(a: &[char], b: &[char]) -> usize {
+    let (mut best_i, mut best_j, mut best_len) = (0, 0, 0);
+    for i in 0..a.len() {
+        for j in 0..b.len() {
+            let mut k = 0;
+            while i + k < a.len() && j + k < b.len() && a[i + k] == b[j + k] {
+                k += 1;
+            }
+            if k > best_len {
+                (best_i, best_j, best_len) = (i, j, k);
+            }
+        }
+    }
+    if best_len == 0 {
+        return 0;
+    }
+    best_len
+        + matching(&a[..best_i], &b[..best_j])
+        + matching(&a[best_i + best_len..], &b[best_j + best_len..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_unwrap_and_rank() {
+        let args: Vec<String> = "acr repository show-manifests -n r --repository x --orderby foo"
+            .split(' ')
+            .map(String::from)
+            .collect();
+        let picked = recommended_examples("acr repository show-manifests", &args);
+        assert_eq!(picked.len(), 3);
+        assert_eq!(
+            picked[0].0,
+            "az acr repository show-manifests -n myregistry --repository MyRepository --top 10 --orderby time_desc"
+        );
+        assert_eq!(picked[2].1, "Show manifests of a repository in an Azure Container Registry.");
+    }
+
+    #[test]
+    fn difflib_close_matches() {
+        let choices = ["delete", "list", "show", "show-tags"];
+        assert_eq!(close_match("lst", &choices), Some("list"));
+        assert_eq!(close_match("xyz", &choices), None);
+    }
+}

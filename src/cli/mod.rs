@@ -1,0 +1,408 @@
+//! The command line: az's argument surface for the commands azacr implements, parsed with
+//! clap and reported with argparse's words. Nothing here talks to a registry.
+
+mod help;
+
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use crate::error::AppError;
+use crate::output::Format;
+use crate::output::query::Query;
+
+pub use help::Help;
+
+#[derive(Debug, Default)]
+pub struct Globals {
+    pub output: Option<Format>,
+    pub query: Option<Query>,
+    pub only_show_errors: bool,
+    pub debug: bool,
+    pub verbose: bool,
+}
+
+/// The options every `acr` command takes to reach a registry.
+#[derive(Debug, Default)]
+pub struct RegistryArgs {
+    pub name: Option<String>,
+    pub suffix: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `-g` is accepted, ignored and warned about, as az does.
+    pub resource_group_given: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OrderBy {
+    TimeAsc,
+    TimeDesc,
+}
+
+impl OrderBy {
+    /// The value ACR's `orderby` parameter takes.
+    pub fn wire(self) -> &'static str {
+        match self {
+            OrderBy::TimeAsc => "timeasc",
+            OrderBy::TimeDesc => "timedesc",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ShowManifestsArgs {
+    pub registry: RegistryArgs,
+    pub repository: String,
+    pub top: Option<i64>,
+    pub orderby: Option<OrderBy>,
+    pub detail: bool,
+}
+
+#[derive(Debug)]
+pub struct DeleteArgs {
+    pub registry: RegistryArgs,
+    pub repository: Option<String>,
+    pub image: Option<String>,
+    pub yes: bool,
+}
+
+#[derive(Debug)]
+pub enum CommandArgs {
+    ShowManifests(ShowManifestsArgs),
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug)]
+pub enum Parsed {
+    Help(Help),
+    Run { globals: Globals, command: CommandArgs },
+}
+
+fn flag(name: &'static str, long: &'static str) -> Arg {
+    Arg::new(name).long(long).action(ArgAction::SetTrue)
+}
+
+fn value(name: &'static str, long: &'static str) -> Arg {
+    Arg::new(name).long(long).action(ArgAction::Set).allow_hyphen_values(false)
+}
+
+fn registry_args() -> [Arg; 5] {
+    [
+        value("name", "name").short('n'),
+        value("suffix", "suffix"),
+        value("username", "username").short('u'),
+        value("password", "password").short('p'),
+        value("resource_group", "resource-group").short('g'),
+    ]
+}
+
+fn policy_args() -> [Arg; 2] {
+    [flag("acquire_policy_token", "acquire-policy-token"), value("change_reference", "change-reference")]
+}
+
+fn global_args() -> [Arg; 7] {
+    [
+        value("output", "output").short('o').global(true),
+        value("query", "query").global(true),
+        flag("only_show_errors", "only-show-errors").global(true),
+        flag("debug", "debug").global(true),
+        flag("verbose", "verbose").global(true),
+        value("subscription", "subscription").global(true),
+        flag("help", "help").short('h').global(true),
+    ]
+}
+
+fn command_tree() -> Command {
+    let show_manifests = Command::new("show-manifests")
+        .args(registry_args())
+        .args(policy_args())
+        .arg(value("repository", "repository"))
+        .arg(value("top", "top"))
+        .arg(value("orderby", "orderby"))
+        .arg(flag("detail", "detail"));
+    let delete = Command::new("delete")
+        .args(registry_args())
+        .args(policy_args())
+        .arg(value("repository", "repository"))
+        .arg(value("image", "image").short('t'))
+        .arg(flag("yes", "yes").short('y'));
+    let repository = Command::new("repository").subcommand(show_manifests).subcommand(delete);
+    Command::new("az")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .infer_long_args(true)
+        .args_override_self(true)
+        .args(global_args())
+        .subcommand(Command::new("acr").subcommand(repository))
+}
+
+/// The sub-commands az offers at each level, for its "misspelled" message.
+const REPOSITORY_COMMANDS: [&str; 8] =
+    ["delete", "list", "list-deleted", "show", "show-manifests", "show-tags", "untag", "update"];
+
+pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
+    let wants_help = args.iter().any(|a| a == "-h" || a == "--help");
+    let matches = command_tree()
+        .try_get_matches_from(std::iter::once("az".to_string()).chain(args.iter().cloned()))
+        .map_err(|e| if wants_help { AppError::usage("") } else { translate(e, &args) });
+    let matches = match matches {
+        Ok(m) => m,
+        Err(_) if wants_help => return Ok(Parsed::Help(Help::for_args(&args))),
+        Err(e) => return Err(e),
+    };
+    if wants_help {
+        return Ok(Parsed::Help(Help::for_args(&args)));
+    }
+    let Some(("acr", acr)) = matches.subcommand() else { return Err(required("_command")) };
+    let Some(("repository", repo)) = acr.subcommand() else { return Err(required("_subcommand")) };
+    let Some((name, sub)) = repo.subcommand() else { return Err(required("_subcommand")) };
+    let path = format!("acr repository {name}");
+    let mut globals = Globals::default();
+    let mut checks: Vec<(usize, &str)> = ["query", "output", "orderby", "top"]
+        .into_iter()
+        .filter_map(|id| deepest_index(&matches, sub, id).map(|i| (i, id)))
+        .collect();
+    checks.sort();
+    let mut orderby = None;
+    let mut top = None;
+    for (_, id) in checks {
+        let raw = deepest_value(&matches, sub, id).unwrap_or_default();
+        match id {
+            "query" => {
+                globals.query = Some(Query::compile(&raw).ok_or_else(|| AppError::Usage {
+                    message: format!("argument --query: invalid jmespath_type value: '{raw}'"),
+                    after: vec![
+                        "To learn more about --query, please visit: 'https://learn.microsoft.com/cli/azure/query-azure-cli'"
+                            .into(),
+                    ],
+                })?);
+            }
+            "output" => {
+                globals.output = Some(Format::parse(&raw).ok_or_else(|| {
+                    invalid_choice(&path, &raw, "--output", &Format::NAMES.join(", "), &args)
+                })?);
+            }
+            "orderby" => {
+                orderby = Some(match raw.to_lowercase().as_str() {
+                    "time_asc" => OrderBy::TimeAsc,
+                    "time_desc" => OrderBy::TimeDesc,
+                    _ => return Err(invalid_choice(&path, &raw, "--orderby", "time_asc, time_desc", &args)),
+                });
+            }
+            _ => {
+                top = Some(raw.trim().parse::<i64>().map_err(|_| {
+                    with_examples(&path, format!("argument --top: invalid int value: '{raw}'"), &args)
+                })?);
+            }
+        }
+    }
+    globals.only_show_errors = any_flag(&matches, sub, "only_show_errors");
+    globals.debug = any_flag(&matches, sub, "debug");
+    globals.verbose = any_flag(&matches, sub, "verbose");
+    let registry = RegistryArgs {
+        name: sub.get_one::<String>("name").cloned(),
+        suffix: sub.get_one::<String>("suffix").cloned(),
+        username: sub.get_one::<String>("username").cloned(),
+        password: sub.get_one::<String>("password").cloned(),
+        resource_group_given: given(sub, "resource_group"),
+    };
+    let command = match name {
+        "show-manifests" => {
+            let repository = sub.get_one::<String>("repository").cloned();
+            let mut missing = Vec::new();
+            if registry.name.is_none() && !has_default_registry() {
+                missing.push("--name/-n");
+            }
+            if repository.is_none() {
+                missing.push("--repository");
+            }
+            if !missing.is_empty() {
+                return Err(with_examples(
+                    &path,
+                    format!("the following arguments are required: {}", missing.join(", ")),
+                    &args,
+                ));
+            }
+            CommandArgs::ShowManifests(ShowManifestsArgs {
+                registry,
+                repository: repository.unwrap_or_default(),
+                top,
+                orderby,
+                detail: sub.get_flag("detail"),
+            })
+        }
+        _ => {
+            if registry.name.is_none() && !has_default_registry() {
+                return Err(with_examples(&path, "the following arguments are required: --name/-n".into(), &args));
+            }
+            CommandArgs::Delete(DeleteArgs {
+                registry,
+                repository: sub.get_one::<String>("repository").cloned(),
+                image: sub.get_one::<String>("image").cloned(),
+                yes: sub.get_flag("yes"),
+            })
+        }
+    };
+    Ok(Parsed::Run { globals, command })
+}
+
+fn has_default_registry() -> bool {
+    crate::config::Config::load().default_registry().is_some()
+}
+
+/// Global options may sit at any level; the one given last on the line wins.
+fn deepest_index(root: &ArgMatches, sub: &ArgMatches, id: &str) -> Option<usize> {
+    [sub, root]
+        .into_iter()
+        .filter(|m| given(m, id))
+        .filter_map(|m| m.indices_of(id).and_then(|i| i.last()))
+        .max()
+}
+
+fn deepest_value(root: &ArgMatches, sub: &ArgMatches, id: &str) -> Option<String> {
+    [sub, root]
+        .into_iter()
+        .filter(|m| given(m, id))
+        .max_by_key(|m| m.indices_of(id).and_then(|i| i.last()))
+        .and_then(|m| m.get_one::<String>(id).cloned())
+}
+
+/// Whether `id` exists at this level and was typed on the command line.
+fn given(m: &ArgMatches, id: &str) -> bool {
+    m.ids().any(|i| i == id) && m.value_source(id) == Some(ValueSource::CommandLine)
+}
+
+fn any_flag(root: &ArgMatches, sub: &ArgMatches, id: &str) -> bool {
+    [sub, root].into_iter().any(|m| given(m, id))
+}
+
+const REFERENCE_LINKS: [&str; 2] = ["https://aka.ms/cli_ref", "Read more about the command in reference docs"];
+
+fn required(what: &str) -> AppError {
+    AppError::Usage {
+        message: format!("the following arguments are required: {what}"),
+        after: std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect(),
+    }
+}
+
+fn invalid_choice(path: &str, raw: &str, option: &str, allowed: &str, args: &[String]) -> AppError {
+    with_examples(path, format!("az {path}: '{raw}' is not a valid value for '{option}'. Allowed values: {allowed}."), args)
+}
+
+/// An argument error followed by az's pick of help examples and the reference link.
+fn with_examples(path: &str, message: String, args: &[String]) -> AppError {
+    let mut after = vec![String::new()];
+    let examples = help::recommended_examples(path, args);
+    if !examples.is_empty() {
+        after.push("Examples from command's help:".into());
+        for (command, description) in examples {
+            after.push(command);
+            after.push(description);
+            after.push(String::new());
+        }
+    }
+    after.extend(REFERENCE_LINKS.map(String::from));
+    AppError::Usage { message, after }
+}
+
+fn translate(error: clap::Error, args: &[String]) -> AppError {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind: ContextKind| match error.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        _ => None,
+    };
+    let links = || std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect::<Vec<_>>();
+    match error.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let word = context(ContextKind::InvalidSubcommand).unwrap_or_default();
+            let mut message = format!("'{word}' is misspelled or not recognized by the system.");
+            if let Some(best) = help::close_match(&word, &REPOSITORY_COMMANDS) {
+                message.push_str(&format!("\nDid you mean '{best}' ?"));
+            }
+            AppError::Usage { message, after: links() }
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => required("_subcommand"),
+        ErrorKind::InvalidValue | ErrorKind::NoEquals => {
+            let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+            let option = arg.split_whitespace().next().unwrap_or("").trim_end_matches(|c| c == '<');
+            let display = match option {
+                "--name" | "-n" => "--name/-n".to_string(),
+                other => other.split(' ').next().unwrap_or(other).to_string(),
+            };
+            let display = display.split_once(" <").map_or(display.clone(), |(d, _)| d.to_string());
+            AppError::Usage { message: format!("argument {display}: expected one argument"), after: Vec::new() }
+                .with_examples_for(args)
+        }
+        _ => {
+            let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+            let position = args.iter().position(|a| *a == arg || a.starts_with(&format!("{arg}=")));
+            let rest: Vec<String> = match position {
+                Some(i) => args[i..]
+                    .iter()
+                    .take_while(|a| *a == &args[i] || !a.starts_with('-'))
+                    .cloned()
+                    .collect(),
+                None => vec![arg],
+            };
+            AppError::Usage { message: format!("unrecognized arguments: {}", rest.join(" ")), after: links() }
+        }
+    }
+}
+
+impl AppError {
+    fn with_examples_for(self, args: &[String]) -> AppError {
+        match (self, command_path(args)) {
+            (AppError::Usage { message, .. }, Some(path)) => with_examples(&path, message, args),
+            (other, _) => other,
+        }
+    }
+}
+
+/// `acr repository <command>` as typed, when it names a command azacr knows.
+fn command_path(args: &[String]) -> Option<String> {
+    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).take(3).collect();
+    match words.as_slice() {
+        ["acr", "repository", c] if REPOSITORY_COMMANDS.contains(c) => Some(format!("acr repository {c}")),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn tree_is_consistent() {
+        command_tree().debug_assert();
+    }
+
+    #[test]
+    fn prefixes_last_wins_and_attached_values() {
+        let Parsed::Run { globals, command: CommandArgs::ShowManifests(a) } =
+            parse(args("acr repository show-manifests -n reg --repo a --repository b -otsv --orderby TIME_Desc --top 5"))
+                .unwrap()
+        else {
+            panic!("show-manifests expected")
+        };
+        assert_eq!(a.repository, "b");
+        assert_eq!(a.orderby, Some(OrderBy::TimeDesc));
+        assert_eq!(a.top, Some(5));
+        assert_eq!(globals.output, Some(Format::Tsv));
+    }
+
+    #[test]
+    fn argparse_messages() {
+        let err = parse(args("acr repository show-manifests -n reg --top abc --repository r")).unwrap_err();
+        assert_eq!(err.to_string(), "argument --top: invalid int value: 'abc'");
+        assert_eq!(err.exit_code(), 2);
+        let err = parse(args("acr repository delete -n reg --bogus x")).unwrap_err();
+        assert_eq!(err.to_string(), "unrecognized arguments: --bogus x");
+        let err = parse(args("acr repository lst -n x")).unwrap_err();
+        assert_eq!(err.to_string(), "'lst' is misspelled or not recognized by the system.\nDid you mean 'list' ?");
+    }
+}

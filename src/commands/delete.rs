@@ -1,0 +1,84 @@
+//! `az acr repository delete`: a manifest (by tag or digest) or a whole repository, after
+//! confirmation.
+
+use serde_json::Value;
+
+use super::{CommandResult, Context, connect, registry_name};
+use crate::cli::DeleteArgs;
+use crate::error::AppError;
+use crate::registry::reference::{Image, parse_image};
+use crate::registry::{Access, Registry, scope};
+
+pub const EXCLUSIVE_USAGE: &str =
+    "Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both";
+
+enum Target {
+    Repository(String),
+    Image(Image),
+}
+
+pub async fn run(ctx: &Context, args: &DeleteArgs) -> CommandResult {
+    let target = target(args)?;
+    let name = registry_name(ctx, &args.registry)?;
+    let mut registry = connect(ctx, &args.registry, &name).await?;
+    match target {
+        Target::Repository(repo) => {
+            if !args.yes {
+                confirm(ctx, format!("Are you sure you want to delete the repository '{repo}' and all images under it?")).await?;
+            }
+            Ok(registry.delete(&format!("/acr/v1/{repo}"), &scope(&repo, Access::Delete)).await?)
+        }
+        Target::Image(image) => delete_image(ctx, &mut registry, &image, args.yes).await,
+    }
+}
+
+/// Exactly one of `--repository` / `--image` (an empty value counts as absent), checked before
+/// any request.
+fn target(args: &DeleteArgs) -> Result<Target, AppError> {
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    match (given(&args.repository), given(&args.image)) {
+        (Some(repo), None) => Ok(Target::Repository(repo)),
+        (None, Some(image)) => Ok(Target::Image(parse_image(&image, true).map_err(|m| AppError::Cli(m.into()))?)),
+        _ => Err(AppError::Cli(EXCLUSIVE_USAGE.into())),
+    }
+}
+
+async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes: bool) -> CommandResult {
+    let repo = image.repository();
+    let scope = scope(repo, Access::Delete);
+    let digest = match image {
+        Image::Digest { digest, .. } => digest.clone(),
+        Image::Tag { tag, .. } => {
+            let attributes = registry.get_indexed(&format!("/acr/v1/{repo}/_tags/{tag}"), &scope, "tag").await?;
+            match attributes.get("digest").and_then(Value::as_str) {
+                Some(d) if !d.is_empty() => d.to_string(),
+                _ => return Err(AppError::Cli(format!("Could not get the manifest digest for image '{repo}:{tag}'."))),
+            }
+        }
+    };
+    let tags = registry.list(&format!("/acr/v1/{repo}/_tags"), &scope, "tags", None, None).await?;
+    let mut message = format!("This operation will delete the manifest '{digest}'");
+    let sharing: Vec<String> = tags
+        .iter()
+        .filter(|t| t.get("digest").and_then(Value::as_str) == Some(digest.as_str()))
+        .map(|t| format!("'{repo}:{}'", t.get("name").and_then(Value::as_str).unwrap_or_default()))
+        .collect();
+    if !sharing.is_empty() {
+        message.push_str(" and all the following images: ");
+        message.push_str(&sharing.join(", "));
+    }
+    if yes {
+        ctx.ui.warn(&message);
+    } else {
+        confirm(ctx, format!("{message}.\nAre you sure you want to continue?")).await?;
+    }
+    Ok(registry.delete(&format!("/v2/{repo}/manifests/{digest}"), &scope).await?)
+}
+
+/// Asks on a blocking thread, so that Ctrl-C is still noticed while waiting for an answer.
+async fn confirm(ctx: &Context, question: String) -> Result<(), AppError> {
+    let ui = ctx.ui.clone();
+    tokio::task::spawn_blocking(move || crate::prompt::confirm(&ui, &question))
+        .await
+        .map_err(|_| AppError::Interrupted)?
+}

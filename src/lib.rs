@@ -1,0 +1,100 @@
+//! azacr: az's `acr repository` commands, in one quick process.
+//!
+//! `run` is the whole program: parse → settings → command → `--query` → output → report.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod env;
+pub mod error;
+pub mod output;
+pub mod prompt;
+pub mod registry;
+pub mod ui;
+
+use cli::{CommandArgs, Parsed};
+use commands::{Context, delete, show_manifests};
+use config::Config;
+use error::AppError;
+use output::{Format, query};
+use ui::Ui;
+
+/// Runs azacr on az's argv (without the program name) and returns the exit code.
+pub fn run(args: Vec<String>) -> u8 {
+    let config = Config::load();
+    let mut ui = Ui::new(config.get_bool("core", "no_color"));
+    ui.only_show_errors = config.get_bool("core", "only_show_errors");
+    match execute(args, config, &mut ui) {
+        Ok(()) => 0,
+        Err(e) => {
+            e.report(&ui);
+            e.exit_code()
+        }
+    }
+}
+
+fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppError> {
+    let (globals, command) = match cli::parse(args)? {
+        Parsed::Help(help) => return ui.print(help.text).map_err(AppError::Output),
+        Parsed::Run { globals, command } => (globals, command),
+    };
+    ui.only_show_errors |= globals.only_show_errors;
+    if ui.only_show_errors && (globals.debug || globals.verbose) {
+        let line = "--only-show-errors can't be used together with --debug or --verbose";
+        ui.note(line);
+        ui.note(line);
+        return Err(AppError::Interrupted);
+    }
+    let format = match globals.output {
+        Some(f) => f,
+        None => config.get("core", "output").and_then(|o| Format::parse(&o)).unwrap_or(Format::Json),
+    };
+    if render_unavailable(format) {
+        return Err(AppError::Cli(format!(
+            "azacr does not support '--output {}' yet; use json, jsonc, tsv or none.",
+            Format::NAMES[format as usize]
+        )));
+    }
+    let registry_args = match &command {
+        CommandArgs::ShowManifests(a) => &a.registry,
+        CommandArgs::Delete(a) => &a.registry,
+    };
+    if registry_args.resource_group_given {
+        ui.warn("Argument 'resource_group_name' has been deprecated and will be removed in a future release.");
+    }
+    if matches!(command, CommandArgs::ShowManifests(_)) {
+        ui.deprecation(show_manifests::DEPRECATION);
+    }
+    let ctx = Context { ui: ui.clone(), config };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Output)?;
+    let result = runtime.block_on(async {
+        let work = async {
+            match &command {
+                CommandArgs::ShowManifests(a) => show_manifests::run(&ctx, a).await,
+                CommandArgs::Delete(a) => delete::run(&ctx, a).await,
+            }
+        };
+        tokio::select! {
+            result = work => result,
+            _ = tokio::signal::ctrl_c() => Err(AppError::Interrupted),
+        }
+    });
+    runtime.shutdown_background();
+    let Some(value) = result? else { return Ok(()) };
+    let value = match &globals.query {
+        Some(q) => q.search(&value).map_err(AppError::Query)?,
+        None => query::plain_dicts(&value),
+    };
+    if value.is_null() {
+        return Ok(());
+    }
+    let text = output::render(&value, format).unwrap_or_default();
+    ui.print(&text).map_err(AppError::Output)
+}
+
+fn render_unavailable(format: Format) -> bool {
+    output::render(&serde_json::Value::Null, format).is_none()
+}

@@ -1,0 +1,149 @@
+//! Python's text forms of numbers and strings, which az's writers inherit.
+
+/// `repr(float)`: shortest round-trip digits, exponent form below 1e-4 and from 1e16 on.
+pub fn float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    }
+    // `{:e}` gives the shortest round-trip digits as d[.ddd]e<exp>.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').expect("scientific form");
+    let exp: i32 = exp.parse().expect("exponent");
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let sign = if f < 0.0 { "-" } else { "" };
+    if (-4..16).contains(&exp) {
+        let n = digits.len() as i32;
+        let body = if exp >= 0 {
+            let int_len = (exp + 1) as usize;
+            if digits.len() <= int_len {
+                format!("{}{}.0", digits, "0".repeat(int_len - digits.len()))
+            } else {
+                format!("{}.{}", &digits[..int_len], &digits[int_len..])
+            }
+        } else {
+            let _ = n;
+            format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
+        };
+        format!("{sign}{body}")
+    } else {
+        let frac = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits };
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{frac}e{esign}{:02}", exp.abs())
+    }
+}
+
+/// A float as Python's `json.dumps` writes it.
+pub fn json_float(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else {
+        float(f)
+    }
+}
+
+/// `repr(str)`: single quotes unless the text holds a single quote and no double quote.
+pub fn string(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// A JSON string with the escapes of Python's `json.dumps`; `ascii` also escapes non-ASCII.
+pub fn json_string(s: &str, ascii: bool, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if ascii && (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{:04x}", unit));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `json.dumps(s)` with ASCII escaping, as jmespath's `to_string` uses it.
+pub fn json_string_ascii(s: &str, out: &mut String) {
+    json_string(s, true, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_like_python_repr() {
+        let cases = [
+            (1.0, "1.0"),
+            (2.5, "2.5"),
+            (-0.0, "-0.0"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (0.0001, "0.0001"),
+            (1e-5, "1e-05"),
+            (123456789.12345679, "123456789.12345679"),
+            (1e20, "1e+20"),
+            (1.5e20, "1.5e+20"),
+            (4.666666666666667, "4.666666666666667"),
+            (0.1, "0.1"),
+            (3.6, "3.6"),
+            (1e300, "1e+300"),
+            (-2.5e-7, "-2.5e-07"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(float(f), want, "{f}");
+        }
+    }
+
+    #[test]
+    fn strings_repr_like_python() {
+        assert_eq!(string("abc"), "'abc'");
+        assert_eq!(string("it's"), "\"it's\"");
+        assert_eq!(string("a\nb"), "'a\\nb'");
+    }
+
+    #[test]
+    fn json_strings_escape_like_python() {
+        let mut s = String::new();
+        json_string("é\u{1b}\"/", false, &mut s);
+        assert_eq!(s, "\"é\\u001b\\\"/\"");
+        let mut s = String::new();
+        json_string("é😀", true, &mut s);
+        assert_eq!(s, "\"\\u00e9\\ud83d\\ude00\"");
+    }
+}

@@ -1,0 +1,1140 @@
+//! `--query`: JMESPath with the semantics of Python jmespath 1.1.0 as az runs it
+//! (`Options(dict_cls=OrderedDict)`).
+//!
+//! The `jmespath` crate supplies the parser; the evaluator is ours because the crate's
+//! disagrees with Python on az-visible points (string ordering, number equality,
+//! function argument checks and their messages). Values from the command result are
+//! borrowed, never copied, while evaluating.
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+
+use indexmap::IndexMap;
+use jmespath::ast::{Ast, Comparator};
+use serde_json::{Map, Number, Value};
+
+use super::pyrepr;
+
+/// A compiled `--query` expression.
+#[derive(Debug)]
+pub struct Query {
+    ast: Ast,
+}
+
+/// Why evaluating a query failed, split the way az reports it.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum QueryError {
+    /// A jmespath error: az prints `Invalid jmespath query supplied for `--query`: …`.
+    #[error("{0}")]
+    Jmespath(String),
+    /// A Python exception that escapes jmespath (az prints a traceback).
+    #[error("{0}")]
+    Python(String),
+}
+
+impl Query {
+    /// Compiles an expression; `None` means a syntax error (az: exit 2 before any request).
+    pub fn compile(expression: &str) -> Option<Query> {
+        if expression.is_empty() {
+            return None;
+        }
+        jmespath::parse(expression).ok().map(|ast| Query { ast })
+    }
+
+    /// Evaluates against `data`. Objects built by multiselect hashes keep their key order;
+    /// every other object comes back with sorted keys, which is the order az's tsv and table
+    /// writers use for plain dicts.
+    pub fn search(&self, data: &Value) -> Result<Value, QueryError> {
+        let result = eval(&self.ast, Val::Ref(data))?;
+        result.into_output()
+    }
+}
+
+/// A value during evaluation: either borrowed from the input or built by the query.
+#[derive(Clone, Debug)]
+enum Val<'a> {
+    Ref(&'a Value),
+    Null,
+    Bool(bool),
+    Num(Num),
+    Str(String),
+    Arr(Vec<Val<'a>>),
+    /// `ordered` marks an OrderedDict (multiselect hash) as opposed to a plain dict.
+    Obj(IndexMap<String, Val<'a>>, bool),
+    Expref(&'a Ast),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+impl Num {
+    fn from_json(n: &Number) -> Num {
+        match n.as_i64() {
+            Some(i) if !n.is_f64() => Num::Int(i),
+            _ => Num::Float(n.as_f64().unwrap_or(f64::NAN)),
+        }
+    }
+    fn as_f64(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(f) => f,
+        }
+    }
+    fn py_cmp(self, other: Num) -> Option<Ordering> {
+        match (self, other) {
+            (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
+            (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
+        }
+    }
+    fn py_str(self) -> String {
+        match self {
+            Num::Int(i) => i.to_string(),
+            Num::Float(f) => pyrepr::float(f),
+        }
+    }
+    fn to_json(self) -> Value {
+        match self {
+            Num::Int(i) => Value::from(i),
+            // NaN and infinities have no serde_json form (known gap: az prints NaN/Infinity).
+            Num::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+        }
+    }
+}
+
+/// The shape of a value, with borrowed children.
+enum Kind<'v> {
+    Null,
+    Bool(bool),
+    Num(Num),
+    Str(&'v str),
+    Arr,
+    Obj,
+    Expref,
+}
+
+type Eval<'a> = Result<Val<'a>, QueryError>;
+
+impl<'a> Val<'a> {
+    fn kind(&self) -> Kind<'_> {
+        match self {
+            Val::Ref(v) => match v {
+                Value::Null => Kind::Null,
+                Value::Bool(b) => Kind::Bool(*b),
+                Value::Number(n) => Kind::Num(Num::from_json(n)),
+                Value::String(s) => Kind::Str(s),
+                Value::Array(_) => Kind::Arr,
+                Value::Object(_) => Kind::Obj,
+            },
+            Val::Null => Kind::Null,
+            Val::Bool(b) => Kind::Bool(*b),
+            Val::Num(n) => Kind::Num(*n),
+            Val::Str(s) => Kind::Str(s),
+            Val::Arr(_) => Kind::Arr,
+            Val::Obj(..) => Kind::Obj,
+            Val::Expref(_) => Kind::Expref,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self.kind(), Kind::Null)
+    }
+
+    fn items(&self) -> Option<Vec<Val<'a>>> {
+        match self {
+            Val::Ref(Value::Array(items)) => Some(items.iter().map(Val::Ref).collect()),
+            Val::Arr(items) => Some(items.clone()),
+            _ => None,
+        }
+    }
+
+    fn into_items(self) -> Option<Vec<Val<'a>>> {
+        match self {
+            Val::Ref(Value::Array(items)) => Some(items.iter().map(Val::Ref).collect()),
+            Val::Arr(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    fn entries(&self) -> Option<Vec<(String, Val<'a>)>> {
+        match self {
+            Val::Ref(Value::Object(map)) => {
+                Some(map.iter().map(|(k, v)| (k.clone(), Val::Ref(v))).collect())
+            }
+            Val::Obj(map, _) => Some(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            _ => None,
+        }
+    }
+
+    fn field(&self, name: &str) -> Val<'a> {
+        match self {
+            Val::Ref(Value::Object(map)) => map.get(name).map_or(Val::Null, Val::Ref),
+            Val::Obj(map, _) => map.get(name).cloned().unwrap_or(Val::Null),
+            _ => Val::Null,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Val::Ref(Value::Array(a)) => a.len(),
+            Val::Ref(Value::Object(o)) => o.len(),
+            Val::Arr(a) => a.len(),
+            Val::Obj(o, _) => o.len(),
+            _ => 0,
+        }
+    }
+
+    fn truthy(&self) -> bool {
+        match self.kind() {
+            Kind::Null => false,
+            Kind::Bool(b) => b,
+            Kind::Num(_) | Kind::Expref => true,
+            Kind::Str(s) => !s.is_empty(),
+            Kind::Arr | Kind::Obj => self.len() > 0,
+        }
+    }
+
+    /// jmespath's name for the type, as used in function signatures.
+    fn type_name(&self) -> &'static str {
+        match self.kind() {
+            Kind::Null => "null",
+            Kind::Bool(_) => "boolean",
+            Kind::Num(_) => "number",
+            Kind::Str(_) => "string",
+            Kind::Arr => "array",
+            Kind::Obj => "object",
+            Kind::Expref => "expref",
+        }
+    }
+
+    /// Python's `type(x).__name__`, used in element type errors.
+    fn py_type_name(&self) -> &'static str {
+        match self.kind() {
+            Kind::Null => "NoneType",
+            Kind::Bool(_) => "bool",
+            Kind::Num(Num::Int(_)) => "int",
+            Kind::Num(Num::Float(_)) => "float",
+            Kind::Str(_) => "str",
+            Kind::Arr => "list",
+            Kind::Obj => match self {
+                Val::Obj(_, true) => "OrderedDict",
+                _ => "dict",
+            },
+            Kind::Expref => "_Expression",
+        }
+    }
+
+    /// Python `str(x)`, as it appears inside jmespath error messages.
+    fn py_str(&self) -> String {
+        match self.kind() {
+            Kind::Str(s) => s.to_string(),
+            _ => self.py_repr(),
+        }
+    }
+
+    fn py_repr(&self) -> String {
+        match self.kind() {
+            Kind::Null => "None".into(),
+            Kind::Bool(b) => if b { "True" } else { "False" }.into(),
+            Kind::Num(n) => n.py_str(),
+            Kind::Str(s) => pyrepr::string(s),
+            Kind::Arr => {
+                let parts: Vec<String> = self.items().unwrap_or_default().iter().map(Val::py_repr).collect();
+                format!("[{}]", parts.join(", "))
+            }
+            Kind::Obj => {
+                let parts: Vec<String> = self
+                    .entries()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", pyrepr::string(k), v.py_repr()))
+                    .collect();
+                match self {
+                    Val::Obj(_, true) => {
+                        let pairs: Vec<String> = self
+                            .entries()
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|(k, v)| format!("({}, {})", pyrepr::string(k), v.py_repr()))
+                            .collect();
+                        format!("OrderedDict([{}])", pairs.join(", "))
+                    }
+                    _ => format!("{{{}}}", parts.join(", ")),
+                }
+            }
+            Kind::Expref => "<jmespath.visitor._Expression object>".into(),
+        }
+    }
+
+    /// Python `==` between two decoded JSON values.
+    fn py_eq(&self, other: &Val<'a>) -> bool {
+        match (self.kind(), other.kind()) {
+            (Kind::Null, Kind::Null) => true,
+            (Kind::Bool(a), Kind::Bool(b)) => a == b,
+            // Inside containers Python compares True == 1; jmespath's top level does not (see `equals`).
+            (Kind::Bool(a), Kind::Num(n)) | (Kind::Num(n), Kind::Bool(a)) => {
+                n.py_cmp(Num::Int(a as i64)) == Some(Ordering::Equal)
+            }
+            (Kind::Num(a), Kind::Num(b)) => a.py_cmp(b) == Some(Ordering::Equal),
+            (Kind::Str(a), Kind::Str(b)) => a == b,
+            (Kind::Arr, Kind::Arr) => {
+                let (a, b) = (self.items().unwrap_or_default(), other.items().unwrap_or_default());
+                a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.py_eq(y))
+            }
+            (Kind::Obj, Kind::Obj) => {
+                let (a, b) = (self.entries().unwrap_or_default(), other.entries().unwrap_or_default());
+                if a.len() != b.len() {
+                    return false;
+                }
+                let both_ordered = matches!(self, Val::Obj(_, true)) && matches!(other, Val::Obj(_, true));
+                if both_ordered {
+                    return a.iter().zip(&b).all(|((ka, va), (kb, vb))| ka == kb && va.py_eq(vb));
+                }
+                a.iter().all(|(k, v)| b.iter().any(|(kb, vb)| kb == k && v.py_eq(vb)))
+            }
+            _ => false,
+        }
+    }
+
+    /// jmespath's `==`: Python equality, except that booleans only equal booleans.
+    fn equals(&self, other: &Val<'a>) -> bool {
+        match (self.kind(), other.kind()) {
+            (Kind::Bool(_), Kind::Num(_)) | (Kind::Num(_), Kind::Bool(_)) => false,
+            _ => self.py_eq(other),
+        }
+    }
+
+    /// Converts the final result into JSON for the output writers.
+    fn into_output(self) -> Result<Value, QueryError> {
+        Ok(match self {
+            Val::Ref(v) => sorted_keys(v),
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(b),
+            Val::Num(n) => n.to_json(),
+            Val::Str(s) => Value::String(s),
+            Val::Arr(items) => Value::Array(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?),
+            Val::Obj(map, ordered) => {
+                let mut entries: Vec<(String, Val<'a>)> = map.into_iter().collect();
+                if !ordered {
+                    entries.sort_by(|a, b| a.0.cmp(&b.0));
+                }
+                let mut out = Map::new();
+                for (k, v) in entries {
+                    out.insert(k, v.into_output()?);
+                }
+                Value::Object(out)
+            }
+            Val::Expref(_) => {
+                return Err(QueryError::Python(
+                    "Object of type _Expression is not JSON serializable".into(),
+                ));
+            }
+        })
+    }
+
+    /// Compact JSON as Python's `json.dumps(x, separators=(',', ':'))` writes it (ASCII only).
+    fn to_json_compact(&self, out: &mut String) {
+        match self.kind() {
+            Kind::Null => out.push_str("null"),
+            Kind::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            Kind::Num(n) => out.push_str(&match n {
+                Num::Int(i) => i.to_string(),
+                Num::Float(f) => pyrepr::json_float(f),
+            }),
+            Kind::Str(s) => pyrepr::json_string_ascii(s, out),
+            Kind::Arr => {
+                out.push('[');
+                for (i, item) in self.items().unwrap_or_default().iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.to_json_compact(out);
+                }
+                out.push(']');
+            }
+            Kind::Obj => {
+                out.push('{');
+                for (i, (k, v)) in self.entries().unwrap_or_default().iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    pyrepr::json_string_ascii(k, out);
+                    out.push(':');
+                    v.to_json_compact(out);
+                }
+                out.push('}');
+            }
+            Kind::Expref => out.push_str("null"),
+        }
+    }
+}
+
+/// Recursively sorts object keys: a plain dict as az's writers see it.
+fn sorted_keys(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_keys(&map[k]))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Sorts object keys of a command result that did not go through `--query`.
+pub fn plain_dicts(v: &Value) -> Value {
+    sorted_keys(v)
+}
+
+fn literal(v: &jmespath::Variable) -> Val<'static> {
+    use jmespath::Variable as V;
+    match v {
+        V::Null => Val::Null,
+        V::String(s) => Val::Str(s.clone()),
+        V::Bool(b) => Val::Bool(*b),
+        V::Number(n) => Val::Num(Num::from_json(n)),
+        V::Array(items) => Val::Arr(items.iter().map(|i| literal(i)).collect()),
+        V::Object(map) => Val::Obj(map.iter().map(|(k, v)| (k.clone(), literal(v))).collect(), false),
+        V::Expref(_) => Val::Null,
+    }
+}
+
+fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
+    match ast {
+        Ast::Identity { .. } => Ok(cur),
+        Ast::Field { name, .. } => Ok(cur.field(name)),
+        Ast::Subexpr { lhs, rhs, .. } => {
+            let left = eval(lhs, cur)?;
+            eval(rhs, left)
+        }
+        Ast::Index { idx, .. } => Ok(match cur.into_items() {
+            Some(mut items) => {
+                let len = items.len() as i64;
+                let i = if *idx < 0 { len + *idx as i64 } else { *idx as i64 };
+                if (0..len).contains(&i) { items.swap_remove(i as usize) } else { Val::Null }
+            }
+            None => Val::Null,
+        }),
+        Ast::Slice { start, stop, step, .. } => match cur.into_items() {
+            Some(items) => slice(items, *start, *stop, *step),
+            None => Ok(Val::Null),
+        },
+        Ast::Literal { value, .. } => Ok(literal(value)),
+        Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
+        Ast::Projection { lhs, rhs, .. } => {
+            let Some(items) = eval(lhs, cur)?.into_items() else { return Ok(Val::Null) };
+            project(rhs, items)
+        }
+        Ast::ObjectValues { node, .. } => {
+            let base = eval(node, cur)?;
+            match base.entries() {
+                Some(entries) => Ok(Val::Arr(entries.into_iter().map(|(_, v)| v).collect())),
+                None => Ok(Val::Null),
+            }
+        }
+        Ast::Flatten { node, .. } => {
+            let Some(items) = eval(node, cur)?.into_items() else { return Ok(Val::Null) };
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item.items() {
+                    Some(inner) => out.extend(inner),
+                    None => out.push(item),
+                }
+            }
+            Ok(Val::Arr(out))
+        }
+        Ast::Condition { predicate, then, .. } => {
+            if eval(predicate, cur.clone())?.truthy() {
+                eval(then, cur)
+            } else {
+                Ok(Val::Null)
+            }
+        }
+        Ast::Comparison { comparator, lhs, rhs, .. } => {
+            let left = eval(lhs, cur.clone())?;
+            let right = eval(rhs, cur)?;
+            compare(comparator, &left, &right)
+        }
+        Ast::Not { node, .. } => Ok(Val::Bool(!eval(node, cur)?.truthy())),
+        Ast::And { lhs, rhs, .. } => {
+            let left = eval(lhs, cur.clone())?;
+            if left.truthy() { eval(rhs, cur) } else { Ok(left) }
+        }
+        Ast::Or { lhs, rhs, .. } => {
+            let left = eval(lhs, cur.clone())?;
+            if left.truthy() { Ok(left) } else { eval(rhs, cur) }
+        }
+        Ast::MultiList { elements, .. } => {
+            if cur.is_null() {
+                return Ok(Val::Null);
+            }
+            let items = elements.iter().map(|e| eval(e, cur.clone())).collect::<Result<_, _>>()?;
+            Ok(Val::Arr(items))
+        }
+        Ast::MultiHash { elements, .. } => {
+            if cur.is_null() {
+                return Ok(Val::Null);
+            }
+            let mut map = IndexMap::with_capacity(elements.len());
+            for kv in elements {
+                map.insert(kv.key.clone(), eval(&kv.value, cur.clone())?);
+            }
+            Ok(Val::Obj(map, true))
+        }
+        Ast::Function { name, args, .. } => {
+            let values = args.iter().map(|a| eval(a, cur.clone())).collect::<Result<Vec<_>, _>>()?;
+            call(name, values)
+        }
+    }
+}
+
+fn project<'a>(rhs: &'a Ast, items: Vec<Val<'a>>) -> Eval<'a> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let v = eval(rhs, item)?;
+        if !v.is_null() {
+            out.push(v);
+        }
+    }
+    Ok(Val::Arr(out))
+}
+
+fn slice<'a>(items: Vec<Val<'a>>, start: Option<i32>, stop: Option<i32>, step: i32) -> Eval<'a> {
+    if step == 0 {
+        return Err(QueryError::Python("slice step cannot be zero".into()));
+    }
+    // CPython's PySlice_AdjustIndices.
+    let len = items.len() as i64;
+    let step = step as i64;
+    let adjust = |v: Option<i32>, default: i64| -> i64 {
+        match v {
+            None => default,
+            Some(v) => {
+                let v = v as i64;
+                if v < 0 {
+                    let v = v + len;
+                    if v < 0 { if step < 0 { -1 } else { 0 } } else { v }
+                } else if v >= len {
+                    if step < 0 { len - 1 } else { len }
+                } else {
+                    v
+                }
+            }
+        }
+    };
+    let (start, stop) = if step > 0 {
+        (adjust(start, 0), adjust(stop, len))
+    } else {
+        (adjust(start, len - 1), adjust(stop, -1))
+    };
+    let mut out = Vec::new();
+    let mut i = start;
+    while (step > 0 && i < stop) || (step < 0 && i > stop) {
+        out.push(items[i as usize].clone());
+        i += step;
+    }
+    Ok(Val::Arr(out))
+}
+
+fn compare<'a>(op: &Comparator, left: &Val<'a>, right: &Val<'a>) -> Eval<'a> {
+    let ordering = match op {
+        Comparator::Equal => return Ok(Val::Bool(left.equals(right))),
+        Comparator::NotEqual => return Ok(Val::Bool(!left.equals(right))),
+        _ => match (left.kind(), right.kind()) {
+            (Kind::Num(a), Kind::Num(b)) => a.py_cmp(b),
+            (Kind::Str(a), Kind::Str(b)) => Some(a.cmp(b)),
+            (Kind::Num(_), Kind::Str(_)) | (Kind::Str(_), Kind::Num(_)) => {
+                let symbol = match op {
+                    Comparator::LessThan => "<",
+                    Comparator::LessThanEqual => "<=",
+                    Comparator::GreaterThan => ">",
+                    _ => ">=",
+                };
+                return Err(QueryError::Python(format!(
+                    "'{symbol}' not supported between instances of '{}' and '{}'",
+                    left.py_type_name(),
+                    right.py_type_name()
+                )));
+            }
+            _ => return Ok(Val::Null),
+        },
+    };
+    let result = match ordering {
+        None => false, // NaN
+        Some(o) => match op {
+            Comparator::LessThan => o == Ordering::Less,
+            Comparator::LessThanEqual => o != Ordering::Greater,
+            Comparator::GreaterThan => o == Ordering::Greater,
+            _ => o != Ordering::Less,
+        },
+    };
+    Ok(Val::Bool(result))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+/// An argument type in a function signature, as Python jmespath spells it.
+#[derive(Clone, Copy)]
+enum Ty {
+    Any,
+    Number,
+    String,
+    Array,
+    Object,
+    Expref,
+    ArrayNumber,
+    ArrayString,
+}
+
+impl Ty {
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Any => "any",
+            Ty::Number => "number",
+            Ty::String => "string",
+            Ty::Array => "array",
+            Ty::Object => "object",
+            Ty::Expref => "expref",
+            Ty::ArrayNumber => "array-number",
+            Ty::ArrayString => "array-string",
+        }
+    }
+}
+
+struct Signature {
+    args: &'static [&'static [Ty]],
+    variadic: bool,
+}
+
+fn signature(name: &str) -> Option<Signature> {
+    use Ty::*;
+    let (args, variadic): (&'static [&'static [Ty]], bool) = match name {
+        "abs" | "ceil" | "floor" => (&[&[Number]], false),
+        "avg" | "sum" => (&[&[ArrayNumber]], false),
+        "contains" => (&[&[Array, String], &[Any]], false),
+        "ends_with" | "starts_with" => (&[&[String], &[String]], false),
+        "join" => (&[&[String], &[ArrayString]], false),
+        "keys" | "values" => (&[&[Object]], false),
+        "length" => (&[&[String, Array, Object]], false),
+        "map" => (&[&[Expref], &[Array]], false),
+        "max" | "min" => (&[&[ArrayNumber, ArrayString]], false),
+        "sort" => (&[&[ArrayString, ArrayNumber]], false),
+        "max_by" | "min_by" | "sort_by" => (&[&[Array], &[Expref]], false),
+        "merge" => (&[&[Object]], true),
+        "not_null" => (&[&[Any]], true),
+        "reverse" => (&[&[Array, String]], false),
+        "to_array" | "to_number" | "to_string" | "type" => (&[&[Any]], false),
+        _ => return None,
+    };
+    Some(Signature { args, variadic })
+}
+
+fn type_error(function: &str, value: &Val, received: &str, expected: &[Ty]) -> QueryError {
+    let names: Vec<String> = expected.iter().map(|t| format!("'{}'", t.name())).collect();
+    QueryError::Jmespath(format!(
+        "In function {function}(), invalid type for value: {}, expected one of: [{}], received: \"{received}\"",
+        value.py_str(),
+        names.join(", ")
+    ))
+}
+
+fn type_error_names(function: &str, value: &Val, received: &str, expected: &[&str]) -> QueryError {
+    let names: Vec<String> = expected.iter().map(|t| format!("'{t}'")).collect();
+    QueryError::Jmespath(format!(
+        "In function {function}(), invalid type for value: {}, expected one of: [{}], received: \"{received}\"",
+        value.py_str(),
+        names.join(", ")
+    ))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "argument" } else { "arguments" }
+}
+
+fn check_args(name: &str, sig: &Signature, args: &[Val]) -> Result<(), QueryError> {
+    let expected = sig.args.len();
+    if sig.variadic {
+        if args.len() < expected {
+            return Err(QueryError::Jmespath(format!(
+                "Expected at least {expected} {} for function {name}(), received {}",
+                plural(expected),
+                args.len()
+            )));
+        }
+    } else if args.len() != expected {
+        return Err(QueryError::Jmespath(format!(
+            "Expected {expected} {} for function {name}(), received {}",
+            plural(expected),
+            args.len()
+        )));
+    }
+    for (i, arg) in args.iter().enumerate() {
+        let allowed = sig.args[i.min(expected - 1)];
+        check_type(name, arg, allowed)?;
+    }
+    Ok(())
+}
+
+fn matches_base(ty: Ty, v: &Val) -> bool {
+    match ty {
+        Ty::Any => true,
+        Ty::Number => matches!(v.kind(), Kind::Num(_)),
+        Ty::String => matches!(v.kind(), Kind::Str(_)),
+        Ty::Array | Ty::ArrayNumber | Ty::ArrayString => matches!(v.kind(), Kind::Arr),
+        Ty::Object => matches!(v.kind(), Kind::Obj),
+        Ty::Expref => matches!(v.kind(), Kind::Expref),
+    }
+}
+
+fn check_type(name: &str, arg: &Val, allowed: &[Ty]) -> Result<(), QueryError> {
+    if !allowed.iter().any(|t| matches_base(*t, arg)) {
+        return Err(type_error(name, arg, arg.type_name(), allowed));
+    }
+    let subtypes: Vec<Ty> = allowed
+        .iter()
+        .copied()
+        .filter(|t| matches!(t, Ty::ArrayNumber | Ty::ArrayString))
+        .collect();
+    if subtypes.is_empty() || !matches!(arg.kind(), Kind::Arr) {
+        return Ok(());
+    }
+    let items = arg.items().unwrap_or_default();
+    let element_ok = |t: Ty, v: &Val| match t {
+        Ty::ArrayNumber => matches!(v.kind(), Kind::Num(_)),
+        _ => matches!(v.kind(), Kind::Str(_)),
+    };
+    let wanted = if subtypes.len() == 1 {
+        subtypes[0]
+    } else {
+        let Some(first) = items.first() else { return Ok(()) };
+        match subtypes.iter().find(|t| element_ok(**t, first)) {
+            Some(t) => *t,
+            None => return Err(type_error(name, first, first.py_type_name(), allowed)),
+        }
+    };
+    match items.iter().find(|v| !element_ok(wanted, v)) {
+        Some(bad) => Err(type_error(name, bad, bad.py_type_name(), allowed)),
+        None => Ok(()),
+    }
+}
+
+fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
+    let Some(sig) = signature(name) else {
+        return Err(QueryError::Jmespath(format!("Unknown function: {name}()")));
+    };
+    check_args(name, &sig, &args)?;
+    let mut args = args.into_iter();
+    let mut arg = || args.next().unwrap_or(Val::Null);
+    let num = |v: &Val| match v.kind() {
+        Kind::Num(n) => n,
+        _ => Num::Int(0),
+    };
+    let text = |v: &Val| match v.kind() {
+        Kind::Str(s) => s.to_string(),
+        _ => String::new(),
+    };
+    Ok(match name {
+        "abs" => Val::Num(match num(&arg()) {
+            Num::Int(i) => Num::Int(i.abs()),
+            Num::Float(f) => Num::Float(f.abs()),
+        }),
+        "ceil" | "floor" => {
+            let n = num(&arg());
+            match n {
+                Num::Int(_) => Val::Num(n),
+                Num::Float(f) => {
+                    let r = if name == "ceil" { f.ceil() } else { f.floor() };
+                    if !r.is_finite() {
+                        return Err(QueryError::Python(if r.is_nan() {
+                            "cannot convert float NaN to integer".into()
+                        } else {
+                            "cannot convert float infinity to integer".into()
+                        }));
+                    }
+                    Val::Num(Num::Int(r as i64))
+                }
+            }
+        }
+        "avg" => {
+            let items = arg().into_items().unwrap_or_default();
+            if items.is_empty() {
+                Val::Null
+            } else {
+                let total = sum(&items);
+                Val::Num(Num::Float(total.as_f64() / items.len() as f64))
+            }
+        }
+        "sum" => Val::Num(sum(&arg().into_items().unwrap_or_default())),
+        "contains" => {
+            let subject = arg();
+            let search = arg();
+            match subject.kind() {
+                Kind::Str(s) => match search.kind() {
+                    Kind::Str(needle) => Val::Bool(s.contains(needle)),
+                    _ => {
+                        return Err(QueryError::Python(format!(
+                            "'in <string>' requires string as left operand, not {}",
+                            search.py_type_name()
+                        )));
+                    }
+                },
+                _ => Val::Bool(subject.items().unwrap_or_default().iter().any(|i| i.py_eq(&search))),
+            }
+        }
+        "ends_with" => {
+            let s = text(&arg());
+            Val::Bool(s.ends_with(&text(&arg())))
+        }
+        "starts_with" => {
+            let s = text(&arg());
+            Val::Bool(s.starts_with(&text(&arg())))
+        }
+        "join" => {
+            let sep = text(&arg());
+            let parts: Vec<String> = arg().items().unwrap_or_default().iter().map(text).collect();
+            Val::Str(parts.join(&sep))
+        }
+        "keys" => Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(k, _)| Val::Str(k)).collect()),
+        "values" => Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(_, v)| v).collect()),
+        "length" => {
+            let v = arg();
+            let n = match v.kind() {
+                Kind::Str(s) => s.chars().count(),
+                _ => v.len(),
+            };
+            Val::Num(Num::Int(n as i64))
+        }
+        "map" => {
+            let Val::Expref(expr) = arg() else { return Ok(Val::Null) };
+            let items = arg().into_items().unwrap_or_default();
+            Val::Arr(items.into_iter().map(|i| eval(expr, i)).collect::<Result<_, _>>()?)
+        }
+        "max" | "min" => {
+            let items = arg().into_items().unwrap_or_default();
+            let want = if name == "max" { Ordering::Greater } else { Ordering::Less };
+            extreme(items, want, |v| Ok(v.clone()))?.unwrap_or(Val::Null)
+        }
+        "max_by" | "min_by" => {
+            let items = arg().into_items().unwrap_or_default();
+            let Val::Expref(expr) = arg() else { return Ok(Val::Null) };
+            let want = if name == "max_by" { Ordering::Greater } else { Ordering::Less };
+            extreme(items, want, |v| key_of(name, expr, v, &["number", "string"]))?.unwrap_or(Val::Null)
+        }
+        "sort" => {
+            let mut items = arg().into_items().unwrap_or_default();
+            items.sort_by(order);
+            Val::Arr(items)
+        }
+        "sort_by" => {
+            let items = arg().into_items().unwrap_or_default();
+            let Val::Expref(expr) = arg() else { return Ok(Val::Null) };
+            let Some(first) = items.first() else { return Ok(Val::Arr(items)) };
+            let first_key = eval(expr, first.clone())?;
+            let required = first_key.type_name();
+            if required != "number" && required != "string" {
+                return Err(type_error_names("sort_by", first, required, &["string", "number"]));
+            }
+            let mut keyed = Vec::with_capacity(items.len());
+            for item in items {
+                let key = key_of("sort_by", expr, &item, &[required])?;
+                keyed.push((key, item));
+            }
+            keyed.sort_by(|a, b| order(&a.0, &b.0));
+            Val::Arr(keyed.into_iter().map(|(_, v)| v).collect())
+        }
+        "merge" => {
+            let mut map = IndexMap::new();
+            for obj in std::iter::once(arg()).chain(args) {
+                for (k, v) in obj.entries().unwrap_or_default() {
+                    map.insert(k, v);
+                }
+            }
+            Val::Obj(map, false)
+        }
+        "not_null" => std::iter::once(arg()).chain(args).find(|v| !v.is_null()).unwrap_or(Val::Null),
+        "reverse" => {
+            let v = arg();
+            match v.kind() {
+                Kind::Str(s) => Val::Str(s.chars().rev().collect()),
+                _ => {
+                    let mut items = v.into_items().unwrap_or_default();
+                    items.reverse();
+                    Val::Arr(items)
+                }
+            }
+        }
+        "to_array" => {
+            let v = arg();
+            if matches!(v.kind(), Kind::Arr) { v } else { Val::Arr(vec![v]) }
+        }
+        "to_number" => to_number(arg()),
+        "to_string" => {
+            let v = arg();
+            match v.kind() {
+                Kind::Str(_) => v,
+                _ => {
+                    let mut s = String::new();
+                    v.to_json_compact(&mut s);
+                    Val::Str(s)
+                }
+            }
+        }
+        "type" => Val::Str(arg().type_name().to_string()),
+        _ => Val::Null,
+    })
+}
+
+fn sum(items: &[Val]) -> Num {
+    let mut total = Num::Int(0);
+    for item in items {
+        if let Kind::Num(n) = item.kind() {
+            total = match (total, n) {
+                (Num::Int(a), Num::Int(b)) => match a.checked_add(b) {
+                    Some(s) => Num::Int(s),
+                    None => Num::Float(a as f64 + b as f64),
+                },
+                (a, b) => Num::Float(a.as_f64() + b.as_f64()),
+            };
+        }
+    }
+    total
+}
+
+/// Python ordering of two numbers or two strings (the callers have checked the types).
+fn order(a: &Val, b: &Val) -> Ordering {
+    match (a.kind(), b.kind()) {
+        (Kind::Num(x), Kind::Num(y)) => x.py_cmp(y).unwrap_or(Ordering::Equal),
+        (Kind::Str(x), Kind::Str(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
+}
+
+fn key_of<'a>(function: &str, expr: &'a Ast, item: &Val<'a>, allowed: &[&str]) -> Eval<'a> {
+    let key = eval(expr, item.clone())?;
+    let ty = key.type_name();
+    if !allowed.contains(&ty) {
+        return Err(type_error_names(function, &key, ty, allowed));
+    }
+    Ok(key)
+}
+
+/// Python's `max`/`min`: the first of the extreme elements wins.
+fn extreme<'a>(
+    items: Vec<Val<'a>>,
+    want: Ordering,
+    mut key: impl FnMut(&Val<'a>) -> Eval<'a>,
+) -> Result<Option<Val<'a>>, QueryError> {
+    let mut best: Option<(Val<'a>, Val<'a>)> = None;
+    for item in items {
+        let k = key(&item)?;
+        let better = match &best {
+            None => true,
+            Some((bk, _)) => {
+                if !same_family(&k, bk) {
+                    return Err(QueryError::Python(format!(
+                        "'{}' not supported between instances of '{}' and '{}'",
+                        if want == Ordering::Greater { ">" } else { "<" },
+                        k.py_type_name(),
+                        bk.py_type_name()
+                    )));
+                }
+                order(&k, bk) == want
+            }
+        };
+        if better {
+            best = Some((k, item));
+        }
+    }
+    Ok(best.map(|(_, v)| v))
+}
+
+fn same_family(a: &Val, b: &Val) -> bool {
+    matches!(
+        (a.kind(), b.kind()),
+        (Kind::Num(_), Kind::Num(_)) | (Kind::Str(_), Kind::Str(_))
+    )
+}
+
+/// Python `int(s)` then `float(s)`.
+fn to_number<'a>(v: Val<'a>) -> Val<'a> {
+    match v.kind() {
+        Kind::Num(_) => v,
+        Kind::Str(s) => parse_py_number(s).map_or(Val::Null, Val::Num),
+        _ => Val::Null,
+    }
+}
+
+fn parse_py_number(s: &str) -> Option<Num> {
+    let t = s.trim_matches(|c: char| c.is_whitespace());
+    if let Some(digits) = py_int_digits(t) {
+        return digits.parse::<i64>().ok().map(Num::Int).or_else(|| digits.parse::<f64>().ok().map(Num::Float));
+    }
+    let lower = t.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    let negative = lower.starts_with('-');
+    if lower.len() - unsigned.len() <= 1 {
+        match unsigned {
+            "inf" | "infinity" => {
+                return Some(Num::Float(if negative { f64::NEG_INFINITY } else { f64::INFINITY }));
+            }
+            "nan" => return Some(Num::Float(f64::NAN)),
+            _ => {}
+        }
+    }
+    let cleaned = strip_underscores(t)?;
+    if cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+        && cleaned.chars().any(|c| c.is_ascii_digit())
+    {
+        return cleaned.parse::<f64>().ok().map(Num::Float);
+    }
+    None
+}
+
+/// The digits of a Python int literal (sign, digits, single underscores between digits).
+fn py_int_digits(t: &str) -> Option<String> {
+    let (sign, body) = match t.as_bytes().first() {
+        Some(b'+') => ("", &t[1..]),
+        Some(b'-') => ("-", &t[1..]),
+        _ => ("", t),
+    };
+    if body.is_empty() || !body.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return None;
+    }
+    let digits = strip_underscores(body)?;
+    Some(format!("{sign}{digits}"))
+}
+
+/// Removes underscores that sit between two digits; `None` if any other underscore is present.
+fn strip_underscores(s: &str) -> Option<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '_' {
+            let ok = i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+            if !ok {
+                return None;
+            }
+        } else {
+            out.push(*c);
+        }
+    }
+    Some(out)
+}
+
+/// Formats a query error the way az's `--query` error handler prints it.
+pub fn describe(err: &QueryError) -> String {
+    let mut s = String::new();
+    match err {
+        QueryError::Jmespath(m) => {
+            let _ = write!(s, "Invalid jmespath query supplied for `--query`: {m}");
+        }
+        QueryError::Python(m) => s.push_str(m),
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn q(expr: &str, data: Value) -> Result<Value, QueryError> {
+        Query::compile(expr).expect("compiles").search(&data)
+    }
+
+    fn manifests() -> Value {
+        json!([
+            {"digest": "sha256:a", "tags": ["latest"], "timestamp": "2019-04-01T00:00:00Z"},
+            {"digest": "sha256:b", "tags": [], "timestamp": "2019-04-06T00:00:00Z"},
+            {"digest": "sha256:c", "tags": null, "timestamp": "2019-03-01T00:00:00Z"}
+        ])
+    }
+
+    #[test]
+    fn seed_queries() {
+        assert_eq!(q("[?tags[0]==null].digest", manifests()), Ok(json!(["sha256:b", "sha256:c"])));
+        assert_eq!(q("[?tags==null].digest", manifests()), Ok(json!(["sha256:c"])));
+        assert_eq!(
+            q("[?timestamp < '2019-04-05'].[digest, timestamp]", manifests()),
+            Ok(json!([["sha256:a", "2019-04-01T00:00:00Z"], ["sha256:c", "2019-03-01T00:00:00Z"]]))
+        );
+    }
+
+    #[test]
+    fn string_number_ordering_is_a_python_type_error() {
+        assert_eq!(
+            q("[?digest > `1`]", manifests()),
+            Err(QueryError::Python("'>' not supported between instances of 'str' and 'int'".into()))
+        );
+        assert_eq!(q("`null` < `1`", json!(null)), Ok(json!(null)));
+    }
+
+    #[test]
+    fn equality_follows_python() {
+        assert_eq!(q("`1` == `1.0`", json!(null)), Ok(json!(true)));
+        assert_eq!(q("`true` == `1`", json!(null)), Ok(json!(false)));
+        assert_eq!(q("`[1]` == `[true]`", json!(null)), Ok(json!(true)));
+    }
+
+    #[test]
+    fn functions_and_their_errors() {
+        let data = json!({"t": [{"n": "v10", "s": 3}, {"n": "v9", "s": 10}, {"n": "latest", "s": 1}]});
+        assert_eq!(q("sort_by(t, &n)[].n", data.clone()), Ok(json!(["latest", "v10", "v9"])));
+        assert_eq!(q("max(t[].n)", data.clone()), Ok(json!("v9")));
+        assert_eq!(q("avg(t[].s)", data.clone()), Ok(json!(4.666666666666667)));
+        assert_eq!(q("sum(t[].s)", data.clone()), Ok(json!(14)));
+        assert_eq!(q("ceil(`1.2`)", json!(null)), Ok(json!(2)));
+        assert_eq!(
+            q("length(t, t)", data.clone()),
+            Err(QueryError::Jmespath("Expected 1 argument for function length(), received 2".into()))
+        );
+        assert_eq!(
+            q("abs(missing)", data.clone()),
+            Err(QueryError::Jmespath(
+                "In function abs(), invalid type for value: None, expected one of: ['number'], received: \"null\""
+                    .into()
+            ))
+        );
+        assert_eq!(
+            q("sort(`[\"b\", 1]`)", json!(null)),
+            Err(QueryError::Jmespath(
+                "In function sort(), invalid type for value: 1, expected one of: ['array-string', 'array-number'], received: \"int\"".into()
+            ))
+        );
+        assert_eq!(q("to_string(t[0])", data), Ok(json!("{\"n\":\"v10\",\"s\":3}")));
+        assert_eq!(q("to_number(' 5 ')", json!(null)), Ok(json!(5)));
+        assert_eq!(q("to_number('1_000')", json!(null)), Ok(json!(1000)));
+        assert_eq!(q("to_number('1e3')", json!(null)), Ok(json!(1000.0)));
+        assert_eq!(q("to_number('0x10')", json!(null)), Ok(json!(null)));
+    }
+
+    #[test]
+    fn multiselect_hash_keeps_order_and_plain_dicts_sort() {
+        let out = q("[].{z: digest, a: timestamp}", manifests()).unwrap();
+        let keys: Vec<&String> = out[0].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["z", "a"]);
+        let out = q("@", json!({"b": 1, "a": 2})).unwrap();
+        let keys: Vec<&String> = out.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["a", "b"]);
+    }
+
+    #[test]
+    fn slices_follow_python() {
+        assert_eq!(q("[::-1]", json!([1, 2, 3])), Ok(json!([3, 2, 1])));
+        assert_eq!(q("[-2:]", json!([1, 2, 3])), Ok(json!([2, 3])));
+        assert_eq!(q("[5:]", json!([1, 2, 3])), Ok(json!([])));
+        assert_eq!(q("name[0:2]", json!({"name": "abc"})), Ok(json!(null)));
+    }
+
+    #[test]
+    fn syntax_errors_do_not_compile() {
+        assert!(Query::compile("[?name==").is_none());
+        assert!(Query::compile("").is_none());
+    }
+}

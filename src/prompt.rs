@@ -1,0 +1,29 @@
+//! az's `(y/n)` confirmation: the question on stdout, a line read from stdin, asked again
+//! until the answer is y or n.
+
+use std::io::{BufRead, Write};
+
+use crate::error::AppError;
+use crate::ui::Ui;
+
+pub fn confirm(ui: &Ui, question: &str) -> Result<(), AppError> {
+    if !ui.stdin_is_tty {
+        return Err(AppError::Cli("Unable to prompt for confirmation as no tty available. Use --yes.".into()));
+    }
+    let stdin = std::io::stdin();
+    loop {
+        ui.print(&format!("{question} (y/n): ")).map_err(AppError::Output)?;
+        let mut answer = String::new();
+        if stdin.lock().read_line(&mut answer).map_err(AppError::Output)? == 0 {
+            // EOF at a TTY: Python's input() raises EOFError, which az reports as an interruption.
+            return Err(AppError::Interrupted);
+        }
+        match answer.trim_end_matches(['\n', '\r']) {
+            "y" | "Y" => return Ok(()),
+            "n" | "N" => return Err(AppError::Cli("Operation cancelled.".into())),
+            _ => {
+                let _ = std::io::stdout().flush();
+            }
+        }
+    }
+}

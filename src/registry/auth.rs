@@ -1,0 +1,216 @@
+//! The challenge and the token flows az uses: password grant, refresh-token-as-password,
+//! Basic for classic registries, and the AAD exchange.
+
+use base64::Engine;
+use reqwest::Client;
+use serde_json::Value;
+
+use super::error::RegistryError;
+use super::transport::{describe, form_encode};
+
+/// The username that tells ACR the password is a refresh token.
+pub const REFRESH_TOKEN_USER: &str = "00000000-0000-0000-0000-000000000000";
+
+/// An Entra (AAD) access token for the container registry audience.
+#[derive(Clone, Debug)]
+pub struct AadToken {
+    pub access_token: String,
+    pub tenant: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Credentials {
+    Password { username: String, password: String },
+    /// No `-u`: AAD, or why AAD is not available (az's "Please run 'az login'…").
+    Aad(Result<AadToken, String>),
+}
+
+/// The registry's answer to an unauthenticated `GET /v2/`.
+pub struct Challenge {
+    pub status: u16,
+    pub header: Option<String>,
+}
+
+impl Challenge {
+    pub async fn probe(client: &Client, login_server: &str, name: &str) -> Result<Challenge, RegistryError> {
+        let unreachable = || RegistryError::Unreachable { login_server: login_server.into(), name: name.into() };
+        let response = client.get(format!("https://{login_server}/v2/")).send().await.map_err(|_| unreachable())?;
+        let status = response.status().as_u16();
+        if status == 403 {
+            return Err(RegistryError::Forbidden { login_server: login_server.into(), name: name.into() });
+        }
+        let header = response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).map(str::to_string);
+        Ok(Challenge { status, header })
+    }
+
+    /// `(scheme, params)` as az splits the header: on spaces (at most 3 parts), then `,` and `=`.
+    fn parse(&self) -> Option<(String, Vec<(String, String)>)> {
+        if self.status != 401 {
+            return None;
+        }
+        let header = self.header.as_deref()?;
+        let mut parts = header.splitn(3, ' ');
+        let scheme = parts.next()?.to_string();
+        let params = parts
+            .next()
+            .map(|p| {
+                p.split(',')
+                    .filter_map(|item| {
+                        let mut kv = item.splitn(3, '=');
+                        let key = kv.next()?.to_string();
+                        let value = kv.next()?.replace('"', "");
+                        Some((key, value))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some((scheme, params))
+    }
+}
+
+fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// The `Authorization` header value for one scope.
+pub async fn authorize(
+    client: &Client,
+    login_server: &str,
+    challenge: &Challenge,
+    credentials: &Credentials,
+    scope: &str,
+) -> Result<String, RegistryError> {
+    let no_challenge =
+        || RegistryError::connectivity("CONNECTIVITY_CHALLENGE_ERROR", format!("Registry '{login_server}' did not issue a challenge."));
+    match credentials {
+        Credentials::Password { username, password } => {
+            let (scheme, params) = challenge.parse().ok_or_else(no_challenge)?;
+            if scheme.eq_ignore_ascii_case("basic") {
+                return Ok(if username == REFRESH_TOKEN_USER {
+                    format!("Bearer {password}")
+                } else {
+                    let raw = format!("{username}:{password}");
+                    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+                });
+            }
+            let (Some(realm), Some(service), true) =
+                (param(&params, "realm"), param(&params, "service"), scheme.eq_ignore_ascii_case("bearer"))
+            else {
+                return Err(RegistryError::connectivity(
+                    "CONNECTIVITY_WWW_AUTHENTICATE_ERROR",
+                    format!("Registry '{login_server}' did not ask properly for a basic or a bearer authentication."),
+                ));
+            };
+            let form = [
+                ("service", service),
+                ("grant_type", "password"),
+                ("username", username.as_str()),
+                ("password", password.as_str()),
+                ("scope", scope),
+            ];
+            let token = post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token").await;
+            token
+                .map(|t| format!("Bearer {t}"))
+                .map_err(|code| access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code))
+        }
+        Credentials::Aad(Ok(aad)) => {
+            let (scheme, params) = challenge.parse().ok_or_else(|| aad_unavailable(no_challenge()))?;
+            let (Some(realm), Some(service), true) =
+                (param(&params, "realm"), param(&params, "service"), scheme.eq_ignore_ascii_case("bearer"))
+            else {
+                return Err(aad_unavailable(RegistryError::connectivity(
+                    "CONNECTIVITY_AAD_LOGIN_ERROR",
+                    format!("Registry '{login_server}' does not support AAD login."),
+                )));
+            };
+            let exchange = [
+                ("grant_type", "access_token"),
+                ("service", service),
+                ("tenant", aad.tenant.as_str()),
+                ("access_token", aad.access_token.as_str()),
+            ];
+            let refresh = post_form(client, &oauth_url(realm, "/oauth2/exchange"), &exchange, "refresh_token")
+                .await
+                .map_err(|code| {
+                    if code == 429 {
+                        RegistryError::AadThrottled(Box::new(RegistryError::connectivity(
+                            "CONNECTIVITY_TOOMANYREQUESTS_ERROR",
+                            format!("Too many requests, access to registry '{login_server}' was denied. Please wait a moment before trying again."),
+                        )))
+                    } else {
+                        aad_unavailable(access_denied("CONNECTIVITY_REFRESH_TOKEN_ERROR", login_server, code))
+                    }
+                })?;
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("service", login_server),
+                ("scope", scope),
+                ("refresh_token", refresh.as_str()),
+            ];
+            post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token")
+                .await
+                .map(|t| format!("Bearer {t}"))
+                .map_err(|code| aad_unavailable(access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code)))
+        }
+        Credentials::Aad(Err(message)) => Err(RegistryError::AadUnavailable(message.clone())),
+    }
+}
+
+fn aad_unavailable(cause: RegistryError) -> RegistryError {
+    RegistryError::AadUnavailable(cause.to_string())
+}
+
+fn access_denied(title: &'static str, login_server: &str, code: u16) -> RegistryError {
+    RegistryError::connectivity(
+        title,
+        format!("Access to registry '{login_server}' was denied. Response code: {code}. Please try running 'az login' again to refresh permissions."),
+    )
+}
+
+/// az posts to the realm's scheme and host with its own path.
+fn oauth_url(realm: &str, path: &str) -> String {
+    let (scheme, rest) = realm.split_once("://").unwrap_or(("https", realm));
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{host}{path}")
+}
+
+/// Posts a form and returns `field` of the JSON answer; `Err(status)` otherwise (0: no answer).
+async fn post_form(client: &Client, url: &str, form: &[(&str, &str)], field: &str) -> Result<String, u16> {
+    let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let response = client
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form_encode(&pairs))
+        .send()
+        .await
+        .map_err(|e| {
+            let _ = describe(&e);
+            0u16
+        })?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(status);
+    }
+    let body: Value = response.json().await.map_err(|_| status)?;
+    body.get(field).and_then(Value::as_str).map(str::to_string).ok_or(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_is_split_like_az() {
+        let c = Challenge {
+            status: 401,
+            header: Some("Bearer realm=\"https://r.azurecr.io/oauth2/token\",service=\"r.azurecr.io\"".into()),
+        };
+        let (scheme, params) = c.parse().unwrap();
+        assert_eq!(scheme, "Bearer");
+        assert_eq!(param(&params, "realm"), Some("https://r.azurecr.io/oauth2/token"));
+        assert_eq!(param(&params, "service"), Some("r.azurecr.io"));
+        assert!(Challenge { status: 200, header: c.header.clone() }.parse().is_none());
+        assert!(Challenge { status: 401, header: None }.parse().is_none());
+        assert_eq!(oauth_url("https://r.azurecr.io/oauth2/token", "/oauth2/exchange"), "https://r.azurecr.io/oauth2/exchange");
+    }
+}

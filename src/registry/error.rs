@@ -1,0 +1,138 @@
+//! Registry errors, worded as az words them.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// An HTTP error status; `message` is az's full text (error body, correlation id).
+    #[error("{message}")]
+    Status { status: u16, message: String },
+    /// az's connectivity errors (challenge and token failures).
+    #[error("{timestamp} An error occurred: {title}\n{text}")]
+    Connectivity { timestamp: String, title: &'static str, text: String },
+    #[error(
+        "Could not connect to the registry login server '{login_server}'. Please verify that the registry exists and the URL 'https://{login_server}/v2/' is reachable from your environment.\nTry running 'az acr check-health -n {name} --yes' to diagnose this issue."
+    )]
+    Unreachable { login_server: String, name: String },
+    #[error(
+        "Looks like you don't have access to registry '{login_server}'. To see configured firewall rules, run 'az acr show --query networkRuleSet --name {name}'. To see if public network access is enabled, run 'az acr show --query publicNetworkAccess'.Please refer to https://aka.ms/acr/errors#connectivity_forbidden_error for more information."
+    )]
+    Forbidden { login_server: String, name: String },
+    /// A transport failure or an unreadable body, after retries.
+    #[error("{0}")]
+    Request(String),
+    /// AAD could not be used; az then tries admin credentials and gives up with this text.
+    #[error(
+        "Unable to authenticate using AAD or admin login credentials. Please specify both username and password in non-interactive mode."
+    )]
+    AadUnavailable(String),
+    /// az treats a throttled AAD exchange as fatal.
+    #[error("Unable to get AAD authorization tokens with message: {0}")]
+    AadThrottled(Box<RegistryError>),
+    /// Set-up problems that are azacr's own (bad CA bundle, bad test override).
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl RegistryError {
+    pub fn connectivity(title: &'static str, text: String) -> RegistryError {
+        RegistryError::Connectivity { timestamp: utc_timestamp(), title, text }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RegistryError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// az's error text for a failed call: the registry's `errors[0]` when it sent one, else
+/// `default`; a final period; timestamp and correlation id when the header is present.
+pub fn status_message(body: &[u8], default: &str, correlation_id: Option<&str>) -> String {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let first = parsed.as_ref().and_then(|v| v.get("errors")).and_then(|e| e.get(0));
+    let mut message = match first.and_then(|e| e.get("message")) {
+        Some(m) => {
+            let mut text = format!("Error: {}", python_str(m));
+            if let Some(Value::String(detail)) = first.and_then(|e| e.get("detail")) {
+                text.push_str(" Detail: ");
+                text.push_str(detail);
+            }
+            text
+        }
+        None => default.to_string(),
+    };
+    if !message.ends_with('.') {
+        message.push('.');
+    }
+    match correlation_id {
+        Some(id) => format!("{} {message} Correlation ID: {id}.", utc_timestamp()),
+        None => message,
+    }
+}
+
+fn python_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "None".into(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        other => other.to_string(),
+    }
+}
+
+/// Python's `str(datetime.utcnow())`: `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+pub fn utc_timestamp() -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let micros = now.subsec_micros();
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let time = format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
+    if micros == 0 { time } else { format!("{time}.{micros:06}") }
+}
+
+/// Howard Hinnant's days-to-civil conversion.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_like_az() {
+        let body = br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":"the detail"}]}"#;
+        assert_eq!(
+            status_message(body, "x", None),
+            "Error: repository name not known to registry Detail: the detail."
+        );
+        let body = br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"x"}}]}"#;
+        assert_eq!(status_message(body, "x", None), "Error: repository name not known to registry.");
+        assert_eq!(
+            status_message(b"", "The requested data does not exist.", None),
+            "The requested data does not exist."
+        );
+        assert_eq!(status_message(b"{\"errors\":[{}]}", "This operation is not supported", None), "This operation is not supported.");
+        let with_id = status_message(b"", "Could not get the requested data.", Some("corr-1"));
+        assert!(with_id.ends_with(" Could not get the requested data. Correlation ID: corr-1."));
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_415), (2025, 11, 23));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

@@ -1,0 +1,122 @@
+//! A thin ACR data-plane client: az's requests, az's scopes, one token per scope per run.
+
+pub mod auth;
+pub mod error;
+pub mod paging;
+pub mod reference;
+pub mod transport;
+
+use std::collections::HashMap;
+
+use reqwest::{Client, Method};
+use serde_json::Value;
+
+pub use auth::{AadToken, Credentials};
+pub use error::RegistryError;
+use paging::Pager;
+use transport::{Call, form_encode};
+
+/// The permissions az asks for, per command.
+#[derive(Clone, Copy, Debug)]
+pub enum Access {
+    MetadataRead,
+    Delete,
+}
+
+impl Access {
+    fn actions(self) -> &'static str {
+        match self {
+            Access::MetadataRead => "metadata_read",
+            Access::Delete => "delete,metadata_read",
+        }
+    }
+}
+
+/// az's token scope; an empty repository name turns it into a registry scope.
+pub fn scope(repository: &str, access: Access) -> String {
+    if repository.is_empty() {
+        format!("registry:{}:*", access.actions())
+    } else {
+        format!("repository:{repository}:{}", access.actions())
+    }
+}
+
+pub struct Registry {
+    client: Client,
+    login_server: String,
+    challenge: auth::Challenge,
+    credentials: Credentials,
+    tokens: HashMap<String, String>,
+}
+
+impl Registry {
+    /// Probes the login server (az's reachability check and challenge in one request).
+    pub async fn connect(name: &str, login_server: &str, credentials: Credentials) -> Result<Registry, RegistryError> {
+        let client = transport::build_client(login_server)?;
+        let challenge = auth::Challenge::probe(&client, login_server, name).await?;
+        Ok(Registry { client, login_server: login_server.to_string(), challenge, credentials, tokens: HashMap::new() })
+    }
+
+    async fn authorization(&mut self, scope: &str) -> Result<String, RegistryError> {
+        if let Some(token) = self.tokens.get(scope) {
+            return Ok(token.clone());
+        }
+        let token =
+            auth::authorize(&self.client, &self.login_server, &self.challenge, &self.credentials, scope).await?;
+        self.tokens.insert(scope.to_string(), token.clone());
+        Ok(token)
+    }
+
+    fn url(&self, path: &str, params: &[(String, String)]) -> String {
+        if params.is_empty() {
+            format!("https://{}{path}", self.login_server)
+        } else {
+            format!("https://{}{path}?{}", self.login_server, form_encode(params))
+        }
+    }
+
+    async fn call(&mut self, method: Method, path: &str, params: &[(String, String)], scope: &str) -> Result<transport::Reply, RegistryError> {
+        let auth = self.authorization(scope).await?;
+        let url = self.url(path, params);
+        transport::send(&self.client, &Call { method, url, auth: &auth, json: None }).await
+    }
+
+    /// A GET whose answer is `body[index]` (az fails, after its retries, when the key is missing).
+    pub async fn get_indexed(&mut self, path: &str, scope: &str, index: &str) -> Result<Value, RegistryError> {
+        let reply = self.call(Method::GET, path, &[], scope).await?;
+        reply
+            .body
+            .and_then(|mut b| b.get_mut(index).map(Value::take))
+            .ok_or_else(|| RegistryError::Request(format!("'{index}'")))
+    }
+
+    /// Every item of a paged list, concatenated in server order.
+    pub async fn list(
+        &mut self,
+        path: &str,
+        scope: &str,
+        key: &str,
+        top: Option<i64>,
+        orderby: Option<&str>,
+    ) -> Result<Vec<Value>, RegistryError> {
+        let mut pager = Pager::new(top, orderby);
+        let mut items = Vec::new();
+        loop {
+            let params = pager.next_params().to_vec();
+            let reply = self.call(Method::GET, path, &params, scope).await?;
+            match reply.body.as_ref().map(|b| b.get(key)) {
+                Some(Some(Value::Array(page))) => items.extend(page.iter().cloned()),
+                Some(Some(Value::Null)) => {}
+                _ => return Err(RegistryError::Request(format!("'{key}'"))),
+            }
+            if !pager.advance(reply.link.as_deref()).map_err(RegistryError::Request)? {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// A DELETE; the answer's JSON body, if it had one.
+    pub async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Value>, RegistryError> {
+        Ok(self.call(Method::DELETE, path, &[], scope).await?.body)
+    }
+}

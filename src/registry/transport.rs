@@ -1,0 +1,174 @@
+//! The HTTP client and az's per-call status policy, with a better retry than az's fixed sleeps.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use reqwest::{Certificate, Client, Method, Response, StatusCode};
+use serde_json::Value;
+
+use super::error::{RegistryError, status_message};
+use crate::env;
+
+/// az tries a failed call three times in all.
+const ATTEMPTS: u32 = 3;
+/// az sleeps 5 s between tries; azacr backs off from 1 s, or waits what Retry-After asks.
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// az's timeout for data calls.
+const DATA_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Builds the one client for a run: system roots plus `REQUESTS_CA_BUNDLE`, and the test
+/// override that sends the login server's connections to another socket address.
+pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
+    let mut builder = Client::builder().user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")));
+    if let Some(path) = env::var_os(env::REQUESTS_CA_BUNDLE).filter(|p| !p.is_empty()) {
+        let pem = std::fs::read(&path).map_err(|e| {
+            RegistryError::Setup(format!("Could not read the CA bundle {}: {e}", path.to_string_lossy()))
+        })?;
+        let certs = Certificate::from_pem_bundle(&pem)
+            .map_err(|e| RegistryError::Setup(format!("Invalid CA bundle {}: {e}", path.to_string_lossy())))?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    if let Some(addr) = env::var(env::AZACR_CONNECT_TO) {
+        let addr: SocketAddr = addr
+            .parse()
+            .map_err(|_| RegistryError::Setup(format!("{} must be IP:PORT, got '{addr}'", env::AZACR_CONNECT_TO)))?;
+        builder = builder.resolve(login_server, addr);
+    }
+    builder.build().map_err(|e| RegistryError::Setup(format!("Could not set up HTTPS: {e}")))
+}
+
+/// What a successful data call returned: the JSON body (if any) and the `Link` header.
+pub struct Reply {
+    pub body: Option<Value>,
+    pub link: Option<String>,
+}
+
+pub struct Call<'a> {
+    pub method: Method,
+    pub url: String,
+    pub auth: &'a str,
+    pub json: Option<&'a Value>,
+}
+
+/// Sends a data call with az's status rules: 401/404/405/409 are final, other failures
+/// are tried again; a 200 must carry JSON.
+pub async fn send(client: &Client, call: &Call<'_>) -> Result<Reply, RegistryError> {
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempt = 1;
+    loop {
+        let (error, retry_after) = match try_once(client, call).await {
+            Ok(reply) => return Ok(reply),
+            Err(Failure::Final(e)) => return Err(e),
+            Err(Failure::Retry(e, retry_after)) => (e, retry_after),
+        };
+        if attempt == ATTEMPTS {
+            return Err(error);
+        }
+        attempt += 1;
+        tokio::time::sleep(retry_after.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await;
+        backoff *= 2;
+    }
+}
+
+enum Failure {
+    Final(RegistryError),
+    Retry(RegistryError, Option<Duration>),
+}
+
+async fn try_once(client: &Client, call: &Call<'_>) -> Result<Reply, Failure> {
+    let mut request = client
+        .request(call.method.clone(), &call.url)
+        .header("Authorization", call.auth)
+        .timeout(DATA_TIMEOUT);
+    if let Some(body) = call.json {
+        request = request.json(body);
+    }
+    let response = request.send().await.map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
+    let status = response.status();
+    let link = header(&response, "link");
+    let correlation = header(&response, "x-ms-correlation-request-id");
+    let retry_after = header(&response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs);
+    let bytes = response.bytes().await.map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
+    let fail = |default: &str| RegistryError::Status {
+        status: status.as_u16(),
+        message: status_message(&bytes, default, correlation.as_deref()),
+    };
+    match status.as_u16() {
+        200 => match serde_json::from_slice(&bytes) {
+            Ok(body) => Ok(Reply { body: Some(body), link }),
+            Err(e) => Err(Failure::Retry(RegistryError::Request(python_json_error(&e, &bytes)), None)),
+        },
+        201 | 202 => Ok(Reply { body: serde_json::from_slice(&bytes).ok(), link }),
+        204 => Ok(Reply { body: None, link }),
+        401 => Err(Failure::Final(fail("Authentication required."))),
+        404 => Err(Failure::Final(fail("The requested data does not exist."))),
+        405 => Err(Failure::Final(fail("This operation is not supported."))),
+        409 => Err(Failure::Final(fail("Failed to request data due to a conflict."))),
+        _ => {
+            let default = format!("Could not {} the requested data.", call.method.as_str().to_lowercase());
+            let wait = if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() { retry_after } else { None };
+            Err(Failure::Retry(fail(&default), wait))
+        }
+    }
+}
+
+fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// Python's json error for the commonest bad body, an empty one.
+fn python_json_error(e: &serde_json::Error, body: &[u8]) -> String {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return format!("Expecting value: line 1 column {} (char {})", body.len() + 1, body.len());
+    }
+    e.to_string()
+}
+
+/// A transport error's full chain (reqwest hides the cause behind "error sending request").
+pub fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Form encoding as Python's `urlencode` does it (`quote_plus`, nothing safe but `_.-~`).
+pub fn form_encode(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", quote_plus(k), quote_plus(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn quote_plus(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_like_urlencode() {
+        let pairs = vec![
+            ("scope".to_string(), "repository:a/b:delete,metadata_read".to_string()),
+            ("x".to_string(), "a+b c*".to_string()),
+            ("orderby".to_string(), String::new()),
+        ];
+        assert_eq!(form_encode(&pairs), "scope=repository%3Aa%2Fb%3Adelete%2Cmetadata_read&x=a%2Bb+c%2A&orderby=");
+    }
+}
