@@ -1,1 +1,7 @@
+//! azacr's integration tests: one binary, one shared `support` module.
 
+mod cli_errors;
+mod delete;
+mod golden;
+mod show_manifests;
+mod support;

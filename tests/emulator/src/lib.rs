@@ -1,1 +1,216 @@
+//! A dev-only Azure Container Registry emulator for azacr's tests, demo, golden recordings
+//! and benchmarks. It serves HTTPS on 127.0.0.1 with a certificate from a CA made at start-up,
+//! models ACR's JSON, Link paging, token challenge, error bodies and locks, can inject faults,
+//! and logs every request. It is never linked into the shipped binary.
 
+pub mod model;
+mod routes;
+pub mod seed;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, Uri};
+use axum_server::tls_rustls::RustlsConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use model::Seed;
+pub use seed::default_seed;
+
+type Shared = Arc<Mutex<routes::State>>;
+
+/// One request as the registry saw it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LoggedRequest {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// `none`, `basic` or `bearer`.
+    pub auth: String,
+    pub status: u16,
+    pub body: String,
+}
+
+/// A canned failure: the next `times` requests whose path contains `path_contains` get it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Fault {
+    #[serde(default)]
+    pub method: Option<String>,
+    pub path_contains: String,
+    pub status: u16,
+    #[serde(default = "one")]
+    pub times: u32,
+    #[serde(default)]
+    pub retry_after: Option<u32>,
+    #[serde(default)]
+    pub body: String,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What `GET /v2/` answers without credentials.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Challenge {
+    Bearer,
+    /// A classic registry.
+    Basic,
+    /// A 401 without `WWW-Authenticate`.
+    None,
+}
+
+pub struct Emulator {
+    addr: SocketAddr,
+    state: Shared,
+    ca_path: PathBuf,
+    _dir: TempDir,
+    handle: axum_server::Handle<SocketAddr>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Starts on 127.0.0.1 with a port of its own.
+    pub fn start(seed: Seed) -> Emulator {
+        Emulator::start_on(seed, SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn start_on(seed: Seed, bind: SocketAddr) -> Emulator {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = TempDir::new();
+        let (ca_pem, cert_pem, key_pem) = certificates(&seed.login_server);
+        let ca_path = dir.path().join("ca.pem");
+        std::fs::write(&ca_path, &ca_pem).expect("write CA");
+        let state: Shared = Arc::new(Mutex::new(routes::State::new(seed)));
+        let handle = axum_server::Handle::new();
+        let (server_state, server_handle) = (state.clone(), handle.clone());
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let config = RustlsConfig::from_pem(cert_pem.into_bytes(), key_pem.into_bytes()).await.expect("tls config");
+                let app = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                    let state = server_state.clone();
+                    async move { routes::handle(&state, method, uri, headers, body) }
+                });
+                axum_server::bind_rustls(bind, config)
+                    .handle(server_handle)
+                    .serve(app.into_make_service())
+                    .await
+                    .expect("serve");
+            });
+        });
+        let addr = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(handle.listening())
+            .expect("emulator listening");
+        Emulator { addr, state, ca_path, _dir: dir, handle, thread: Some(thread) }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn login_server(&self) -> String {
+        self.state.lock().unwrap().seed.login_server.clone()
+    }
+
+    /// The PEM file of the CA that signed the server's certificate (for `REQUESTS_CA_BUNDLE`).
+    pub fn ca_bundle(&self) -> &Path {
+        &self.ca_path
+    }
+
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.state.lock().unwrap().requests.clear();
+    }
+
+    /// The registry's contents as stable JSON.
+    pub fn snapshot(&self) -> Value {
+        self.state.lock().unwrap().seed.snapshot()
+    }
+
+    pub fn reset(&self) {
+        self.state.lock().unwrap().reset();
+    }
+
+    pub fn set_faults(&self, faults: Vec<Fault>) {
+        self.state.lock().unwrap().faults = faults;
+    }
+
+    pub fn set_challenge(&self, challenge: Challenge) {
+        self.state.lock().unwrap().challenge = challenge;
+    }
+
+    pub fn set_correlation_id(&self, id: Option<&str>) {
+        self.state.lock().unwrap().correlation_id = id.map(String::from);
+    }
+
+    /// Edits the registry's contents in place.
+    pub fn with_seed<R>(&self, f: impl FnOnce(&mut Seed) -> R) -> R {
+        f(&mut self.state.lock().unwrap().seed)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A CA and a leaf for the login server (and `*.azurecr.io`, localhost, 127.0.0.1).
+fn certificates(login_server: &str) -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.distinguished_name.push(DnType::CommonName, "azacr test CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca_cert = ca_params.self_signed(&ca_key).expect("CA cert");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let names = vec![login_server.to_string(), "*.azurecr.io".into(), "localhost".into(), "127.0.0.1".into()];
+    let mut leaf_params = CertificateParams::new(names).expect("leaf params");
+    leaf_params.distinguished_name.push(DnType::CommonName, login_server);
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf cert");
+    (ca_cert.pem(), leaf.pem(), leaf_key.serialize_pem())
+}
+
+/// A directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("azacr-emulator-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,0 +1,187 @@
+//! The registry's contents: repositories, manifests, tags and their changeable attributes,
+//! shaped as ACR returns them.
+
+use serde_json::{Value, json};
+
+#[derive(Clone, Debug)]
+pub struct Attributes {
+    pub delete_enabled: bool,
+    pub write_enabled: bool,
+    pub read_enabled: bool,
+    pub list_enabled: bool,
+}
+
+impl Default for Attributes {
+    fn default() -> Self {
+        Attributes { delete_enabled: true, write_enabled: true, read_enabled: true, list_enabled: true }
+    }
+}
+
+impl Attributes {
+    pub fn locked() -> Self {
+        Attributes { delete_enabled: false, write_enabled: false, ..Attributes::default() }
+    }
+
+    /// ACR refuses a delete when deletion or writing is disabled.
+    pub fn allows_delete(&self) -> bool {
+        self.delete_enabled && self.write_enabled
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "deleteEnabled": self.delete_enabled,
+            "writeEnabled": self.write_enabled,
+            "readEnabled": self.read_enabled,
+            "listEnabled": self.list_enabled,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Manifest {
+    pub digest: String,
+    pub image_size: u64,
+    pub created: String,
+    pub updated: String,
+    pub architecture: String,
+    pub os: String,
+    pub attributes: Attributes,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tag {
+    pub name: String,
+    pub digest: String,
+    pub created: String,
+    pub updated: String,
+    pub attributes: Attributes,
+}
+
+#[derive(Clone, Debug)]
+pub struct Repository {
+    pub name: String,
+    pub created: String,
+    pub updated: String,
+    pub attributes: Attributes,
+    pub manifests: Vec<Manifest>,
+    pub tags: Vec<Tag>,
+}
+
+impl Repository {
+    pub fn tags_of(&self, digest: &str) -> Vec<&Tag> {
+        let mut tags: Vec<&Tag> = self.tags.iter().filter(|t| t.digest == digest).collect();
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        tags
+    }
+
+    pub fn manifest_json(&self, m: &Manifest) -> Value {
+        let mut out = serde_json::Map::new();
+        out.insert("digest".into(), json!(m.digest));
+        out.insert("imageSize".into(), json!(m.image_size));
+        out.insert("createdTime".into(), json!(m.created));
+        out.insert("lastUpdateTime".into(), json!(m.updated));
+        out.insert("architecture".into(), json!(m.architecture));
+        out.insert("os".into(), json!(m.os));
+        out.insert("mediaType".into(), json!("application/vnd.docker.distribution.manifest.v2+json"));
+        out.insert("configMediaType".into(), json!("application/vnd.docker.container.image.v1+json"));
+        let tags: Vec<&str> = self.tags_of(&m.digest).iter().map(|t| t.name.as_str()).collect();
+        // Real ACR drops the key for untagged manifests.
+        if !tags.is_empty() {
+            out.insert("tags".into(), json!(tags));
+        }
+        out.insert("changeableAttributes".into(), m.attributes.to_json());
+        Value::Object(out)
+    }
+
+    pub fn tag_json(&self, t: &Tag) -> Value {
+        json!({
+            "name": t.name,
+            "digest": t.digest,
+            "createdTime": t.created,
+            "lastUpdateTime": t.updated,
+            "signed": false,
+            "changeableAttributes": t.attributes.to_json(),
+        })
+    }
+
+    pub fn attributes_json(&self, login_server: &str) -> Value {
+        json!({
+            "registry": login_server,
+            "imageName": self.name,
+            "createdTime": self.created,
+            "lastUpdateTime": self.updated,
+            "manifestCount": self.manifests.len(),
+            "tagCount": self.tags.len(),
+            "changeableAttributes": self.attributes.to_json(),
+        })
+    }
+}
+
+/// Who may do what. `repositories` maps a repository (or `*`) to its allowed actions.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub name: String,
+    pub catalog: bool,
+    pub repositories: Vec<(String, Vec<String>)>,
+}
+
+impl Identity {
+    pub fn admin(name: &str) -> Identity {
+        Identity {
+            name: name.into(),
+            catalog: true,
+            repositories: vec![("*".into(), ["pull", "push", "delete", "metadata_read", "metadata_write"].map(String::from).to_vec())],
+        }
+    }
+
+    pub fn allowed(&self, repository: &str) -> Vec<String> {
+        self.repositories
+            .iter()
+            .filter(|(r, _)| r == "*" || r == repository)
+            .flat_map(|(_, actions)| actions.clone())
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub username: String,
+    pub password: String,
+    pub identity: Identity,
+}
+
+/// Everything the emulator serves; cloned to reset between test cases.
+#[derive(Clone, Debug)]
+pub struct Seed {
+    pub login_server: String,
+    pub repositories: Vec<Repository>,
+    pub users: Vec<User>,
+    /// ACR refresh tokens that clients may use as passwords with the all-zero username.
+    pub refresh_tokens: Vec<(String, Identity)>,
+    /// Entra access tokens accepted by `/oauth2/exchange`, with their tenant.
+    pub aad_tokens: Vec<(String, String, Identity)>,
+}
+
+impl Seed {
+    /// The registry's contents as a stable JSON document, for goldens of "state afterwards".
+    pub fn snapshot(&self) -> Value {
+        let mut repos: Vec<&Repository> = self.repositories.iter().collect();
+        repos.sort_by(|a, b| a.name.cmp(&b.name));
+        let repos: serde_json::Map<String, Value> = repos
+            .into_iter()
+            .map(|r| {
+                let mut manifests: Vec<&Manifest> = r.manifests.iter().collect();
+                manifests.sort_by(|a, b| a.digest.cmp(&b.digest));
+                let manifests: Vec<Value> = manifests
+                    .into_iter()
+                    .map(|m| {
+                        let tags: Vec<&str> = r.tags_of(&m.digest).iter().map(|t| t.name.as_str()).collect();
+                        json!({"digest": m.digest, "tags": tags, "lastUpdateTime": m.updated})
+                    })
+                    .collect();
+                (r.name.clone(), json!({"manifests": manifests}))
+            })
+            .collect();
+        json!({ "repositories": repos })
+    }
+}

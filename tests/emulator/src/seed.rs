@@ -1,0 +1,198 @@
+//! The default registry the tests, the demo and the golden recordings run against.
+
+use crate::model::{Attributes, Identity, Manifest, Repository, Seed, Tag, User};
+
+pub const LOGIN_SERVER: &str = "myregistry.azurecr.io";
+pub const ADMIN_USER: &str = "myregistry";
+pub const ADMIN_PASSWORD: &str = "AdminPassw0rd";
+pub const TOKEN_USER: &str = "cleanup-token";
+pub const TOKEN_PASSWORD: &str = "TokenPassw0rd";
+pub const REFRESH_TOKEN: &str = "acr-refresh-token-for-tests";
+pub const AAD_TOKEN: &str = "fake-aad-access-token";
+pub const AAD_TENANT: &str = "11111111-2222-3333-4444-555555555555";
+
+/// A stable fake digest: four rounds of splitmix64 over a seed string.
+pub fn digest(seed: &str) -> String {
+    let mut state = seed.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let mut out = String::from("sha256:");
+    for _ in 0..4 {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        out.push_str(&format!("{:016x}", z ^ (z >> 31)));
+    }
+    out
+}
+
+/// `2019-03-01T00:00:00.0000000Z` plus `hours`.
+fn time(base_day: u32, hours: u32) -> String {
+    let day = base_day + hours / 24;
+    // Days counted from 2019-03-01; March has 31 days, April 30, May 31.
+    let (month, dom) = if day < 31 {
+        (3, day + 1)
+    } else if day < 61 {
+        (4, day - 30)
+    } else {
+        (5, day - 60)
+    };
+    format!("2019-{month:02}-{dom:02}T{:02}:{:02}:00.{:07}Z", hours % 24, (hours * 7) % 60, hours * 1234 % 10_000_000)
+}
+
+struct RepoBuilder {
+    repo: Repository,
+}
+
+impl RepoBuilder {
+    fn new(name: &str) -> RepoBuilder {
+        RepoBuilder {
+            repo: Repository {
+                name: name.into(),
+                created: time(0, 0),
+                updated: time(0, 0),
+                attributes: Attributes::default(),
+                manifests: Vec::new(),
+                tags: Vec::new(),
+            },
+        }
+    }
+
+    /// Adds a manifest updated at `hours` after 2019-03-01, with these tags.
+    fn manifest(mut self, hours: u32, tags: &[&str], attributes: Attributes) -> RepoBuilder {
+        let digest = digest(&format!("{}#{}", self.repo.name, self.repo.manifests.len()));
+        let stamp = time(0, hours);
+        for tag in tags {
+            self.repo.tags.push(Tag {
+                name: tag.to_string(),
+                digest: digest.clone(),
+                created: stamp.clone(),
+                updated: stamp.clone(),
+                attributes: Attributes::default(),
+            });
+        }
+        self.repo.manifests.push(Manifest {
+            digest,
+            image_size: 1024 + hours as u64 * 3,
+            created: stamp.clone(),
+            updated: stamp.clone(),
+            architecture: "amd64".into(),
+            os: "linux".into(),
+            attributes,
+        });
+        if stamp > self.repo.updated {
+            self.repo.updated = stamp;
+        }
+        self
+    }
+
+    fn tag_attributes(mut self, tag: &str, attributes: Attributes) -> RepoBuilder {
+        if let Some(t) = self.repo.tags.iter_mut().find(|t| t.name == tag) {
+            t.attributes = attributes;
+        }
+        self
+    }
+
+    fn repo_attributes(mut self, attributes: Attributes) -> RepoBuilder {
+        self.repo.attributes = attributes;
+        self
+    }
+
+    fn build(self) -> Repository {
+        self.repo
+    }
+}
+
+pub fn default_seed() -> Seed {
+    let ok = Attributes::default;
+    // The seeds' scripts run against `myrepository`: 45 manifests before 2019-04-05, 15 after;
+    // two in three untagged, some tagged twice.
+    let mut myrepository = RepoBuilder::new("myrepository");
+    for i in 0..60u32 {
+        let hours = if i < 45 { i * 18 } else { 35 * 24 + (i - 45) * 30 };
+        let tags: Vec<String> = match i % 6 {
+            0 => vec![format!("v{i}")],
+            3 => vec![format!("v{i}"), format!("build-{i}")],
+            _ => vec![],
+        };
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        myrepository = myrepository.manifest(hours, &tags, ok());
+    }
+    let helloworld = RepoBuilder::new("acr-helloworld")
+        .manifest(10, &["v1"], ok())
+        .manifest(40, &["v2"], ok())
+        .manifest(70, &[], ok())
+        .manifest(100, &["latest", "v3"], ok())
+        .build();
+    let web = RepoBuilder::new("marketing/campaign10-18/web")
+        .manifest(5, &["v1"], ok())
+        .manifest(50, &[], ok())
+        .manifest(90, &["latest", "v2"], ok())
+        .build();
+    let email = RepoBuilder::new("marketing/campaign10-18/email").manifest(30, &["latest"], ok()).build();
+    // More than 100 manifests and tags, so that every list needs a second page.
+    let mut bigrepo = RepoBuilder::new("bigrepo");
+    for i in 0..120u32 {
+        let tags: Vec<String> = if i == 7 {
+            (0..6).map(|k| format!("multi-{k}")).collect()
+        } else if i % 10 == 9 {
+            vec![]
+        } else {
+            vec![format!("t{i:03}")]
+        };
+        let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+        bigrepo = bigrepo.manifest(i * 5, &tags, ok());
+    }
+    let locked = RepoBuilder::new("locked-repo")
+        .manifest(20, &["locked"], Attributes::locked())
+        .manifest(30, &["free"], ok())
+        .manifest(40, &[], Attributes { delete_enabled: false, ..ok() })
+        .manifest(50, &["frozen"], ok())
+        .tag_attributes("frozen", Attributes { write_enabled: false, ..ok() })
+        .build();
+    let protected = RepoBuilder::new("protected/app")
+        .manifest(60, &["latest"], ok())
+        .repo_attributes(Attributes { delete_enabled: false, ..ok() })
+        .build();
+    let admin = Identity::admin(ADMIN_USER);
+    let token_identity = Identity {
+        name: TOKEN_USER.into(),
+        catalog: false,
+        repositories: vec![
+            ("myrepository".into(), vec!["metadata_read".into(), "delete".into()]),
+            ("acr-helloworld".into(), vec!["metadata_read".into()]),
+        ],
+    };
+    Seed {
+        login_server: LOGIN_SERVER.into(),
+        repositories: vec![
+            myrepository.build(),
+            helloworld,
+            web,
+            email,
+            bigrepo.build(),
+            locked,
+            protected,
+        ],
+        users: vec![
+            User { username: ADMIN_USER.into(), password: ADMIN_PASSWORD.into(), identity: admin.clone() },
+            User { username: TOKEN_USER.into(), password: TOKEN_PASSWORD.into(), identity: token_identity },
+        ],
+        refresh_tokens: vec![(REFRESH_TOKEN.into(), admin.clone())],
+        aad_tokens: vec![(AAD_TOKEN.into(), AAD_TENANT.into(), admin)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_ordered_strings() {
+        assert_eq!(time(0, 0), "2019-03-01T00:00:00.0000000Z");
+        assert!(time(0, 34 * 24) < "2019-04-05".to_string());
+        assert!(time(0, 35 * 24) > "2019-04-05".to_string());
+        assert_eq!(&time(0, 61 * 24)[..10], "2019-05-01");
+        assert_ne!(digest("a#0"), digest("a#1"));
+        assert_eq!(digest("a").len(), 7 + 64);
+    }
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Records az 2.91.0's behaviour on every case in cases.json into az-2.91.0/<case>/.
+
+Needs az 2.91.0 in a venv (default ~/az-2.91; set AZ_VENV to change):
+    python3 -m venv ~/az-2.91 && ~/az-2.91/bin/pip install azure-cli==2.91.0
+Then, from the repository root:
+    python3 tests/golden/record.py [case-name ...]
+
+For each case: the emulator is reset, az runs with the case's argv (or seed script), and
+stdout, stderr, the exit code, the registry state afterwards and the request log are stored.
+The tests replay the same cases with azacr and compare (see tests/it/golden.rs).
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import http.client
+import ssl
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+OUT = HERE / "az-2.91.0"
+VENV = pathlib.Path(os.environ.get("AZ_VENV", pathlib.Path.home() / "az-2.91"))
+AAD_TOKEN = "fake-aad-access-token"
+AAD_TENANT = "11111111-2222-3333-4444-555555555555"
+
+
+def start_emulator():
+    subprocess.run(["cargo", "build", "-q", "-p", "azacr-emulator"], cwd=ROOT, check=True)
+    proc = subprocess.Popen([str(ROOT / "target/debug/acr-emulator")], stdout=subprocess.PIPE, text=True)
+    port, ca = proc.stdout.readline().split()
+    return proc, int(port), ca
+
+
+def control(port, ca, method, path, body=b""):
+    """Calls the emulator's control endpoints (its certificate names the login server, not the IP)."""
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.check_hostname = False
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
+    conn.request(method, path, body=body)
+    data = conn.getresponse().read()
+    conn.close()
+    return data
+
+
+def az_wrapper(bindir, port, ca):
+    script = bindir / "az"
+    script.write_text(f"#!/bin/sh\nexec {VENV}/bin/python {HERE}/az_shim.py \"$@\"\n")
+    script.chmod(0o755)
+
+
+def run_case(case, port, ca, bindir):
+    control(port, ca, "POST", "/_emulator/reset")
+    setup = case.get("setup", {})
+    if "faults" in setup:
+        control(port, ca, "POST", "/_emulator/faults", json.dumps(setup["faults"]).encode())
+    if "correlation" in setup:
+        control(port, ca, "POST", "/_emulator/correlation", setup["correlation"].encode())
+    if "challenge" in setup:
+        control(port, ca, "POST", "/_emulator/challenge", setup["challenge"].encode())
+    config = tempfile.mkdtemp(prefix="az-config-")
+    env = {
+        "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": config,
+        "AZURE_CONFIG_DIR": config,
+        "AZURE_CORE_COLLECT_TELEMETRY": "false",
+        "REQUESTS_CA_BUNDLE": ca,
+        "AZ_EMULATOR_PORT": str(port),
+        "AZ_FAKE_AAD_TOKEN": AAD_TOKEN,
+        "AZ_FAKE_AAD_TENANT": AAD_TENANT,
+        "LANG": "C.UTF-8",
+    }
+    if case.get("unreachable"):
+        env["AZ_EMULATOR_PORT"] = "1"  # nothing listens there
+    if case.get("aad"):
+        env["AZ_FAKE_AAD"] = "1"
+    env.update(case.get("env", {}))
+    if "script" in case:
+        cmd = ["bash", str(HERE / "seeds" / case["script"])]
+        if case.get("enable_delete"):
+            text = (HERE / "seeds" / case["script"]).read_text().replace("ENABLE_DELETE=false", "ENABLE_DELETE=true", 1)
+            cmd = ["bash", "-c", text]
+    else:
+        cmd = ["az"] + case["args"]
+    proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, cwd=config)
+    shutil.rmtree(config, ignore_errors=True)
+    state = json.loads(control(port, ca, "GET", "/_emulator/state"))
+    requests = json.loads(control(port, ca, "GET", "/_emulator/requests"))
+    target = OUT / case["name"]
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "stdout").write_bytes(proc.stdout)
+    (target / "stderr").write_bytes(proc.stderr)
+    (target / "exit_code").write_text(f"{proc.returncode}\n")
+    (target / "state.json").write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
+    (target / "requests.json").write_text(json.dumps(requests, indent=1) + "\n")
+    print(f"{case['name']}: exit {proc.returncode}, {len(requests)} requests", flush=True)
+
+
+def main():
+    cases = json.loads((HERE / "cases.json").read_text())
+    wanted = set(sys.argv[1:])
+    proc, port, ca = start_emulator()
+    bindir = pathlib.Path(tempfile.mkdtemp(prefix="az-bin-"))
+    az_wrapper(bindir, port, ca)
+    try:
+        for case in cases:
+            if not wanted or case["name"] in wanted:
+                run_case(case, port, ca, bindir)
+    finally:
+        proc.kill()
+        shutil.rmtree(bindir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+//! Replays every case az 2.91.0 was recorded on (tests/golden/cases.json, recorded by
+//! tests/golden/record.py) with azacr, and compares stdout byte for byte, stderr with
+//! timestamps redacted, the exit code, and the registry's state afterwards.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use azacr_emulator::{Challenge, Emulator, Fault, default_seed};
+use serde_json::Value;
+
+use crate::support::{ConfigDir, azacr_bin, command, redact_timestamps, run};
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A directory holding `az`, which is azacr.
+fn az_on_path() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(azacr_bin(), dir.path().join("az")).unwrap();
+    dir
+}
+
+fn prepare(emulator: &Emulator, case: &Value) {
+    emulator.reset();
+    let setup = &case["setup"];
+    if let Some(faults) = setup.get("faults") {
+        emulator.set_faults(serde_json::from_value::<Vec<Fault>>(faults.clone()).unwrap());
+    }
+    if let Some(id) = setup.get("correlation").and_then(Value::as_str) {
+        emulator.set_correlation_id(Some(id));
+    }
+    match setup.get("challenge").and_then(Value::as_str) {
+        Some("basic") => emulator.set_challenge(Challenge::Basic),
+        Some("none") => emulator.set_challenge(Challenge::None),
+        _ => {}
+    }
+}
+
+fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i32) {
+    let config = if case["aad"] == Value::Bool(true) { ConfigDir::signed_in() } else { ConfigDir::empty() };
+    let connect_to = (case["unreachable"] == Value::Bool(true)).then_some("127.0.0.1:1");
+    let mut cmd: Command = match case.get("script").and_then(Value::as_str) {
+        Some(script) => {
+            let text = read(&golden_dir().join("seeds").join(script));
+            let text = if case["enable_delete"] == Value::Bool(true) {
+                text.replacen("ENABLE_DELETE=false", "ENABLE_DELETE=true", 1)
+            } else {
+                text
+            };
+            let mut cmd = command(Path::new("bash"), emulator, &config, connect_to);
+            cmd.arg("-c").arg(text);
+            cmd.env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()));
+            cmd
+        }
+        None => {
+            let mut cmd = command(&azacr_bin(), emulator, &config, connect_to);
+            cmd.args(case["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()));
+            cmd
+        }
+    };
+    if let Some(env) = case.get("env").and_then(Value::as_object) {
+        for (k, v) in env {
+            cmd.env(k, v.as_str().unwrap());
+        }
+    }
+    let out = run(cmd);
+    (out.stdout, out.stderr, out.code)
+}
+
+#[test]
+fn azacr_matches_az_on_every_recorded_case() {
+    let cases: Vec<Value> = serde_json::from_str(&read(&golden_dir().join("cases.json"))).unwrap();
+    assert!(cases.len() >= 40, "the golden set has {} cases", cases.len());
+    let emulator = Emulator::start(default_seed());
+    let bin = az_on_path();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case["name"].as_str().unwrap();
+        let dir = golden_dir().join("az-2.91.0").join(name);
+        prepare(&emulator, case);
+        let (stdout, stderr, code) = run_case(&emulator, case, bin.path());
+        let mut problems = Vec::new();
+        let want_stdout = read(&dir.join("stdout"));
+        if stdout != want_stdout {
+            problems.push(format!("stdout\n--- az\n{want_stdout}--- azacr\n{stdout}"));
+        }
+        let want_stderr = redact_timestamps(&read(&dir.join("stderr")));
+        if redact_timestamps(&stderr) != want_stderr {
+            problems.push(format!("stderr\n--- az\n{want_stderr}--- azacr\n{stderr}"));
+        }
+        let want_code: i32 = read(&dir.join("exit_code")).trim().parse().unwrap();
+        if code != want_code {
+            problems.push(format!("exit code: az {want_code}, azacr {code}"));
+        }
+        let want_state: Value = serde_json::from_str(&read(&dir.join("state.json"))).unwrap();
+        if emulator.snapshot() != want_state {
+            problems.push("registry state afterwards differs".to_string());
+        }
+        if !problems.is_empty() {
+            failures.push(format!("== {name}: {}", problems.join("\n")));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases differ from az:\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+}

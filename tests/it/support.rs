@@ -1,0 +1,119 @@
+//! Running the azacr binary against the emulator with an isolated environment.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use azacr_emulator::{Emulator, seed};
+
+pub const ADMIN: [&str; 4] = ["-u", seed::ADMIN_USER, "-p", seed::ADMIN_PASSWORD];
+
+pub fn azacr_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_azacr"))
+}
+
+/// What a run printed and returned.
+#[derive(Debug)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// A scratch az configuration directory, removed on drop.
+pub struct ConfigDir(tempfile::TempDir);
+
+impl ConfigDir {
+    pub fn empty() -> ConfigDir {
+        ConfigDir(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// As `az login` leaves it: a default subscription and a cached Entra token for registries.
+    pub fn signed_in() -> ConfigDir {
+        let dir = ConfigDir::empty();
+        let profile = serde_json::json!({"subscriptions": [{
+            "id": "00000000-1111-2222-3333-444444444444", "name": "Test subscription", "state": "Enabled",
+            "tenantId": seed::AAD_TENANT, "isDefault": true,
+            "user": {"name": "tester@example.com", "type": "user"}, "environmentName": "AzureCloud"
+        }]});
+        let cache = serde_json::json!({"AccessToken": {"k1": {
+            "credential_type": "AccessToken", "secret": seed::AAD_TOKEN,
+            "home_account_id": "uid.utid", "environment": "login.microsoftonline.com",
+            "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            "target": "https://containerregistry.azure.net/.default", "realm": seed::AAD_TENANT,
+            "token_type": "Bearer", "cached_at": "1700000000", "expires_on": "4102444800"
+        }}});
+        // az writes its profile with a byte-order mark.
+        std::fs::write(dir.path().join("azureProfile.json"), format!("\u{feff}{profile}")).unwrap();
+        std::fs::write(dir.path().join("msal_token_cache.json"), cache.to_string()).unwrap();
+        dir
+    }
+
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// A command with nothing from the caller's environment but PATH, pointed at the emulator.
+pub fn command(program: &Path, emulator: &Emulator, config: &ConfigDir, connect_to: Option<&str>) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", config.path())
+        .env("AZURE_CONFIG_DIR", config.path())
+        .env("LANG", "C.UTF-8")
+        .env("REQUESTS_CA_BUNDLE", emulator.ca_bundle())
+        .env("AZACR_CONNECT_TO", connect_to.map(String::from).unwrap_or_else(|| emulator.addr().to_string()))
+        .current_dir(config.path())
+        .stdin(Stdio::null());
+    cmd
+}
+
+pub fn run(mut cmd: Command) -> Outcome {
+    let out = cmd.output().expect("run");
+    Outcome {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// Runs `azacr <args>` with admin-free settings against `emulator`.
+pub fn azacr(emulator: &Emulator, args: &[&str]) -> Outcome {
+    let config = ConfigDir::empty();
+    let mut cmd = command(&azacr_bin(), emulator, &config, None);
+    cmd.args(args);
+    run(cmd)
+}
+
+/// Replaces az's `YYYY-MM-DD HH:MM:SS[.ffffff]` timestamps, which differ run to run.
+pub fn redact_timestamps(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let shape = b"dddd-dd-dd dd:dd:dd";
+    while i < bytes.len() {
+        let matches = i + shape.len() <= bytes.len()
+            && shape.iter().zip(&bytes[i..]).all(|(s, b)| if *s == b'd' { b.is_ascii_digit() } else { s == b });
+        if matches {
+            out.push_str("<TIMESTAMP>");
+            i += shape.len();
+            if bytes.get(i) == Some(&b'.') && bytes.get(i + 1..i + 7).is_some_and(|f| f.iter().all(u8::is_ascii_digit)) {
+                i += 7;
+            }
+        } else {
+            let ch = text[i..].chars().next().unwrap();
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+#[test]
+fn timestamps_are_redacted() {
+    assert_eq!(
+        redact_timestamps("ERROR: 2026-11-22 23:56:09.627250 Error: x. Correlation ID: c."),
+        "ERROR: <TIMESTAMP> Error: x. Correlation ID: c."
+    );
+    assert_eq!(redact_timestamps("a 2026-11-22 23:56:09 b"), "a <TIMESTAMP> b");
+}
