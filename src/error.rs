@@ -32,7 +32,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn usage(message: impl Into<String>) -> AppError {
-        AppError::Usage { message: message.into(), after: Vec::new() }
+        AppError::Usage {
+            message: message.into(),
+            after: Vec::new(),
+        }
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -65,8 +68,12 @@ impl AppError {
                 ui.note("To check existing issues, please visit: https://github.com/Azure/azure-cli/issues");
             }
             AppError::Registry(RegistryError::AadUnavailable(reason)) => {
-                ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
-                ui.warn(&format!("Unable to get admin user credentials with message: {AZ_LOGIN_MESSAGE}"));
+                ui.warn(&format!(
+                    "Unable to get AAD authorization tokens with message: {reason}"
+                ));
+                ui.warn(&format!(
+                    "Unable to get admin user credentials with message: {AZ_LOGIN_MESSAGE}"
+                ));
                 ui.error(&self.to_string());
             }
             other => ui.error(&other.to_string()),

@@ -47,7 +47,10 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     }
     let format = match globals.output {
         Some(f) => f,
-        None => config.get("core", "output").and_then(|o| Format::parse(&o)).unwrap_or(Format::Json),
+        None => config
+            .get("core", "output")
+            .and_then(|o| Format::parse(&o))
+            .unwrap_or(Format::Json),
     };
     if render_unavailable(format) {
         return Err(AppError::Cli(format!(
@@ -65,7 +68,10 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     if matches!(command, CommandArgs::ShowManifests(_)) {
         ui.deprecation(show_manifests::DEPRECATION);
     }
-    let ctx = Context { ui: ui.clone(), config };
+    let ctx = Context {
+        ui: ui.clone(),
+        config,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

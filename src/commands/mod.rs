@@ -21,7 +21,11 @@ pub type CommandResult = Result<Option<Value>, AppError>;
 
 /// A registry name after az's validator (and its warning).
 pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
-    let raw = args.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();
+    let raw = args
+        .name
+        .clone()
+        .or_else(|| ctx.config.default_registry())
+        .unwrap_or_default();
     let validated = reference::validate_registry_name(&raw).map_err(AppError::Cli)?;
     if let Some(warning) = &validated.warning {
         ctx.ui.warn(warning);
@@ -32,12 +36,19 @@ pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppEr
 /// Credentials as az gathers them, then the first request to the registry.
 pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Registry, AppError> {
     let credentials = match (&args.username, &args.password) {
-        (None, Some(_)) => return Err(AppError::Cli("Please also specify username if password is specified.".into())),
-        (Some(username), Some(password)) => {
-            Credentials::Password { username: username.clone(), password: password.clone() }
+        (None, Some(_)) => {
+            return Err(AppError::Cli(
+                "Please also specify username if password is specified.".into(),
+            ));
         }
+        (Some(username), Some(password)) => Credentials::Password {
+            username: username.clone(),
+            password: password.clone(),
+        },
         (Some(_), None) => {
-            return Err(AppError::Cli("Please specify both username and password in non-interactive mode.".into()));
+            return Err(AppError::Cli(
+                "Please specify both username and password in non-interactive mode.".into(),
+            ));
         }
         (None, None) => Credentials::Aad(ctx.config.aad_token()),
     };

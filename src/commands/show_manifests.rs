@@ -6,8 +6,7 @@ use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::ShowManifestsArgs;
 use crate::registry::{Access, scope};
 
-pub const DEPRECATION: &str =
-    "This command has been deprecated and will be removed in a future release. Use 'acr manifest list-metadata' instead.";
+pub const DEPRECATION: &str = "This command has been deprecated and will be removed in a future release. Use 'acr manifest list-metadata' instead.";
 
 pub async fn run(ctx: &Context, args: &ShowManifestsArgs) -> CommandResult {
     let name = registry_name(ctx, &args.registry)?;
@@ -32,9 +31,15 @@ pub async fn run(ctx: &Context, args: &ShowManifestsArgs) -> CommandResult {
 fn summary(manifest: &Value) -> Value {
     let pick = |key: &str, default: Value| manifest.get(key).cloned().unwrap_or(default);
     let mut out = Map::new();
-    out.insert("digest".into(), pick("digest", Value::String(String::new())));
+    out.insert(
+        "digest".into(),
+        pick("digest", Value::String(String::new())),
+    );
     out.insert("tags".into(), pick("tags", Value::Array(Vec::new())));
-    out.insert("timestamp".into(), pick("lastUpdateTime", Value::String(String::new())));
+    out.insert(
+        "timestamp".into(),
+        pick("lastUpdateTime", Value::String(String::new())),
+    );
     Value::Object(out)
 }
 
@@ -46,10 +51,15 @@ mod tests {
     #[test]
     fn summaries_default_missing_keys() {
         assert_eq!(
-            summary(&json!({"digest": "sha256:a", "tags": ["v1"], "lastUpdateTime": "t", "imageSize": 3})),
+            summary(
+                &json!({"digest": "sha256:a", "tags": ["v1"], "lastUpdateTime": "t", "imageSize": 3})
+            ),
             json!({"digest": "sha256:a", "tags": ["v1"], "timestamp": "t"})
         );
-        assert_eq!(summary(&json!({"imageSize": 1})), json!({"digest": "", "tags": [], "timestamp": ""}));
+        assert_eq!(
+            summary(&json!({"imageSize": 1})),
+            json!({"digest": "", "tags": [], "timestamp": ""})
+        );
         assert_eq!(summary(&json!({"tags": null}))["tags"], Value::Null);
     }
 }

@@ -51,7 +51,10 @@ mod tests {
     fn rows_cells_and_scalars() {
         assert_eq!(render(&json!(["a", "b"])), "a\nb\n");
         assert_eq!(render(&json!([["sha256:a", "2019"]])), "sha256:a\t2019\n");
-        assert_eq!(render(&json!([{"d": "x", "t": ["a", "b"], "c": {}, "n": null, "b": false}])), "x\t2\t\tNone\tFalse\n");
+        assert_eq!(
+            render(&json!([{"d": "x", "t": ["a", "b"], "c": {}, "n": null, "b": false}])),
+            "x\t2\t\tNone\tFalse\n"
+        );
         assert_eq!(render(&json!(true)), "true\n");
         assert_eq!(render(&json!([])), "");
         assert_eq!(render(&json!(1.5)), "1.5\n");

@@ -51,18 +51,34 @@ pub struct Registry {
 
 impl Registry {
     /// Probes the login server (az's reachability check and challenge in one request).
-    pub async fn connect(name: &str, login_server: &str, credentials: Credentials) -> Result<Registry, RegistryError> {
+    pub async fn connect(
+        name: &str,
+        login_server: &str,
+        credentials: Credentials,
+    ) -> Result<Registry, RegistryError> {
         let client = transport::build_client(login_server)?;
         let challenge = auth::Challenge::probe(&client, login_server, name).await?;
-        Ok(Registry { client, login_server: login_server.to_string(), challenge, credentials, tokens: HashMap::new() })
+        Ok(Registry {
+            client,
+            login_server: login_server.to_string(),
+            challenge,
+            credentials,
+            tokens: HashMap::new(),
+        })
     }
 
     async fn authorization(&mut self, scope: &str) -> Result<String, RegistryError> {
         if let Some(token) = self.tokens.get(scope) {
             return Ok(token.clone());
         }
-        let token =
-            auth::authorize(&self.client, &self.login_server, &self.challenge, &self.credentials, scope).await?;
+        let token = auth::authorize(
+            &self.client,
+            &self.login_server,
+            &self.challenge,
+            &self.credentials,
+            scope,
+        )
+        .await?;
         self.tokens.insert(scope.to_string(), token.clone());
         Ok(token)
     }
@@ -71,18 +87,42 @@ impl Registry {
         if params.is_empty() {
             format!("https://{}{path}", self.login_server)
         } else {
-            format!("https://{}{path}?{}", self.login_server, form_encode(params))
+            format!(
+                "https://{}{path}?{}",
+                self.login_server,
+                form_encode(params)
+            )
         }
     }
 
-    async fn call(&mut self, method: Method, path: &str, params: &[(String, String)], scope: &str) -> Result<transport::Reply, RegistryError> {
+    async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        params: &[(String, String)],
+        scope: &str,
+    ) -> Result<transport::Reply, RegistryError> {
         let auth = self.authorization(scope).await?;
         let url = self.url(path, params);
-        transport::send(&self.client, &Call { method, url, auth: &auth, json: None }).await
+        transport::send(
+            &self.client,
+            &Call {
+                method,
+                url,
+                auth: &auth,
+                json: None,
+            },
+        )
+        .await
     }
 
     /// A GET whose answer is `body[index]` (az fails, after its retries, when the key is missing).
-    pub async fn get_indexed(&mut self, path: &str, scope: &str, index: &str) -> Result<Value, RegistryError> {
+    pub async fn get_indexed(
+        &mut self,
+        path: &str,
+        scope: &str,
+        index: &str,
+    ) -> Result<Value, RegistryError> {
         let reply = self.call(Method::GET, path, &[], scope).await?;
         reply
             .body
@@ -109,14 +149,21 @@ impl Registry {
                 Some(Some(Value::Null)) => {}
                 _ => return Err(RegistryError::Request(format!("'{key}'"))),
             }
-            if !pager.advance(reply.link.as_deref()).map_err(RegistryError::Request)? {
+            if !pager
+                .advance(reply.link.as_deref())
+                .map_err(RegistryError::Request)?
+            {
                 return Ok(items);
             }
         }
     }
 
     /// A DELETE; the answer's JSON body, if it had one.
-    pub async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Value>, RegistryError> {
+    pub async fn delete(
+        &mut self,
+        path: &str,
+        scope: &str,
+    ) -> Result<Option<Value>, RegistryError> {
         Ok(self.call(Method::DELETE, path, &[], scope).await?.body)
     }
 }

@@ -27,24 +27,10 @@ impl ConfigDir {
         ConfigDir(tempfile::tempdir().expect("temp dir"))
     }
 
-    /// As `az login` leaves it: a default subscription and a cached Entra token for registries.
+    /// As `az login` leaves it (see `azacr_emulator::az_config`).
     pub fn signed_in() -> ConfigDir {
         let dir = ConfigDir::empty();
-        let profile = serde_json::json!({"subscriptions": [{
-            "id": "00000000-1111-2222-3333-444444444444", "name": "Test subscription", "state": "Enabled",
-            "tenantId": seed::AAD_TENANT, "isDefault": true,
-            "user": {"name": "tester@example.com", "type": "user"}, "environmentName": "AzureCloud"
-        }]});
-        let cache = serde_json::json!({"AccessToken": {"k1": {
-            "credential_type": "AccessToken", "secret": seed::AAD_TOKEN,
-            "home_account_id": "uid.utid", "environment": "login.microsoftonline.com",
-            "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-            "target": "https://containerregistry.azure.net/.default", "realm": seed::AAD_TENANT,
-            "token_type": "Bearer", "cached_at": "1700000000", "expires_on": "4102444800"
-        }}});
-        // az writes its profile with a byte-order mark.
-        std::fs::write(dir.path().join("azureProfile.json"), format!("\u{feff}{profile}")).unwrap();
-        std::fs::write(dir.path().join("msal_token_cache.json"), cache.to_string()).unwrap();
+        azacr_emulator::az_config::write_signed_in(dir.path()).expect("write az config");
         dir
     }
 
@@ -54,7 +40,12 @@ impl ConfigDir {
 }
 
 /// A command with nothing from the caller's environment but PATH, pointed at the emulator.
-pub fn command(program: &Path, emulator: &Emulator, config: &ConfigDir, connect_to: Option<&str>) -> Command {
+pub fn command(
+    program: &Path,
+    emulator: &Emulator,
+    config: &ConfigDir,
+    connect_to: Option<&str>,
+) -> Command {
     let mut cmd = Command::new(program);
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -62,7 +53,12 @@ pub fn command(program: &Path, emulator: &Emulator, config: &ConfigDir, connect_
         .env("AZURE_CONFIG_DIR", config.path())
         .env("LANG", "C.UTF-8")
         .env("REQUESTS_CA_BUNDLE", emulator.ca_bundle())
-        .env("AZACR_CONNECT_TO", connect_to.map(String::from).unwrap_or_else(|| emulator.addr().to_string()))
+        .env(
+            "AZACR_CONNECT_TO",
+            connect_to
+                .map(String::from)
+                .unwrap_or_else(|| emulator.addr().to_string()),
+        )
         .current_dir(config.path())
         .stdin(Stdio::null());
     cmd
@@ -93,11 +89,21 @@ pub fn redact_timestamps(text: &str) -> String {
     let shape = b"dddd-dd-dd dd:dd:dd";
     while i < bytes.len() {
         let matches = i + shape.len() <= bytes.len()
-            && shape.iter().zip(&bytes[i..]).all(|(s, b)| if *s == b'd' { b.is_ascii_digit() } else { s == b });
+            && shape.iter().zip(&bytes[i..]).all(|(s, b)| {
+                if *s == b'd' {
+                    b.is_ascii_digit()
+                } else {
+                    s == b
+                }
+            });
         if matches {
             out.push_str("<TIMESTAMP>");
             i += shape.len();
-            if bytes.get(i) == Some(&b'.') && bytes.get(i + 1..i + 7).is_some_and(|f| f.iter().all(u8::is_ascii_digit)) {
+            if bytes.get(i) == Some(&b'.')
+                && bytes
+                    .get(i + 1..i + 7)
+                    .is_some_and(|f| f.iter().all(u8::is_ascii_digit))
+            {
                 i += 7;
             }
         } else {
@@ -115,5 +121,8 @@ fn timestamps_are_redacted() {
         redact_timestamps("ERROR: 2026-11-22 23:56:09.627250 Error: x. Correlation ID: c."),
         "ERROR: <TIMESTAMP> Error: x. Correlation ID: c."
     );
-    assert_eq!(redact_timestamps("a 2026-11-22 23:56:09 b"), "a <TIMESTAMP> b");
+    assert_eq!(
+        redact_timestamps("a 2026-11-22 23:56:09 b"),
+        "a <TIMESTAMP> b"
+    );
 }

@@ -13,7 +13,9 @@ pub const AAD_TENANT: &str = "11111111-2222-3333-4444-555555555555";
 
 /// A stable fake digest: four rounds of splitmix64 over a seed string.
 pub fn digest(seed: &str) -> String {
-    let mut state = seed.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let mut state = seed.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
     let mut out = String::from("sha256:");
     for _ in 0..4 {
         state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -36,7 +38,12 @@ fn time(base_day: u32, hours: u32) -> String {
     } else {
         (5, day - 60)
     };
-    format!("2019-{month:02}-{dom:02}T{:02}:{:02}:00.{:07}Z", hours % 24, (hours * 7) % 60, hours * 1234 % 10_000_000)
+    format!(
+        "2019-{month:02}-{dom:02}T{:02}:{:02}:00.{:07}Z",
+        hours % 24,
+        (hours * 7) % 60,
+        hours * 1234 % 10_000_000
+    )
 }
 
 struct RepoBuilder {
@@ -108,7 +115,11 @@ pub fn default_seed() -> Seed {
     // two in three untagged, some tagged twice.
     let mut myrepository = RepoBuilder::new("myrepository");
     for i in 0..60u32 {
-        let hours = if i < 45 { i * 18 } else { 35 * 24 + (i - 45) * 30 };
+        let hours = if i < 45 {
+            i * 18
+        } else {
+            35 * 24 + (i - 45) * 30
+        };
         let tags: Vec<String> = match i % 6 {
             0 => vec![format!("v{i}")],
             3 => vec![format!("v{i}"), format!("build-{i}")],
@@ -128,7 +139,9 @@ pub fn default_seed() -> Seed {
         .manifest(50, &[], ok())
         .manifest(90, &["latest", "v2"], ok())
         .build();
-    let email = RepoBuilder::new("marketing/campaign10-18/email").manifest(30, &["latest"], ok()).build();
+    let email = RepoBuilder::new("marketing/campaign10-18/email")
+        .manifest(30, &["latest"], ok())
+        .build();
     // More than 100 manifests and tags, so that every list needs a second page.
     let mut bigrepo = RepoBuilder::new("bigrepo");
     for i in 0..120u32 {
@@ -145,20 +158,39 @@ pub fn default_seed() -> Seed {
     let locked = RepoBuilder::new("locked-repo")
         .manifest(20, &["locked"], Attributes::locked())
         .manifest(30, &["free"], ok())
-        .manifest(40, &[], Attributes { delete_enabled: false, ..ok() })
+        .manifest(
+            40,
+            &[],
+            Attributes {
+                delete_enabled: false,
+                ..ok()
+            },
+        )
         .manifest(50, &["frozen"], ok())
-        .tag_attributes("frozen", Attributes { write_enabled: false, ..ok() })
+        .tag_attributes(
+            "frozen",
+            Attributes {
+                write_enabled: false,
+                ..ok()
+            },
+        )
         .build();
     let protected = RepoBuilder::new("protected/app")
         .manifest(60, &["latest"], ok())
-        .repo_attributes(Attributes { delete_enabled: false, ..ok() })
+        .repo_attributes(Attributes {
+            delete_enabled: false,
+            ..ok()
+        })
         .build();
     let admin = Identity::admin(ADMIN_USER);
     let token_identity = Identity {
         name: TOKEN_USER.into(),
         catalog: false,
         repositories: vec![
-            ("myrepository".into(), vec!["metadata_read".into(), "delete".into()]),
+            (
+                "myrepository".into(),
+                vec!["metadata_read".into(), "delete".into()],
+            ),
             ("acr-helloworld".into(), vec!["metadata_read".into()]),
         ],
     };
@@ -174,8 +206,16 @@ pub fn default_seed() -> Seed {
             protected,
         ],
         users: vec![
-            User { username: ADMIN_USER.into(), password: ADMIN_PASSWORD.into(), identity: admin.clone() },
-            User { username: TOKEN_USER.into(), password: TOKEN_PASSWORD.into(), identity: token_identity },
+            User {
+                username: ADMIN_USER.into(),
+                password: ADMIN_PASSWORD.into(),
+                identity: admin.clone(),
+            },
+            User {
+                username: TOKEN_USER.into(),
+                password: TOKEN_PASSWORD.into(),
+                identity: token_identity,
+            },
         ],
         refresh_tokens: vec![(REFRESH_TOKEN.into(), admin.clone())],
         aad_tokens: vec![(AAD_TOKEN.into(), AAD_TENANT.into(), admin)],
@@ -189,8 +229,8 @@ mod tests {
     #[test]
     fn times_are_ordered_strings() {
         assert_eq!(time(0, 0), "2019-03-01T00:00:00.0000000Z");
-        assert!(time(0, 34 * 24) < "2019-04-05".to_string());
-        assert!(time(0, 35 * 24) > "2019-04-05".to_string());
+        assert!(time(0, 34 * 24).as_str() < "2019-04-05");
+        assert!(time(0, 35 * 24).as_str() > "2019-04-05");
         assert_eq!(&time(0, 61 * 24)[..10], "2019-05-01");
         assert_ne!(digest("a#0"), digest("a#1"));
         assert_eq!(digest("a").len(), 7 + 64);

@@ -1,0 +1,101 @@
+//! Benchmark: the docs' "delete digests older than a timestamp" script (45 deletes through
+//! `xargs`) against the emulator, with azacr as `az` and, when an az venv is present
+//! (`AZ_VENV`, default ~/az-2.91), with the real az. Prints wall time, per-call time and the
+//! HTTP requests each made.
+//!
+//!     cargo run --release -p azacr-emulator --bin bench-seed
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use azacr_emulator::scripts::{self, AzOnPath};
+use azacr_emulator::{Emulator, default_seed};
+
+struct Figures {
+    seconds: f64,
+    calls: usize,
+    requests: usize,
+    deleted: usize,
+}
+
+fn measure(emulator: &Emulator, az: &AzOnPath) -> Figures {
+    emulator.reset();
+    let before = manifests(emulator);
+    let started = Instant::now();
+    let out = scripts::run(
+        emulator,
+        az,
+        &scripts::enabled(scripts::DELETE_BY_TIMESTAMP),
+    );
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deleted = before - manifests(emulator);
+    Figures {
+        seconds,
+        calls: deleted + 1,
+        requests: emulator.requests().len(),
+        deleted,
+    }
+}
+
+fn manifests(emulator: &Emulator) -> usize {
+    emulator.snapshot()["repositories"]["myrepository"]["manifests"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+fn report(name: &str, f: &Figures) {
+    println!(
+        "{name:>6}: {:7.3} s wall, {:6.1} ms per az call ({} calls), {:4} HTTP requests, {} manifests deleted",
+        f.seconds,
+        f.seconds * 1000.0 / f.calls as f64,
+        f.calls,
+        f.requests,
+        f.deleted
+    );
+}
+
+fn main() {
+    let azacr = scripts::build_azacr(true);
+    let emulator = Emulator::start(default_seed());
+    let runs = 3;
+    let mut best: Option<Figures> = None;
+    for _ in 0..runs {
+        let f = measure(&emulator, &AzOnPath::new(&azacr, &[]));
+        if best.as_ref().is_none_or(|b| f.seconds < b.seconds) {
+            best = Some(f);
+        }
+    }
+    let azacr_figures = best.expect("ran");
+    println!("seed script delete-by-timestamp.sh, ENABLE_DELETE=true (best of {runs} for azacr)");
+    report("azacr", &azacr_figures);
+
+    let venv = std::env::var_os("AZ_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join("az-2.91")
+        });
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        println!(
+            "    az: not installed at {} (set AZ_VENV); skipped",
+            venv.display()
+        );
+        return;
+    }
+    let shim = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/az_shim.py");
+    let az = measure(
+        &emulator,
+        &AzOnPath::new(&python, &[shim.to_str().expect("utf-8 path")]),
+    );
+    report("az", &az);
+    println!(
+        " ratio: azacr is {:.1}x faster, with {:.2}x the HTTP requests",
+        az.seconds / azacr_figures.seconds,
+        azacr_figures.requests as f64 / az.requests as f64
+    );
+}

@@ -1,0 +1,93 @@
+//! Running the seed documents' shell scripts with a given `az` on PATH against the emulator,
+//! for the demo and the benchmark.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use crate::Emulator;
+
+pub const DELETE_UNTAGGED: &str = include_str!("../../golden/seeds/delete-untagged.sh");
+pub const DELETE_BY_TIMESTAMP: &str = include_str!("../../golden/seeds/delete-by-timestamp.sh");
+
+/// The script with the one edit its page asks for before it deletes anything.
+pub fn enabled(script: &str) -> String {
+    script.replacen("ENABLE_DELETE=false", "ENABLE_DELETE=true", 1)
+}
+
+/// Builds azacr with cargo and returns the binary's path.
+pub fn build_azacr(release: bool) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&root)
+        .args(["build", "--quiet", "--bin", "azacr"]);
+    if release {
+        cmd.arg("--release");
+    }
+    assert!(
+        cmd.status().expect("run cargo").success(),
+        "cargo build failed"
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    target
+        .join(if release { "release" } else { "debug" })
+        .join("azacr")
+}
+
+/// A folder whose `az` runs `program` with `args` first.
+pub struct AzOnPath {
+    dir: tempfile::TempDir,
+}
+
+impl AzOnPath {
+    pub fn new(program: &Path, args: &[&str]) -> AzOnPath {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+        let script = format!(
+            "#!/bin/sh\nexec '{}' {} \"$@\"\n",
+            program.display(),
+            quoted.join(" ")
+        );
+        let path = dir.path().join("az");
+        std::fs::write(&path, script).expect("write az");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod az");
+        AzOnPath { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Runs a Bash script with `az` from `az` and a signed-in az configuration, against `emulator`.
+pub fn run(emulator: &Emulator, az: &AzOnPath, script: &str) -> Output {
+    let config = tempfile::tempdir().expect("temp dir");
+    crate::az_config::write_signed_in(config.path()).expect("az config");
+    let path = format!(
+        "{}:{}",
+        az.dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", config.path())
+        .env("AZURE_CONFIG_DIR", config.path())
+        .env("AZURE_CORE_COLLECT_TELEMETRY", "false")
+        .env("LANG", "C.UTF-8")
+        .env("REQUESTS_CA_BUNDLE", emulator.ca_bundle())
+        // azacr's connection override, and the az recorder shim's.
+        .env("AZACR_CONNECT_TO", emulator.addr().to_string())
+        .env("AZ_EMULATOR_PORT", emulator.addr().port().to_string())
+        .env("AZ_FAKE_AAD", "1")
+        .env("AZ_FAKE_AAD_TOKEN", crate::seed::AAD_TOKEN)
+        .env("AZ_FAKE_AAD_TENANT", crate::seed::AAD_TENANT)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run bash")
+}
