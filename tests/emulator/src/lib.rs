@@ -106,7 +106,11 @@ impl Emulator {
                         async move { routes::handle(&state, method, uri, headers, body) }
                     },
                 );
-                axum_server::bind_rustls(bind, config)
+                // Without TCP_NODELAY, small responses wait for delayed ACKs (~40 ms each).
+                let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+                    .acceptor(axum_server::accept::NoDelayAcceptor::new());
+                axum_server::bind(bind)
+                    .acceptor(acceptor)
                     .handle(server_handle)
                     .serve(app.into_make_service())
                     .await

@@ -62,10 +62,22 @@ impl AzOnPath {
     }
 }
 
-/// Runs a Bash script with `az` from `az` and a signed-in az configuration, against `emulator`.
-pub fn run(emulator: &Emulator, az: &AzOnPath, script: &str) -> Output {
+/// How the `az` on PATH learns that the user is signed in.
+#[derive(Clone, Copy, PartialEq)]
+pub enum SignIn {
+    /// az's files in the config directory, as azacr reads them.
+    ConfigFiles,
+    /// The recorder shim's patch (`AZ_FAKE_AAD`), for the real az, which would otherwise
+    /// go to Azure Resource Manager when it finds an account in its files.
+    ShimPatch,
+}
+
+/// Runs a Bash script with `az` from `az` against `emulator`, signed in.
+pub fn run(emulator: &Emulator, az: &AzOnPath, script: &str, sign_in: SignIn) -> Output {
     let config = tempfile::tempdir().expect("temp dir");
-    crate::az_config::write_signed_in(config.path()).expect("az config");
+    if sign_in == SignIn::ConfigFiles {
+        crate::az_config::write_signed_in(config.path()).expect("az config");
+    }
     let path = format!(
         "{}:{}",
         az.dir().display(),

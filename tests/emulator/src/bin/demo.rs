@@ -2,7 +2,7 @@
 //! the "delete untagged images" script from Microsoft's docs, unchanged but for the
 //! `ENABLE_DELETE=true` its page asks for, with azacr standing in as `az`.
 
-use azacr_emulator::scripts::{self, AzOnPath};
+use azacr_emulator::scripts::{self, AzOnPath, SignIn};
 use azacr_emulator::{Emulator, default_seed};
 
 fn main() {
@@ -19,7 +19,12 @@ fn main() {
     println!(
         "$ bash delete-untagged.sh   # ENABLE_DELETE=false: the dry run lists untagged manifests"
     );
-    let dry = scripts::run(&emulator, &az, scripts::DELETE_UNTAGGED);
+    let dry = scripts::run(
+        &emulator,
+        &az,
+        scripts::DELETE_UNTAGGED,
+        SignIn::ConfigFiles,
+    );
     print!("{}", String::from_utf8_lossy(&dry.stdout));
     eprint!("{}", String::from_utf8_lossy(&dry.stderr));
 
@@ -27,7 +32,12 @@ fn main() {
     emulator.clear_requests();
     println!("\n$ bash delete-untagged.sh   # ENABLE_DELETE=true");
     let started = std::time::Instant::now();
-    let run = scripts::run(&emulator, &az, &scripts::enabled(scripts::DELETE_UNTAGGED));
+    let run = scripts::run(
+        &emulator,
+        &az,
+        &scripts::enabled(scripts::DELETE_UNTAGGED),
+        SignIn::ConfigFiles,
+    );
     let elapsed = started.elapsed();
     print!("{}", String::from_utf8_lossy(&run.stdout));
     let warnings = String::from_utf8_lossy(&run.stderr);
