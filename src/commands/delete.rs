@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::DeleteArgs;
 use crate::error::AppError;
-use crate::registry::reference::{Image, parse_image};
+use crate::registry::reference::{IMAGE_FORMAT_WITH_DIGEST, Image, parse_image};
 use crate::registry::{Access, Registry, scope};
 
 pub const EXCLUSIVE_USAGE: &str =
@@ -40,9 +40,14 @@ fn target(args: &DeleteArgs) -> Result<Target, AppError> {
     let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
     match (given(&args.repository), given(&args.image)) {
         (Some(repo), None) => Ok(Target::Repository(repo)),
-        (None, Some(image)) => Ok(Target::Image(
-            parse_image(&image, true).map_err(|m| AppError::Cli(m.into()))?,
-        )),
+        (None, Some(image)) => match parse_image(&image, true) {
+            // az reads `repo@` as "no image" and deletes the whole repository; azacr refuses.
+            Ok(Image::Digest { digest, .. }) if digest.is_empty() => {
+                Err(AppError::Cli(IMAGE_FORMAT_WITH_DIGEST.into()))
+            }
+            Ok(image) => Ok(Target::Image(image)),
+            Err(message) => Err(AppError::Cli(message.into())),
+        },
         _ => Err(AppError::Cli(EXCLUSIVE_USAGE.into())),
     }
 }

@@ -13,6 +13,7 @@ The tests replay the same cases with azacr and compare (see tests/it/golden.rs).
 import json
 import os
 import pathlib
+import pty
 import shutil
 import subprocess
 import sys
@@ -52,6 +53,16 @@ def az_wrapper(bindir, port, ca):
     script.chmod(0o755)
 
 
+def run_with_tty(cmd, env, cwd, answers):
+    """Runs with a terminal on stdin only (az's prompt rule), the answers already typed."""
+    master, slave = pty.openpty()
+    os.write(master, answers)
+    proc = subprocess.run(cmd, env=env, stdin=slave, capture_output=True, cwd=cwd)
+    os.close(slave)
+    os.close(master)
+    return proc
+
+
 def run_case(case, port, ca, bindir):
     control(port, ca, "POST", "/_emulator/reset")
     setup = case.get("setup", {})
@@ -85,7 +96,10 @@ def run_case(case, port, ca, bindir):
             cmd = ["bash", "-c", text]
     else:
         cmd = ["az"] + case["args"]
-    proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, cwd=config)
+    if "tty_input" in case:
+        proc = run_with_tty(cmd, env, config, case["tty_input"].encode())
+    else:
+        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, cwd=config)
     shutil.rmtree(config, ignore_errors=True)
     state = json.loads(control(port, ca, "GET", "/_emulator/state"))
     requests = json.loads(control(port, ca, "GET", "/_emulator/requests"))

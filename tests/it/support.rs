@@ -81,6 +81,37 @@ pub fn azacr(emulator: &Emulator, args: &[&str]) -> Outcome {
     run(cmd)
 }
 
+/// Gives `cmd` a terminal on stdin (stdout and stderr stay pipes, as az's prompt rule
+/// looks at stdin only) with `answers` already typed. Keep the returned master open until
+/// the command has finished.
+pub fn stdin_terminal(cmd: &mut Command, answers: &str) -> std::fs::File {
+    use std::io::Write;
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two new descriptors, which are owned by the Files made from them.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty failed");
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    master
+        .write_all(answers.as_bytes())
+        .expect("type the answers");
+    cmd.stdin(Stdio::from(slave));
+    master
+}
+
 /// Replaces az's `YYYY-MM-DD HH:MM:SS[.ffffff]` timestamps, which differ run to run.
 pub fn redact_timestamps(text: &str) -> String {
     let bytes = text.as_bytes();
