@@ -26,10 +26,7 @@ impl Config {
             .map(PathBuf::from)
             .unwrap_or_else(|| home().join(".azure"));
         let mut files = Vec::new();
-        let local_name = dir
-            .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_else(|| ".azure".into());
+        let local_name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| ".azure".into());
         if let Ok(cwd) = std::env::current_dir() {
             for ancestor in cwd.ancestors() {
                 let candidate = ancestor.join(&local_name).join("config");
@@ -58,9 +55,7 @@ impl Config {
 
     pub fn get_bool(&self, section: &str, option: &str) -> bool {
         matches!(
-            self.get(section, option)
-                .map(|v| v.to_lowercase())
-                .as_deref(),
+            self.get(section, option).map(|v| v.to_lowercase()).as_deref(),
             Some("1" | "yes" | "true" | "on")
         )
     }
@@ -77,20 +72,11 @@ impl Config {
         let subscription = profile
             .get("subscriptions")
             .and_then(Value::as_array)
-            .and_then(|subs| {
-                subs.iter()
-                    .find(|s| s.get("isDefault") == Some(&Value::Bool(true)))
-            })
+            .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
             .ok_or(AZ_LOGIN_MESSAGE)?;
-        let tenant = subscription
-            .get("tenantId")
-            .and_then(Value::as_str)
-            .ok_or(AZ_LOGIN_MESSAGE)?;
+        let tenant = subscription.get("tenantId").and_then(Value::as_str).ok_or(AZ_LOGIN_MESSAGE)?;
         let cache = read_json(&self.dir.join("msal_token_cache.json")).ok_or(AZ_LOGIN_MESSAGE)?;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let token = cache
             .get("AccessToken")
             .and_then(Value::as_object)
@@ -107,17 +93,12 @@ impl Config {
             .ok_or_else(|| {
                 "No unexpired Azure CLI token for https://containerregistry.azure.net was found; run 'az acr login' or any az acr command once to refresh it.".to_string()
             })?;
-        Ok(AadToken {
-            access_token: token.to_string(),
-            tenant: tenant.to_string(),
-        })
+        Ok(AadToken { access_token: token.to_string(), tenant: tenant.to_string() })
     }
 }
 
 fn home() -> PathBuf {
-    env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
+    env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// az writes its JSON files with a byte-order mark.
@@ -144,21 +125,13 @@ impl Ini {
             if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
                 section = name.trim().to_string();
             } else if let Some((k, v)) = line.split_once(['=', ':']) {
-                entries.push((
-                    section.clone(),
-                    k.trim().to_lowercase(),
-                    v.trim().to_string(),
-                ));
+                entries.push((section.clone(), k.trim().to_lowercase(), v.trim().to_string()));
             }
         }
         Some(Ini { entries })
     }
 
     fn get(&self, section: &str, option: &str) -> Option<String> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|(s, k, _)| s == section && k == option)
-            .map(|(_, _, v)| v.clone())
+        self.entries.iter().rev().find(|(s, k, _)| s == section && k == option).map(|(_, _, v)| v.clone())
     }
 }

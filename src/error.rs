@@ -5,7 +5,8 @@ use crate::output::query::{QueryError, describe};
 use crate::registry::RegistryError;
 use crate::ui::Ui;
 
-const QUERY_HELP: &str = "To learn more about --query, please visit: 'https://learn.microsoft.com/cli/azure/query-azure-cli'";
+const QUERY_HELP: &str =
+    "To learn more about --query, please visit: 'https://learn.microsoft.com/cli/azure/query-azure-cli'";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -32,10 +33,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn usage(message: impl Into<String>) -> AppError {
-        AppError::Usage {
-            message: message.into(),
-            after: Vec::new(),
-        }
+        AppError::Usage { message: message.into(), after: Vec::new() }
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -68,12 +66,8 @@ impl AppError {
                 ui.note("To check existing issues, please visit: https://github.com/Azure/azure-cli/issues");
             }
             AppError::Registry(RegistryError::AadUnavailable(reason)) => {
-                ui.warn(&format!(
-                    "Unable to get AAD authorization tokens with message: {reason}"
-                ));
-                ui.warn(&format!(
-                    "Unable to get admin user credentials with message: {AZ_LOGIN_MESSAGE}"
-                ));
+                ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
+                ui.warn(&format!("Unable to get admin user credentials with message: {AZ_LOGIN_MESSAGE}"));
                 ui.error(&self.to_string());
             }
             other => ui.error(&other.to_string()),

@@ -47,10 +47,7 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     }
     let format = match globals.output {
         Some(f) => f,
-        None => config
-            .get("core", "output")
-            .and_then(|o| Format::parse(&o))
-            .unwrap_or(Format::Json),
+        None => config.get("core", "output").and_then(|o| Format::parse(&o)).unwrap_or(Format::Json),
     };
     if render_unavailable(format) {
         return Err(AppError::Cli(format!(
@@ -63,19 +60,16 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
         CommandArgs::Delete(a) => &a.registry,
     };
     if registry_args.resource_group_given {
-        ui.warn("Argument 'resource_group_name' has been deprecated and will be removed in a future release.");
+        ui.warn(
+            "Argument 'resource_group_name' has been deprecated and will be removed in a future release.",
+        );
     }
     if matches!(command, CommandArgs::ShowManifests(_)) {
         ui.deprecation(show_manifests::DEPRECATION);
     }
-    let ctx = Context {
-        ui: ui.clone(),
-        config,
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(AppError::Output)?;
+    let ctx = Context { ui: ui.clone(), config };
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     let result = runtime.block_on(async {
         let work = async {
             match &command {

@@ -14,15 +14,9 @@ pub fn confirm(ui: &Ui, question: &str) -> Result<(), AppError> {
     }
     let stdin = std::io::stdin();
     loop {
-        ui.print(&format!("{question} (y/n): "))
-            .map_err(AppError::Output)?;
+        ui.print(&format!("{question} (y/n): ")).map_err(AppError::Output)?;
         let mut answer = String::new();
-        if stdin
-            .lock()
-            .read_line(&mut answer)
-            .map_err(AppError::Output)?
-            == 0
-        {
+        if stdin.lock().read_line(&mut answer).map_err(AppError::Output)? == 0 {
             // EOF at a TTY: Python's input() raises EOFError, which az reports as an interruption.
             return Err(AppError::Interrupted);
         }

@@ -8,53 +8,22 @@ pub struct Help {
 
 const PAGES: [(&str, &str); 11] = [
     ("acr repository", include_str!("help/acr_repository.txt")),
-    (
-        "acr repository list",
-        include_str!("help/acr_repository_list.txt"),
-    ),
-    (
-        "acr repository list-deleted",
-        include_str!("help/acr_repository_list_deleted.txt"),
-    ),
-    (
-        "acr repository show",
-        include_str!("help/acr_repository_show.txt"),
-    ),
-    (
-        "acr repository show-tags",
-        include_str!("help/acr_repository_show_tags.txt"),
-    ),
-    (
-        "acr repository show-manifests",
-        include_str!("help/acr_repository_show_manifests.txt"),
-    ),
-    (
-        "acr repository update",
-        include_str!("help/acr_repository_update.txt"),
-    ),
-    (
-        "acr repository delete",
-        include_str!("help/acr_repository_delete.txt"),
-    ),
-    (
-        "acr repository untag",
-        include_str!("help/acr_repository_untag.txt"),
-    ),
+    ("acr repository list", include_str!("help/acr_repository_list.txt")),
+    ("acr repository list-deleted", include_str!("help/acr_repository_list_deleted.txt")),
+    ("acr repository show", include_str!("help/acr_repository_show.txt")),
+    ("acr repository show-tags", include_str!("help/acr_repository_show_tags.txt")),
+    ("acr repository show-manifests", include_str!("help/acr_repository_show_manifests.txt")),
+    ("acr repository update", include_str!("help/acr_repository_update.txt")),
+    ("acr repository delete", include_str!("help/acr_repository_delete.txt")),
+    ("acr repository untag", include_str!("help/acr_repository_untag.txt")),
     ("acr manifest", include_str!("help/acr_manifest.txt")),
-    (
-        "acr manifest list-metadata",
-        include_str!("help/acr_manifest_list_metadata.txt"),
-    ),
+    ("acr manifest list-metadata", include_str!("help/acr_manifest_list_metadata.txt")),
 ];
 
 impl Help {
     /// The page for the longest command path the words on the line name.
     pub fn for_args(args: &[String]) -> Help {
-        let words: Vec<&str> = args
-            .iter()
-            .map(String::as_str)
-            .filter(|a| !a.starts_with('-'))
-            .collect();
+        let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
         let mut best = PAGES[0].1;
         for n in 1..=words.len().min(3) {
             let path = words[..n].join(" ");
@@ -207,10 +176,7 @@ mod tests {
             picked[0].0,
             "az acr repository show-manifests -n myregistry --repository MyRepository --top 10 --orderby time_desc"
         );
-        assert_eq!(
-            picked[2].1,
-            "Show manifests of a repository in an Azure Container Registry."
-        );
+        assert_eq!(picked[2].1, "Show manifests of a repository in an Azure Container Registry.");
     }
 
     #[test]

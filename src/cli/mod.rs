@@ -74,10 +74,7 @@ pub enum CommandArgs {
 #[derive(Debug)]
 pub enum Parsed {
     Help(Help),
-    Run {
-        globals: Box<Globals>,
-        command: CommandArgs,
-    },
+    Run { globals: Box<Globals>, command: CommandArgs },
 }
 
 fn flag(name: &'static str, long: &'static str) -> Arg {
@@ -85,10 +82,7 @@ fn flag(name: &'static str, long: &'static str) -> Arg {
 }
 
 fn value(name: &'static str, long: &'static str) -> Arg {
-    Arg::new(name)
-        .long(long)
-        .action(ArgAction::Set)
-        .allow_hyphen_values(false)
+    Arg::new(name).long(long).action(ArgAction::Set).allow_hyphen_values(false)
 }
 
 fn registry_args() -> [Arg; 5] {
@@ -102,10 +96,7 @@ fn registry_args() -> [Arg; 5] {
 }
 
 fn policy_args() -> [Arg; 2] {
-    [
-        flag("acquire_policy_token", "acquire-policy-token"),
-        value("change_reference", "change-reference"),
-    ]
+    [flag("acquire_policy_token", "acquire-policy-token"), value("change_reference", "change-reference")]
 }
 
 fn global_args() -> [Arg; 7] {
@@ -134,9 +125,7 @@ fn command_tree() -> Command {
         .arg(value("repository", "repository"))
         .arg(value("image", "image").short('t'))
         .arg(flag("yes", "yes").short('y'));
-    let repository = Command::new("repository")
-        .subcommand(show_manifests)
-        .subcommand(delete);
+    let repository = Command::new("repository").subcommand(show_manifests).subcommand(delete);
     Command::new("az")
         .disable_help_flag(true)
         .disable_version_flag(true)
@@ -148,28 +137,14 @@ fn command_tree() -> Command {
 }
 
 /// The sub-commands az offers at each level, for its "misspelled" message.
-const REPOSITORY_COMMANDS: [&str; 8] = [
-    "delete",
-    "list",
-    "list-deleted",
-    "show",
-    "show-manifests",
-    "show-tags",
-    "untag",
-    "update",
-];
+const REPOSITORY_COMMANDS: [&str; 8] =
+    ["delete", "list", "list-deleted", "show", "show-manifests", "show-tags", "untag", "update"];
 
 pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
     let wants_help = args.iter().any(|a| a == "-h" || a == "--help");
     let matches = command_tree()
         .try_get_matches_from(std::iter::once("az".to_string()).chain(args.iter().cloned()))
-        .map_err(|e| {
-            if wants_help {
-                AppError::usage("")
-            } else {
-                translate(e, &args)
-            }
-        });
+        .map_err(|e| if wants_help { AppError::usage("") } else { translate(e, &args) });
     let matches = match matches {
         Ok(m) => m,
         Err(_) if wants_help => return Ok(Parsed::Help(Help::for_args(&args))),
@@ -218,23 +193,13 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
                     "time_asc" => OrderBy::TimeAsc,
                     "time_desc" => OrderBy::TimeDesc,
                     _ => {
-                        return Err(invalid_choice(
-                            &path,
-                            &raw,
-                            "--orderby",
-                            "time_asc, time_desc",
-                            &args,
-                        ));
+                        return Err(invalid_choice(&path, &raw, "--orderby", "time_asc, time_desc", &args));
                     }
                 });
             }
             _ => {
                 top = Some(raw.trim().parse::<i64>().map_err(|_| {
-                    with_examples(
-                        &path,
-                        format!("argument --top: invalid int value: '{raw}'"),
-                        &args,
-                    )
+                    with_examples(&path, format!("argument --top: invalid int value: '{raw}'"), &args)
                 })?);
             }
         }
@@ -262,10 +227,7 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
             if !missing.is_empty() {
                 return Err(with_examples(
                     &path,
-                    format!(
-                        "the following arguments are required: {}",
-                        missing.join(", ")
-                    ),
+                    format!("the following arguments are required: {}", missing.join(", ")),
                     &args,
                 ));
             }
@@ -293,10 +255,7 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
             })
         }
     };
-    Ok(Parsed::Run {
-        globals: Box::new(globals),
-        command,
-    })
+    Ok(Parsed::Run { globals: Box::new(globals), command })
 }
 
 fn has_default_registry() -> bool {
@@ -329,26 +288,20 @@ fn any_flag(root: &ArgMatches, sub: &ArgMatches, id: &str) -> bool {
     [sub, root].into_iter().any(|m| given(m, id))
 }
 
-const REFERENCE_LINKS: [&str; 2] = [
-    "https://aka.ms/cli_ref",
-    "Read more about the command in reference docs",
-];
+const REFERENCE_LINKS: [&str; 2] =
+    ["https://aka.ms/cli_ref", "Read more about the command in reference docs"];
 
 fn required(what: &str) -> AppError {
     AppError::Usage {
         message: format!("the following arguments are required: {what}"),
-        after: std::iter::once(String::new())
-            .chain(REFERENCE_LINKS.map(String::from))
-            .collect(),
+        after: std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect(),
     }
 }
 
 fn invalid_choice(path: &str, raw: &str, option: &str, allowed: &str, args: &[String]) -> AppError {
     with_examples(
         path,
-        format!(
-            "az {path}: '{raw}' is not a valid value for '{option}'. Allowed values: {allowed}."
-        ),
+        format!("az {path}: '{raw}' is not a valid value for '{option}'. Allowed values: {allowed}."),
         args,
     )
 }
@@ -376,36 +329,25 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
         Some(ContextValue::Strings(v)) => v.first().cloned(),
         _ => None,
     };
-    let links = || {
-        std::iter::once(String::new())
-            .chain(REFERENCE_LINKS.map(String::from))
-            .collect::<Vec<_>>()
-    };
+    let links =
+        || std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect::<Vec<_>>();
     match error.kind() {
         ErrorKind::InvalidSubcommand => {
             let word = context(ContextKind::InvalidSubcommand).unwrap_or_default();
             let mut message = format!("'{word}' is misspelled or not recognized by the system.");
             let Some(best) = help::close_match(&word, &REPOSITORY_COMMANDS) else {
-                return AppError::Usage {
-                    message,
-                    after: links(),
-                };
+                return AppError::Usage { message, after: links() };
             };
             message.push_str(&format!("\nDid you mean '{best}' ?"));
             // az looks up help examples for the corrected line cut at its first '-', so only a
             // hyphenated command that leaves a whole command name before it gets examples.
-            let corrected: Vec<&str> = args
-                .iter()
-                .map(|a| if *a == word { best } else { a.as_str() })
-                .collect();
+            let corrected: Vec<&str> =
+                args.iter().map(|a| if *a == word { best } else { a.as_str() }).collect();
             let line = format!("az {}", corrected.join(" "));
             let inferred = line.split('-').next().unwrap_or_default();
             match inferred.strip_prefix("az ") {
                 Some(path) if !inferred.ends_with(' ') => with_examples(path, message, args),
-                _ => AppError::Usage {
-                    message,
-                    after: links(),
-                },
+                _ => AppError::Usage { message, after: links() },
             }
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -415,31 +357,19 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
             // clap names the option as `--repository <repository>`; argparse as `--repository`.
             let arg = context(ContextKind::InvalidArg).unwrap_or_default();
             let option = arg.split(' ').next().unwrap_or_default();
-            let display = if option == "--name" {
-                "--name/-n"
-            } else {
-                option
-            };
-            AppError::usage(format!("argument {display}: expected one argument"))
-                .with_examples_for(args)
+            let display = if option == "--name" { "--name/-n" } else { option };
+            AppError::usage(format!("argument {display}: expected one argument")).with_examples_for(args)
         }
         _ => {
             let arg = context(ContextKind::InvalidArg).unwrap_or_default();
-            let position = args
-                .iter()
-                .position(|a| *a == arg || a.starts_with(&format!("{arg}=")));
+            let position = args.iter().position(|a| *a == arg || a.starts_with(&format!("{arg}=")));
             let rest: Vec<String> = match position {
-                Some(i) => args[i..]
-                    .iter()
-                    .take_while(|a| *a == &args[i] || !a.starts_with('-'))
-                    .cloned()
-                    .collect(),
+                Some(i) => {
+                    args[i..].iter().take_while(|a| *a == &args[i] || !a.starts_with('-')).cloned().collect()
+                }
                 None => vec![arg],
             };
-            AppError::Usage {
-                message: format!("unrecognized arguments: {}", rest.join(" ")),
-                after: links(),
-            }
+            AppError::Usage { message: format!("unrecognized arguments: {}", rest.join(" ")), after: links() }
         }
     }
 }
@@ -455,16 +385,9 @@ impl AppError {
 
 /// `acr repository <command>` as typed, when it names a command azacr knows.
 fn command_path(args: &[String]) -> Option<String> {
-    let words: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| !a.starts_with('-'))
-        .take(3)
-        .collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).take(3).collect();
     match words.as_slice() {
-        ["acr", "repository", c] if REPOSITORY_COMMANDS.contains(c) => {
-            Some(format!("acr repository {c}"))
-        }
+        ["acr", "repository", c] if REPOSITORY_COMMANDS.contains(c) => Some(format!("acr repository {c}")),
         _ => None,
     }
 }
@@ -484,10 +407,10 @@ mod tests {
 
     #[test]
     fn prefixes_last_wins_and_attached_values() {
-        let Parsed::Run { globals, command: CommandArgs::ShowManifests(a) } =
-            parse(args("acr repository show-manifests -n reg --repo a --repository b -otsv --orderby TIME_Desc --top 5"))
-                .unwrap()
-        else {
+        let Parsed::Run { globals, command: CommandArgs::ShowManifests(a) } = parse(args(
+            "acr repository show-manifests -n reg --repo a --repository b -otsv --orderby TIME_Desc --top 5",
+        ))
+        .unwrap() else {
             panic!("show-manifests expected")
         };
         assert_eq!(a.repository, "b");
@@ -498,10 +421,7 @@ mod tests {
 
     #[test]
     fn argparse_messages() {
-        let err = parse(args(
-            "acr repository show-manifests -n reg --top abc --repository r",
-        ))
-        .unwrap_err();
+        let err = parse(args("acr repository show-manifests -n reg --top abc --repository r")).unwrap_err();
         assert_eq!(err.to_string(), "argument --top: invalid int value: 'abc'");
         assert_eq!(err.exit_code(), 2);
         let err = parse(args("acr repository delete -n reg --bogus x")).unwrap_err();

@@ -24,11 +24,15 @@ pub async fn run(ctx: &Context, args: &DeleteArgs) -> CommandResult {
     match target {
         Target::Repository(repo) => {
             if !args.yes {
-                confirm(ctx, format!("Are you sure you want to delete the repository '{repo}' and all images under it?")).await?;
+                confirm(
+                    ctx,
+                    format!(
+                        "Are you sure you want to delete the repository '{repo}' and all images under it?"
+                    ),
+                )
+                .await?;
             }
-            Ok(registry
-                .delete(&format!("/acr/v1/{repo}"), &scope(&repo, Access::Delete))
-                .await?)
+            Ok(registry.delete(&format!("/acr/v1/{repo}"), &scope(&repo, Access::Delete)).await?)
         }
         Target::Image(image) => delete_image(ctx, &mut registry, &image, args.yes).await,
     }
@@ -52,20 +56,14 @@ fn target(args: &DeleteArgs) -> Result<Target, AppError> {
     }
 }
 
-async fn delete_image(
-    ctx: &Context,
-    registry: &mut Registry,
-    image: &Image,
-    yes: bool,
-) -> CommandResult {
+async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes: bool) -> CommandResult {
     let repo = image.repository();
     let scope = scope(repo, Access::Delete);
     let digest = match image {
         Image::Digest { digest, .. } => digest.clone(),
         Image::Tag { tag, .. } => {
-            let attributes = registry
-                .get_indexed(&format!("/acr/v1/{repo}/_tags/{tag}"), &scope, "tag")
-                .await?;
+            let attributes =
+                registry.get_indexed(&format!("/acr/v1/{repo}/_tags/{tag}"), &scope, "tag").await?;
             match attributes.get("digest").and_then(Value::as_str) {
                 Some(d) if !d.is_empty() => d.to_string(),
                 _ => {
@@ -76,19 +74,12 @@ async fn delete_image(
             }
         }
     };
-    let tags = registry
-        .list(&format!("/acr/v1/{repo}/_tags"), &scope, "tags", None, None)
-        .await?;
+    let tags = registry.list(&format!("/acr/v1/{repo}/_tags"), &scope, "tags", None, None).await?;
     let mut message = format!("This operation will delete the manifest '{digest}'");
     let sharing: Vec<String> = tags
         .iter()
         .filter(|t| t.get("digest").and_then(Value::as_str) == Some(digest.as_str()))
-        .map(|t| {
-            format!(
-                "'{repo}:{}'",
-                t.get("name").and_then(Value::as_str).unwrap_or_default()
-            )
-        })
+        .map(|t| format!("'{repo}:{}'", t.get("name").and_then(Value::as_str).unwrap_or_default()))
         .collect();
     if !sharing.is_empty() {
         message.push_str(" and all the following images: ");
@@ -97,15 +88,9 @@ async fn delete_image(
     if yes {
         ctx.ui.warn(&message);
     } else {
-        confirm(
-            ctx,
-            format!("{message}.\nAre you sure you want to continue?"),
-        )
-        .await?;
+        confirm(ctx, format!("{message}.\nAre you sure you want to continue?")).await?;
     }
-    Ok(registry
-        .delete(&format!("/v2/{repo}/manifests/{digest}"), &scope)
-        .await?)
+    Ok(registry.delete(&format!("/v2/{repo}/manifests/{digest}"), &scope).await?)
 }
 
 /// Asks on a blocking thread, so that Ctrl-C is still noticed while waiting for an answer.

@@ -21,11 +21,7 @@ pub type CommandResult = Result<Option<Value>, AppError>;
 
 /// A registry name after az's validator (and its warning).
 pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
-    let raw = args
-        .name
-        .clone()
-        .or_else(|| ctx.config.default_registry())
-        .unwrap_or_default();
+    let raw = args.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();
     let validated = reference::validate_registry_name(&raw).map_err(AppError::Cli)?;
     if let Some(warning) = &validated.warning {
         ctx.ui.warn(warning);
@@ -37,14 +33,11 @@ pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppEr
 pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Registry, AppError> {
     let credentials = match (&args.username, &args.password) {
         (None, Some(_)) => {
-            return Err(AppError::Cli(
-                "Please also specify username if password is specified.".into(),
-            ));
+            return Err(AppError::Cli("Please also specify username if password is specified.".into()));
         }
-        (Some(username), Some(password)) => Credentials::Password {
-            username: username.clone(),
-            password: password.clone(),
-        },
+        (Some(username), Some(password)) => {
+            Credentials::Password { username: username.clone(), password: password.clone() }
+        }
         (Some(_), None) => {
             return Err(AppError::Cli(
                 "Please specify both username and password in non-interactive mode.".into(),

@@ -31,15 +31,9 @@ pub async fn run(ctx: &Context, args: &ShowManifestsArgs) -> CommandResult {
 fn summary(manifest: &Value) -> Value {
     let pick = |key: &str, default: Value| manifest.get(key).cloned().unwrap_or(default);
     let mut out = Map::new();
-    out.insert(
-        "digest".into(),
-        pick("digest", Value::String(String::new())),
-    );
+    out.insert("digest".into(), pick("digest", Value::String(String::new())));
     out.insert("tags".into(), pick("tags", Value::Array(Vec::new())));
-    out.insert(
-        "timestamp".into(),
-        pick("lastUpdateTime", Value::String(String::new())),
-    );
+    out.insert("timestamp".into(), pick("lastUpdateTime", Value::String(String::new())));
     Value::Object(out)
 }
 
@@ -51,15 +45,10 @@ mod tests {
     #[test]
     fn summaries_default_missing_keys() {
         assert_eq!(
-            summary(
-                &json!({"digest": "sha256:a", "tags": ["v1"], "lastUpdateTime": "t", "imageSize": 3})
-            ),
+            summary(&json!({"digest": "sha256:a", "tags": ["v1"], "lastUpdateTime": "t", "imageSize": 3})),
             json!({"digest": "sha256:a", "tags": ["v1"], "timestamp": "t"})
         );
-        assert_eq!(
-            summary(&json!({"imageSize": 1})),
-            json!({"digest": "", "tags": [], "timestamp": ""})
-        );
+        assert_eq!(summary(&json!({"imageSize": 1})), json!({"digest": "", "tags": [], "timestamp": ""}));
         assert_eq!(summary(&json!({"tags": null}))["tags"], Value::Null);
     }
 }

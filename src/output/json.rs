@@ -59,11 +59,7 @@ fn newline(depth: usize, out: &mut String) {
 
 /// A JSON number as Python prints it: ints exact, floats by `repr`.
 pub fn number(n: &serde_json::Number) -> String {
-    if n.is_f64() {
-        pyrepr::json_float(n.as_f64().unwrap_or(f64::NAN))
-    } else {
-        n.to_string()
-    }
+    if n.is_f64() { pyrepr::json_float(n.as_f64().unwrap_or(f64::NAN)) } else { n.to_string() }
 }
 
 #[cfg(test)]

@@ -32,11 +32,7 @@ pub fn float(f: f64) -> String {
         };
         format!("{sign}{body}")
     } else {
-        let frac = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits
-        };
+        let frac = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{frac}e{esign}{:02}", exp.abs())
     }
@@ -55,11 +51,7 @@ pub fn json_float(f: f64) -> String {
 
 /// `repr(str)`: single quotes unless the text holds a single quote and no double quote.
 pub fn string(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -72,9 +64,7 @@ pub fn string(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
             c => out.push(c),
         }
     }

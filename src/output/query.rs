@@ -160,9 +160,7 @@ impl<'a> Val<'a> {
 
     fn entries(&self) -> Option<Vec<(String, Val<'a>)>> {
         match self {
-            Val::Ref(Value::Object(map)) => {
-                Some(map.iter().map(|(k, v)| (k.clone(), Val::Ref(v))).collect())
-            }
+            Val::Ref(Value::Object(map)) => Some(map.iter().map(|(k, v)| (k.clone(), Val::Ref(v))).collect()),
             Val::Obj(map, _) => Some(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
             _ => None,
         }
@@ -241,12 +239,7 @@ impl<'a> Val<'a> {
             Kind::Num(n) => n.py_str(),
             Kind::Str(s) => pyrepr::string(s),
             Kind::Arr => {
-                let parts: Vec<String> = self
-                    .items()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(Val::py_repr)
-                    .collect();
+                let parts: Vec<String> = self.items().unwrap_or_default().iter().map(Val::py_repr).collect();
                 format!("[{}]", parts.join(", "))
             }
             Kind::Obj => {
@@ -285,30 +278,19 @@ impl<'a> Val<'a> {
             (Kind::Num(a), Kind::Num(b)) => a.py_cmp(b) == Some(Ordering::Equal),
             (Kind::Str(a), Kind::Str(b)) => a == b,
             (Kind::Arr, Kind::Arr) => {
-                let (a, b) = (
-                    self.items().unwrap_or_default(),
-                    other.items().unwrap_or_default(),
-                );
+                let (a, b) = (self.items().unwrap_or_default(), other.items().unwrap_or_default());
                 a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.py_eq(y))
             }
             (Kind::Obj, Kind::Obj) => {
-                let (a, b) = (
-                    self.entries().unwrap_or_default(),
-                    other.entries().unwrap_or_default(),
-                );
+                let (a, b) = (self.entries().unwrap_or_default(), other.entries().unwrap_or_default());
                 if a.len() != b.len() {
                     return false;
                 }
-                let both_ordered =
-                    matches!(self, Val::Obj(_, true)) && matches!(other, Val::Obj(_, true));
+                let both_ordered = matches!(self, Val::Obj(_, true)) && matches!(other, Val::Obj(_, true));
                 if both_ordered {
-                    return a
-                        .iter()
-                        .zip(&b)
-                        .all(|((ka, va), (kb, vb))| ka == kb && va.py_eq(vb));
+                    return a.iter().zip(&b).all(|((ka, va), (kb, vb))| ka == kb && va.py_eq(vb));
                 }
-                a.iter()
-                    .all(|(k, v)| b.iter().any(|(kb, vb)| kb == k && v.py_eq(vb)))
+                a.iter().all(|(k, v)| b.iter().any(|(kb, vb)| kb == k && v.py_eq(vb)))
             }
             _ => false,
         }
@@ -330,12 +312,9 @@ impl<'a> Val<'a> {
             Val::Bool(b) => Value::Bool(b),
             Val::Num(n) => n.to_json(),
             Val::Str(s) => Value::String(s),
-            Val::Arr(items) => Value::Array(
-                items
-                    .into_iter()
-                    .map(Val::into_output)
-                    .collect::<Result<_, _>>()?,
-            ),
+            Val::Arr(items) => {
+                Value::Array(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?)
+            }
             Val::Obj(map, ordered) => {
                 let mut entries: Vec<(String, Val<'a>)> = map.into_iter().collect();
                 if !ordered {
@@ -348,9 +327,7 @@ impl<'a> Val<'a> {
                 Value::Object(out)
             }
             Val::Expref(_) => {
-                return Err(QueryError::Python(
-                    "Object of type _Expression is not JSON serializable".into(),
-                ));
+                return Err(QueryError::Python("Object of type _Expression is not JSON serializable".into()));
             }
         })
     }
@@ -399,11 +376,7 @@ fn sorted_keys(v: &Value) -> Value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), sorted_keys(&map[k])))
-                    .collect(),
-            )
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_keys(&map[k]))).collect())
         }
         other => other.clone(),
     }
@@ -422,10 +395,7 @@ fn literal(v: &jmespath::Variable) -> Val<'static> {
         V::Bool(b) => Val::Bool(*b),
         V::Number(n) => Val::Num(Num::from_json(n)),
         V::Array(items) => Val::Arr(items.iter().map(|i| literal(i)).collect()),
-        V::Object(map) => Val::Obj(
-            map.iter().map(|(k, v)| (k.clone(), literal(v))).collect(),
-            false,
-        ),
+        V::Object(map) => Val::Obj(map.iter().map(|(k, v)| (k.clone(), literal(v))).collect(), false),
         V::Expref(_) => Val::Null,
     }
 }
@@ -441,22 +411,12 @@ fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         Ast::Index { idx, .. } => Ok(match cur.into_items() {
             Some(mut items) => {
                 let len = items.len() as i64;
-                let i = if *idx < 0 {
-                    len + *idx as i64
-                } else {
-                    *idx as i64
-                };
-                if (0..len).contains(&i) {
-                    items.swap_remove(i as usize)
-                } else {
-                    Val::Null
-                }
+                let i = if *idx < 0 { len + *idx as i64 } else { *idx as i64 };
+                if (0..len).contains(&i) { items.swap_remove(i as usize) } else { Val::Null }
             }
             None => Val::Null,
         }),
-        Ast::Slice {
-            start, stop, step, ..
-        } => match cur.into_items() {
+        Ast::Slice { start, stop, step, .. } => match cur.into_items() {
             Some(items) => slice(items, *start, *stop, *step),
             None => Ok(Val::Null),
         },
@@ -488,21 +448,14 @@ fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             }
             Ok(Val::Arr(out))
         }
-        Ast::Condition {
-            predicate, then, ..
-        } => {
+        Ast::Condition { predicate, then, .. } => {
             if eval(predicate, cur.clone())?.truthy() {
                 eval(then, cur)
             } else {
                 Ok(Val::Null)
             }
         }
-        Ast::Comparison {
-            comparator,
-            lhs,
-            rhs,
-            ..
-        } => {
+        Ast::Comparison { comparator, lhs, rhs, .. } => {
             let left = eval(lhs, cur.clone())?;
             let right = eval(rhs, cur)?;
             compare(comparator, &left, &right)
@@ -510,28 +463,17 @@ fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         Ast::Not { node, .. } => Ok(Val::Bool(!eval(node, cur)?.truthy())),
         Ast::And { lhs, rhs, .. } => {
             let left = eval(lhs, cur.clone())?;
-            if left.truthy() {
-                eval(rhs, cur)
-            } else {
-                Ok(left)
-            }
+            if left.truthy() { eval(rhs, cur) } else { Ok(left) }
         }
         Ast::Or { lhs, rhs, .. } => {
             let left = eval(lhs, cur.clone())?;
-            if left.truthy() {
-                Ok(left)
-            } else {
-                eval(rhs, cur)
-            }
+            if left.truthy() { Ok(left) } else { eval(rhs, cur) }
         }
         Ast::MultiList { elements, .. } => {
             if cur.is_null() {
                 return Ok(Val::Null);
             }
-            let items = elements
-                .iter()
-                .map(|e| eval(e, cur.clone()))
-                .collect::<Result<_, _>>()?;
+            let items = elements.iter().map(|e| eval(e, cur.clone())).collect::<Result<_, _>>()?;
             Ok(Val::Arr(items))
         }
         Ast::MultiHash { elements, .. } => {
@@ -545,10 +487,7 @@ fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             Ok(Val::Obj(map, true))
         }
         Ast::Function { name, args, .. } => {
-            let values = args
-                .iter()
-                .map(|a| eval(a, cur.clone()))
-                .collect::<Result<Vec<_>, _>>()?;
+            let values = args.iter().map(|a| eval(a, cur.clone())).collect::<Result<Vec<_>, _>>()?;
             call(name, values)
         }
     }
@@ -579,11 +518,7 @@ fn slice<'a>(items: Vec<Val<'a>>, start: Option<i32>, stop: Option<i32>, step: i
                 let v = v as i64;
                 if v < 0 {
                     let v = v + len;
-                    if v < 0 {
-                        if step < 0 { -1 } else { 0 }
-                    } else {
-                        v
-                    }
+                    if v < 0 { if step < 0 { -1 } else { 0 } } else { v }
                 } else if v >= len {
                     if step < 0 { len - 1 } else { len }
                 } else {
@@ -761,11 +696,8 @@ fn check_type(name: &str, arg: &Val, allowed: &[Ty]) -> Result<(), QueryError> {
     if !allowed.iter().any(|t| matches_base(*t, arg)) {
         return Err(type_error(name, arg, arg.type_name(), allowed));
     }
-    let subtypes: Vec<Ty> = allowed
-        .iter()
-        .copied()
-        .filter(|t| matches!(t, Ty::ArrayNumber | Ty::ArrayString))
-        .collect();
+    let subtypes: Vec<Ty> =
+        allowed.iter().copied().filter(|t| matches!(t, Ty::ArrayNumber | Ty::ArrayString)).collect();
     if subtypes.is_empty() || !matches!(arg.kind(), Kind::Arr) {
         return Ok(());
     }
@@ -851,13 +783,7 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                         )));
                     }
                 },
-                _ => Val::Bool(
-                    subject
-                        .items()
-                        .unwrap_or_default()
-                        .iter()
-                        .any(|i| i.py_eq(&search)),
-                ),
+                _ => Val::Bool(subject.items().unwrap_or_default().iter().any(|i| i.py_eq(&search))),
             }
         }
         "ends_with" => {
@@ -873,22 +799,10 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             let parts: Vec<String> = arg().items().unwrap_or_default().iter().map(text).collect();
             Val::Str(parts.join(&sep))
         }
-        "keys" => Val::Arr(
-            arg()
-                .entries()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, _)| Val::Str(k))
-                .collect(),
-        ),
-        "values" => Val::Arr(
-            arg()
-                .entries()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(_, v)| v)
-                .collect(),
-        ),
+        "keys" => {
+            Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(k, _)| Val::Str(k)).collect())
+        }
+        "values" => Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(_, v)| v).collect()),
         "length" => {
             let v = arg();
             let n = match v.kind() {
@@ -902,20 +816,11 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                 return Ok(Val::Null);
             };
             let items = arg().into_items().unwrap_or_default();
-            Val::Arr(
-                items
-                    .into_iter()
-                    .map(|i| eval(expr, i))
-                    .collect::<Result<_, _>>()?,
-            )
+            Val::Arr(items.into_iter().map(|i| eval(expr, i)).collect::<Result<_, _>>()?)
         }
         "max" | "min" => {
             let items = arg().into_items().unwrap_or_default();
-            let want = if name == "max" {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
+            let want = if name == "max" { Ordering::Greater } else { Ordering::Less };
             extreme(items, want, |v| Ok(v.clone()))?.unwrap_or(Val::Null)
         }
         "max_by" | "min_by" => {
@@ -923,15 +828,8 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             let Val::Expref(expr) = arg() else {
                 return Ok(Val::Null);
             };
-            let want = if name == "max_by" {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
-            extreme(items, want, |v| {
-                key_of(name, expr, v, &["number", "string"])
-            })?
-            .unwrap_or(Val::Null)
+            let want = if name == "max_by" { Ordering::Greater } else { Ordering::Less };
+            extreme(items, want, |v| key_of(name, expr, v, &["number", "string"]))?.unwrap_or(Val::Null)
         }
         "sort" => {
             let mut items = arg().into_items().unwrap_or_default();
@@ -949,12 +847,7 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             let first_key = eval(expr, first.clone())?;
             let required = first_key.type_name();
             if required != "number" && required != "string" {
-                return Err(type_error_names(
-                    "sort_by",
-                    first,
-                    required,
-                    &["string", "number"],
-                ));
+                return Err(type_error_names("sort_by", first, required, &["string", "number"]));
             }
             let mut keyed = Vec::with_capacity(items.len());
             for item in items {
@@ -973,10 +866,7 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             }
             Val::Obj(map, false)
         }
-        "not_null" => std::iter::once(arg())
-            .chain(args)
-            .find(|v| !v.is_null())
-            .unwrap_or(Val::Null),
+        "not_null" => std::iter::once(arg()).chain(args).find(|v| !v.is_null()).unwrap_or(Val::Null),
         "reverse" => {
             let v = arg();
             match v.kind() {
@@ -990,11 +880,7 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
         }
         "to_array" => {
             let v = arg();
-            if matches!(v.kind(), Kind::Arr) {
-                v
-            } else {
-                Val::Arr(vec![v])
-            }
+            if matches!(v.kind(), Kind::Arr) { v } else { Val::Arr(vec![v]) }
         }
         "to_number" => to_number(arg()),
         "to_string" => {
@@ -1078,10 +964,7 @@ fn extreme<'a>(
 }
 
 fn same_family(a: &Val, b: &Val) -> bool {
-    matches!(
-        (a.kind(), b.kind()),
-        (Kind::Num(_), Kind::Num(_)) | (Kind::Str(_), Kind::Str(_))
-    )
+    matches!((a.kind(), b.kind()), (Kind::Num(_), Kind::Num(_)) | (Kind::Str(_), Kind::Str(_)))
 }
 
 /// Python `int(s)` then `float(s)`.
@@ -1108,20 +991,14 @@ fn parse_py_number(s: &str) -> Option<Num> {
     if lower.len() - unsigned.len() <= 1 {
         match unsigned {
             "inf" | "infinity" => {
-                return Some(Num::Float(if negative {
-                    f64::NEG_INFINITY
-                } else {
-                    f64::INFINITY
-                }));
+                return Some(Num::Float(if negative { f64::NEG_INFINITY } else { f64::INFINITY }));
             }
             "nan" => return Some(Num::Float(f64::NAN)),
             _ => {}
         }
     }
     let cleaned = strip_underscores(t)?;
-    if cleaned
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+    if cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
         && cleaned.chars().any(|c| c.is_ascii_digit())
     {
         return cleaned.parse::<f64>().ok().map(Num::Float);
@@ -1193,23 +1070,11 @@ mod tests {
 
     #[test]
     fn seed_queries() {
+        assert_eq!(q("[?tags[0]==null].digest", manifests()), Ok(json!(["sha256:b", "sha256:c"])));
+        assert_eq!(q("[?tags==null].digest", manifests()), Ok(json!(["sha256:c"])));
         assert_eq!(
-            q("[?tags[0]==null].digest", manifests()),
-            Ok(json!(["sha256:b", "sha256:c"]))
-        );
-        assert_eq!(
-            q("[?tags==null].digest", manifests()),
-            Ok(json!(["sha256:c"]))
-        );
-        assert_eq!(
-            q(
-                "[?timestamp < '2019-04-05'].[digest, timestamp]",
-                manifests()
-            ),
-            Ok(json!([
-                ["sha256:a", "2019-04-01T00:00:00Z"],
-                ["sha256:c", "2019-03-01T00:00:00Z"]
-            ]))
+            q("[?timestamp < '2019-04-05'].[digest, timestamp]", manifests()),
+            Ok(json!([["sha256:a", "2019-04-01T00:00:00Z"], ["sha256:c", "2019-03-01T00:00:00Z"]]))
         );
     }
 
@@ -1217,9 +1082,7 @@ mod tests {
     fn string_number_ordering_is_a_python_type_error() {
         assert_eq!(
             q("[?digest > `1`]", manifests()),
-            Err(QueryError::Python(
-                "'>' not supported between instances of 'str' and 'int'".into()
-            ))
+            Err(QueryError::Python("'>' not supported between instances of 'str' and 'int'".into()))
         );
         assert_eq!(q("`null` < `1`", json!(null)), Ok(json!(null)));
     }
@@ -1233,21 +1096,15 @@ mod tests {
 
     #[test]
     fn functions_and_their_errors() {
-        let data =
-            json!({"t": [{"n": "v10", "s": 3}, {"n": "v9", "s": 10}, {"n": "latest", "s": 1}]});
-        assert_eq!(
-            q("sort_by(t, &n)[].n", data.clone()),
-            Ok(json!(["latest", "v10", "v9"]))
-        );
+        let data = json!({"t": [{"n": "v10", "s": 3}, {"n": "v9", "s": 10}, {"n": "latest", "s": 1}]});
+        assert_eq!(q("sort_by(t, &n)[].n", data.clone()), Ok(json!(["latest", "v10", "v9"])));
         assert_eq!(q("max(t[].n)", data.clone()), Ok(json!("v9")));
         assert_eq!(q("avg(t[].s)", data.clone()), Ok(json!(4.666666666666667)));
         assert_eq!(q("sum(t[].s)", data.clone()), Ok(json!(14)));
         assert_eq!(q("ceil(`1.2`)", json!(null)), Ok(json!(2)));
         assert_eq!(
             q("length(t, t)", data.clone()),
-            Err(QueryError::Jmespath(
-                "Expected 1 argument for function length(), received 2".into()
-            ))
+            Err(QueryError::Jmespath("Expected 1 argument for function length(), received 2".into()))
         );
         assert_eq!(
             q("abs(missing)", data.clone()),
@@ -1262,10 +1119,7 @@ mod tests {
                 "In function sort(), invalid type for value: 1, expected one of: ['array-string', 'array-number'], received: \"int\"".into()
             ))
         );
-        assert_eq!(
-            q("to_string(t[0])", data),
-            Ok(json!("{\"n\":\"v10\",\"s\":3}"))
-        );
+        assert_eq!(q("to_string(t[0])", data), Ok(json!("{\"n\":\"v10\",\"s\":3}")));
         assert_eq!(q("to_number(' 5 ')", json!(null)), Ok(json!(5)));
         assert_eq!(q("to_number('1_000')", json!(null)), Ok(json!(1000)));
         assert_eq!(q("to_number('1e3')", json!(null)), Ok(json!(1000.0)));

@@ -35,32 +35,17 @@ pub struct Challenge {
 }
 
 impl Challenge {
-    pub async fn probe(
-        client: &Client,
-        login_server: &str,
-        name: &str,
-    ) -> Result<Challenge, RegistryError> {
-        let unreachable = || RegistryError::Unreachable {
-            login_server: login_server.into(),
-            name: name.into(),
-        };
-        let response = client
-            .get(format!("https://{login_server}/v2/"))
-            .send()
-            .await
-            .map_err(|_| unreachable())?;
+    pub async fn probe(client: &Client, login_server: &str, name: &str) -> Result<Challenge, RegistryError> {
+        let unreachable =
+            || RegistryError::Unreachable { login_server: login_server.into(), name: name.into() };
+        let response =
+            client.get(format!("https://{login_server}/v2/")).send().await.map_err(|_| unreachable())?;
         let status = response.status().as_u16();
         if status == 403 {
-            return Err(RegistryError::Forbidden {
-                login_server: login_server.into(),
-                name: name.into(),
-            });
+            return Err(RegistryError::Forbidden { login_server: login_server.into(), name: name.into() });
         }
-        let header = response
-            .headers()
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let header =
+            response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).map(str::to_string);
         Ok(Challenge { status, header })
     }
 
@@ -90,10 +75,7 @@ impl Challenge {
 }
 
 fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// The `Authorization` header value for one scope.
@@ -118,17 +100,12 @@ pub async fn authorize(
                     format!("Bearer {password}")
                 } else {
                     let raw = format!("{username}:{password}");
-                    format!(
-                        "Basic {}",
-                        base64::engine::general_purpose::STANDARD.encode(raw)
-                    )
+                    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
                 });
             }
-            let (Some(realm), Some(service), true) = (
-                param(&params, "realm"),
-                param(&params, "service"),
-                scheme.eq_ignore_ascii_case("bearer"),
-            ) else {
+            let (Some(realm), Some(service), true) =
+                (param(&params, "realm"), param(&params, "service"), scheme.eq_ignore_ascii_case("bearer"))
+            else {
                 return Err(RegistryError::connectivity(
                     "CONNECTIVITY_WWW_AUTHENTICATE_ERROR",
                     format!(
@@ -143,26 +120,16 @@ pub async fn authorize(
                 ("password", password.as_str()),
                 ("scope", scope),
             ];
-            let token = post_form(
-                client,
-                &oauth_url(realm, "/oauth2/token"),
-                &form,
-                "access_token",
-            )
-            .await;
-            token.map(|t| format!("Bearer {t}")).map_err(|code| {
-                access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code)
-            })
+            let token = post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token").await;
+            token
+                .map(|t| format!("Bearer {t}"))
+                .map_err(|code| access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code))
         }
         Credentials::Aad(Ok(aad)) => {
-            let (scheme, params) = challenge
-                .parse()
-                .ok_or_else(|| aad_unavailable(no_challenge()))?;
-            let (Some(realm), Some(service), true) = (
-                param(&params, "realm"),
-                param(&params, "service"),
-                scheme.eq_ignore_ascii_case("bearer"),
-            ) else {
+            let (scheme, params) = challenge.parse().ok_or_else(|| aad_unavailable(no_challenge()))?;
+            let (Some(realm), Some(service), true) =
+                (param(&params, "realm"), param(&params, "service"), scheme.eq_ignore_ascii_case("bearer"))
+            else {
                 return Err(aad_unavailable(RegistryError::connectivity(
                     "CONNECTIVITY_AAD_LOGIN_ERROR",
                     format!("Registry '{login_server}' does not support AAD login."),
@@ -192,21 +159,12 @@ pub async fn authorize(
                 ("scope", scope),
                 ("refresh_token", refresh.as_str()),
             ];
-            post_form(
-                client,
-                &oauth_url(realm, "/oauth2/token"),
-                &form,
-                "access_token",
-            )
-            .await
-            .map(|t| format!("Bearer {t}"))
-            .map_err(|code| {
-                aad_unavailable(access_denied(
-                    "CONNECTIVITY_ACCESS_TOKEN_ERROR",
-                    login_server,
-                    code,
-                ))
-            })
+            post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token")
+                .await
+                .map(|t| format!("Bearer {t}"))
+                .map_err(|code| {
+                    aad_unavailable(access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code))
+                })
         }
         Credentials::Aad(Err(message)) => Err(RegistryError::AadUnavailable(message.clone())),
     }
@@ -233,16 +191,8 @@ fn oauth_url(realm: &str, path: &str) -> String {
 }
 
 /// Posts a form and returns `field` of the JSON answer; `Err(status)` otherwise (0: no answer).
-async fn post_form(
-    client: &Client,
-    url: &str,
-    form: &[(&str, &str)],
-    field: &str,
-) -> Result<String, u16> {
-    let pairs: Vec<(String, String)> = form
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+async fn post_form(client: &Client, url: &str, form: &[(&str, &str)], field: &str) -> Result<String, u16> {
+    let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let response = client
         .post(url)
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -258,10 +208,7 @@ async fn post_form(
         return Err(status);
     }
     let body: Value = response.json().await.map_err(|_| status)?;
-    body.get(field)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or(status)
+    body.get(field).and_then(Value::as_str).map(str::to_string).ok_or(status)
 }
 
 #[cfg(test)]
@@ -273,33 +220,15 @@ mod tests {
         let c = Challenge {
             status: 401,
             header: Some(
-                "Bearer realm=\"https://r.azurecr.io/oauth2/token\",service=\"r.azurecr.io\""
-                    .into(),
+                "Bearer realm=\"https://r.azurecr.io/oauth2/token\",service=\"r.azurecr.io\"".into(),
             ),
         };
         let (scheme, params) = c.parse().unwrap();
         assert_eq!(scheme, "Bearer");
-        assert_eq!(
-            param(&params, "realm"),
-            Some("https://r.azurecr.io/oauth2/token")
-        );
+        assert_eq!(param(&params, "realm"), Some("https://r.azurecr.io/oauth2/token"));
         assert_eq!(param(&params, "service"), Some("r.azurecr.io"));
-        assert!(
-            Challenge {
-                status: 200,
-                header: c.header.clone()
-            }
-            .parse()
-            .is_none()
-        );
-        assert!(
-            Challenge {
-                status: 401,
-                header: None
-            }
-            .parse()
-            .is_none()
-        );
+        assert!(Challenge { status: 200, header: c.header.clone() }.parse().is_none());
+        assert!(Challenge { status: 401, header: None }.parse().is_none());
         assert_eq!(
             oauth_url("https://r.azurecr.io/oauth2/token", "/oauth2/exchange"),
             "https://r.azurecr.io/oauth2/exchange"

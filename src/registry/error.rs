@@ -11,11 +11,7 @@ pub enum RegistryError {
     Status { status: u16, message: String },
     /// az's connectivity errors (challenge and token failures).
     #[error("{timestamp} An error occurred: {title}\n{text}")]
-    Connectivity {
-        timestamp: String,
-        title: &'static str,
-        text: String,
-    },
+    Connectivity { timestamp: String, title: &'static str, text: String },
     #[error(
         "Could not connect to the registry login server '{login_server}'. Please verify that the registry exists and the URL 'https://{login_server}/v2/' is reachable from your environment.\nTry running 'az acr check-health -n {name} --yes' to diagnose this issue."
     )]
@@ -42,11 +38,7 @@ pub enum RegistryError {
 
 impl RegistryError {
     pub fn connectivity(title: &'static str, text: String) -> RegistryError {
-        RegistryError::Connectivity {
-            timestamp: utc_timestamp(),
-            title,
-            text,
-        }
+        RegistryError::Connectivity { timestamp: utc_timestamp(), title, text }
     }
 
     pub fn status(&self) -> Option<u16> {
@@ -61,10 +53,7 @@ impl RegistryError {
 /// `default`; a final period; timestamp and correlation id when the header is present.
 pub fn status_message(body: &[u8], default: &str, correlation_id: Option<&str>) -> String {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let first = parsed
-        .as_ref()
-        .and_then(|v| v.get("errors"))
-        .and_then(|e| e.get(0));
+    let first = parsed.as_ref().and_then(|v| v.get("errors")).and_then(|e| e.get(0));
     let mut message = match first.and_then(|e| e.get("message")) {
         Some(m) => {
             let mut text = format!("Error: {}", python_str(m));
@@ -96,24 +85,13 @@ fn python_str(v: &Value) -> String {
 
 /// Python's `str(datetime.utcnow())`: `YYYY-MM-DD HH:MM:SS[.ffffff]`.
 pub fn utc_timestamp() -> String {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = now.as_secs() as i64;
     let micros = now.subsec_micros();
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    let time = format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    );
-    if micros == 0 {
-        time
-    } else {
-        format!("{time}.{micros:06}")
-    }
+    let time = format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60);
+    if micros == 0 { time } else { format!("{time}.{micros:06}") }
 }
 
 /// Howard Hinnant's days-to-civil conversion.
@@ -141,20 +119,13 @@ mod tests {
             "Error: repository name not known to registry Detail: the detail."
         );
         let body = br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"x"}}]}"#;
-        assert_eq!(
-            status_message(body, "x", None),
-            "Error: repository name not known to registry."
-        );
+        assert_eq!(status_message(body, "x", None), "Error: repository name not known to registry.");
         assert_eq!(
             status_message(b"", "The requested data does not exist.", None),
             "The requested data does not exist."
         );
         assert_eq!(
-            status_message(
-                b"{\"errors\":[{}]}",
-                "This operation is not supported",
-                None
-            ),
+            status_message(b"{\"errors\":[{}]}", "This operation is not supported", None),
             "This operation is not supported."
         );
         let with_id = status_message(b"", "Could not get the requested data.", Some("corr-1"));

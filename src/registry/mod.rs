@@ -71,14 +71,9 @@ impl Registry {
         if let Some(token) = self.tokens.get(scope) {
             return Ok(token.clone());
         }
-        let token = auth::authorize(
-            &self.client,
-            &self.login_server,
-            &self.challenge,
-            &self.credentials,
-            scope,
-        )
-        .await?;
+        let token =
+            auth::authorize(&self.client, &self.login_server, &self.challenge, &self.credentials, scope)
+                .await?;
         self.tokens.insert(scope.to_string(), token.clone());
         Ok(token)
     }
@@ -87,11 +82,7 @@ impl Registry {
         if params.is_empty() {
             format!("https://{}{path}", self.login_server)
         } else {
-            format!(
-                "https://{}{path}?{}",
-                self.login_server,
-                form_encode(params)
-            )
+            format!("https://{}{path}?{}", self.login_server, form_encode(params))
         }
     }
 
@@ -104,16 +95,7 @@ impl Registry {
     ) -> Result<transport::Reply, RegistryError> {
         let auth = self.authorization(scope).await?;
         let url = self.url(path, params);
-        transport::send(
-            &self.client,
-            &Call {
-                method,
-                url,
-                auth: &auth,
-                json: None,
-            },
-        )
-        .await
+        transport::send(&self.client, &Call { method, url, auth: &auth, json: None }).await
     }
 
     /// A GET whose answer is `body[index]` (az fails, after its retries, when the key is missing).
@@ -149,21 +131,14 @@ impl Registry {
                 Some(Some(Value::Null)) => {}
                 _ => return Err(RegistryError::Request(format!("'{key}'"))),
             }
-            if !pager
-                .advance(reply.link.as_deref())
-                .map_err(RegistryError::Request)?
-            {
+            if !pager.advance(reply.link.as_deref()).map_err(RegistryError::Request)? {
                 return Ok(items);
             }
         }
     }
 
     /// A DELETE; the answer's JSON body, if it had one.
-    pub async fn delete(
-        &mut self,
-        path: &str,
-        scope: &str,
-    ) -> Result<Option<Value>, RegistryError> {
+    pub async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Value>, RegistryError> {
         Ok(self.call(Method::DELETE, path, &[], scope).await?.body)
     }
 }

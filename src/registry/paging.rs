@@ -18,20 +18,13 @@ impl Pager {
         if let Some(o) = orderby {
             params.push(("orderby".into(), o.into()));
         }
-        Pager {
-            params,
-            budget: top,
-        }
+        Pager { params, budget: top }
     }
 
     /// Parameters for the next request, charging its page size to the budget.
     pub fn next_params(&mut self) -> &[(String, String)] {
         if let Some(budget) = self.budget.as_mut() {
-            let n = if *budget > PAGE_SIZE {
-                PAGE_SIZE
-            } else {
-                *budget
-            };
+            let n = if *budget > PAGE_SIZE { PAGE_SIZE } else { *budget };
             *budget -= n;
             match self.params.iter_mut().find(|(k, _)| k == "n") {
                 Some(entry) => entry.1 = n.to_string(),
@@ -63,10 +56,7 @@ pub fn link_params(link: &str) -> Result<Vec<(String, String)>, String> {
         .split('&')
         .map(|item| {
             let (k, v) = item.split_once('=').ok_or_else(bad)?;
-            Ok((
-                k.to_string(),
-                percent_decode_str(v).decode_utf8_lossy().into_owned(),
-            ))
+            Ok((k.to_string(), percent_decode_str(v).decode_utf8_lossy().into_owned()))
         })
         .collect()
 }
@@ -76,12 +66,7 @@ mod tests {
     use super::*;
 
     fn n_of(p: &mut Pager) -> String {
-        p.next_params()
-            .iter()
-            .find(|(k, _)| k == "n")
-            .unwrap()
-            .1
-            .clone()
+        p.next_params().iter().find(|(k, _)| k == "n").unwrap().1.clone()
     }
 
     #[test]
@@ -92,22 +77,12 @@ mod tests {
         assert!(p.advance(link).unwrap());
         assert_eq!(
             p.next_params(),
-            [
-                ("last".into(), "b".into()),
-                ("n".into(), "50".into()),
-                ("orderby".into(), String::new())
-            ]
+            [("last".into(), "b".into()), ("n".into(), "50".into()), ("orderby".into(), String::new())]
         );
         assert!(!p.advance(link).unwrap());
 
         let mut p = Pager::new(Some(0), Some("timedesc"));
-        assert_eq!(
-            p.next_params(),
-            [
-                ("n".into(), "0".into()),
-                ("orderby".into(), "timedesc".into())
-            ]
-        );
+        assert_eq!(p.next_params(), [("n".into(), "0".into()), ("orderby".into(), "timedesc".into())]);
         assert!(!p.advance(link).unwrap());
 
         let mut p = Pager::new(None, None);
@@ -118,7 +93,10 @@ mod tests {
 
     #[test]
     fn link_query_is_decoded() {
-        let params = link_params("<https://elsewhere.test/x?last=library%2Fbusybox&n=100&x=a+b%20c&orderby=>; rel=\"next\"").unwrap();
+        let params = link_params(
+            "<https://elsewhere.test/x?last=library%2Fbusybox&n=100&x=a+b%20c&orderby=>; rel=\"next\"",
+        )
+        .unwrap();
         assert_eq!(params[0], ("last".into(), "library/busybox".into()));
         assert_eq!(params[2], ("x".into(), "a+b c".into()));
         assert!(link_params("no brackets").is_err());

@@ -3,7 +3,8 @@
 /// The AzureCloud suffix: the only cloud azacr knows so far.
 pub const CLOUD_SUFFIX: &str = ".azurecr.io";
 
-const NAME_RULE: &str = "Registry names may contain only alpha numeric characters and must be between 5 and 50 characters";
+const NAME_RULE: &str =
+    "Registry names may contain only alpha numeric characters and must be between 5 and 50 characters";
 
 #[derive(Debug, PartialEq)]
 pub struct RegistryName {
@@ -38,8 +39,7 @@ pub fn validate_registry_name(raw: &str) -> Result<RegistryName, String> {
             "The login server suffix is not valid for the current cloud. Please try again using '{CLOUD_SUFFIX}'."
         ));
     };
-    let valid = (5..=50).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let valid = (5..=50).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !valid {
         return Err(NAME_RULE.into());
     }
@@ -68,40 +68,27 @@ impl Image {
     }
 }
 
-pub const IMAGE_FORMAT_WITH_DIGEST: &str = "The name of the image may include a tag in the format 'name:tag' or digest in the format 'name@digest'.";
-pub const IMAGE_FORMAT_TAG_ONLY: &str =
-    "The name of the image may include a tag in the format 'name:tag'.";
+pub const IMAGE_FORMAT_WITH_DIGEST: &str =
+    "The name of the image may include a tag in the format 'name:tag' or digest in the format 'name@digest'.";
+pub const IMAGE_FORMAT_TAG_ONLY: &str = "The name of the image may include a tag in the format 'name:tag'.";
 
 /// Splits `--image` the way az does: `repo@digest`, `repo:tag`, or `repo` (tag `latest`).
 pub fn parse_image(image: &str, allow_digest: bool) -> Result<Image, &'static str> {
-    let error = if allow_digest {
-        IMAGE_FORMAT_WITH_DIGEST
-    } else {
-        IMAGE_FORMAT_TAG_ONLY
-    };
+    let error = if allow_digest { IMAGE_FORMAT_WITH_DIGEST } else { IMAGE_FORMAT_TAG_ONLY };
     if allow_digest && image.contains('@') {
         let parts: Vec<&str> = image.split('@').collect();
         if parts.len() == 2 {
-            return Ok(Image::Digest {
-                repository: parts[0].into(),
-                digest: parts[1].into(),
-            });
+            return Ok(Image::Digest { repository: parts[0].into(), digest: parts[1].into() });
         }
     }
     if image.contains(':') && !image.contains('@') {
         let parts: Vec<&str> = image.split(':').collect();
         if parts.len() == 2 {
-            return Ok(Image::Tag {
-                repository: parts[0].into(),
-                tag: parts[1].into(),
-            });
+            return Ok(Image::Tag { repository: parts[0].into(), tag: parts[1].into() });
         }
     }
     if !image.contains(':') && !image.contains('@') {
-        return Ok(Image::Tag {
-            repository: image.into(),
-            tag: "latest".into(),
-        });
+        return Ok(Image::Tag { repository: image.into(), tag: "latest".into() });
     }
     Err(error)
 }
@@ -112,57 +99,35 @@ mod tests {
 
     #[test]
     fn names_as_az_validates_them() {
-        assert_eq!(
-            validate_registry_name("myregistry").unwrap().name,
-            "myregistry"
-        );
+        assert_eq!(validate_registry_name("myregistry").unwrap().name, "myregistry");
         let r = validate_registry_name("MyRegistry-abcd1234.AZURECR.IO").unwrap();
         assert_eq!(r.name, "MyRegistry");
         assert_eq!(
             r.warning.unwrap(),
             "Registry name is 'MyRegistry'. The following suffix '-abcd1234.AZURECR.IO' is automatically omitted."
         );
-        assert_eq!(
-            validate_registry_name("myregistry-hash123").unwrap_err(),
-            NAME_RULE
-        );
-        assert!(
-            validate_registry_name("test.invalid.suffix")
-                .unwrap_err()
-                .contains("suffix is not valid")
-        );
+        assert_eq!(validate_registry_name("myregistry-hash123").unwrap_err(), NAME_RULE);
+        assert!(validate_registry_name("test.invalid.suffix").unwrap_err().contains("suffix is not valid"));
         assert!(validate_registry_name("registry.azurecr.io124567").is_err());
         assert_eq!(validate_registry_name("abcd").unwrap_err(), NAME_RULE);
         assert!(validate_registry_name(&"a".repeat(50)).is_ok());
         assert!(validate_registry_name(&"a".repeat(51)).is_err());
         assert_eq!(login_server("MyRegistry", None), "myregistry.azurecr.io");
-        assert_eq!(
-            login_server("MyRegistry", Some("Tenant")),
-            "myregistry-tenant.azurecr.io"
-        );
+        assert_eq!(login_server("MyRegistry", Some("Tenant")), "myregistry-tenant.azurecr.io");
     }
 
     #[test]
     fn images_as_az_parses_them() {
-        let tag = |r: &str, t: &str| Image::Tag {
-            repository: r.into(),
-            tag: t.into(),
-        };
+        let tag = |r: &str, t: &str| Image::Tag { repository: r.into(), tag: t.into() };
         assert_eq!(parse_image("a/b", true), Ok(tag("a/b", "latest")));
         assert_eq!(parse_image("a:v1", true), Ok(tag("a", "v1")));
         assert_eq!(
             parse_image("repo:tag@sha256:x", true),
-            Ok(Image::Digest {
-                repository: "repo:tag".into(),
-                digest: "sha256:x".into()
-            })
+            Ok(Image::Digest { repository: "repo:tag".into(), digest: "sha256:x".into() })
         );
         assert_eq!(
             parse_image("repo@", true),
-            Ok(Image::Digest {
-                repository: "repo".into(),
-                digest: "".into()
-            })
+            Ok(Image::Digest { repository: "repo".into(), digest: "".into() })
         );
         assert_eq!(parse_image("a:b:c", true), Err(IMAGE_FORMAT_WITH_DIGEST));
         assert_eq!(parse_image("a@b@c", true), Err(IMAGE_FORMAT_WITH_DIGEST));

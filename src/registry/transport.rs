@@ -23,10 +23,7 @@ pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
     let mut builder = Client::builder().user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = env::var_os(env::REQUESTS_CA_BUNDLE).filter(|p| !p.is_empty()) {
         let pem = std::fs::read(&path).map_err(|e| {
-            RegistryError::Setup(format!(
-                "Could not read the CA bundle {}: {e}",
-                path.to_string_lossy()
-            ))
+            RegistryError::Setup(format!("Could not read the CA bundle {}: {e}", path.to_string_lossy()))
         })?;
         let certs = Certificate::from_pem_bundle(&pem).map_err(|e| {
             RegistryError::Setup(format!("Invalid CA bundle {}: {e}", path.to_string_lossy()))
@@ -35,16 +32,11 @@ pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
     }
     if let Some(addr) = env::var(env::AZACR_CONNECT_TO) {
         let addr: SocketAddr = addr.parse().map_err(|_| {
-            RegistryError::Setup(format!(
-                "{} must be IP:PORT, got '{addr}'",
-                env::AZACR_CONNECT_TO
-            ))
+            RegistryError::Setup(format!("{} must be IP:PORT, got '{addr}'", env::AZACR_CONNECT_TO))
         })?;
         builder = builder.resolve(login_server, addr);
     }
-    builder
-        .build()
-        .map_err(|e| RegistryError::Setup(format!("Could not set up HTTPS: {e}")))
+    builder.build().map_err(|e| RegistryError::Setup(format!("Could not set up HTTPS: {e}")))
 }
 
 /// What a successful data call returned: the JSON body (if any) and the `Link` header.
@@ -93,51 +85,32 @@ async fn try_once(client: &Client, call: &Call<'_>) -> Result<Reply, Failure> {
     if let Some(body) = call.json {
         request = request.json(body);
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
+    let response =
+        request.send().await.map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
     let status = response.status();
     let link = header(&response, "link");
     let correlation = header(&response, "x-ms-correlation-request-id");
-    let retry_after = header(&response, "retry-after")
-        .and_then(|s| s.trim().parse().ok())
-        .map(Duration::from_secs);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
+    let retry_after =
+        header(&response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs);
+    let bytes =
+        response.bytes().await.map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
     let fail = |default: &str| RegistryError::Status {
         status: status.as_u16(),
         message: status_message(&bytes, default, correlation.as_deref()),
     };
     match status.as_u16() {
         200 => match serde_json::from_slice(&bytes) {
-            Ok(body) => Ok(Reply {
-                body: Some(body),
-                link,
-            }),
-            Err(e) => Err(Failure::Retry(
-                RegistryError::Request(python_json_error(&e, &bytes)),
-                None,
-            )),
+            Ok(body) => Ok(Reply { body: Some(body), link }),
+            Err(e) => Err(Failure::Retry(RegistryError::Request(python_json_error(&e, &bytes)), None)),
         },
-        201 | 202 => Ok(Reply {
-            body: serde_json::from_slice(&bytes).ok(),
-            link,
-        }),
+        201 | 202 => Ok(Reply { body: serde_json::from_slice(&bytes).ok(), link }),
         204 => Ok(Reply { body: None, link }),
         401 => Err(Failure::Final(fail("Authentication required."))),
         404 => Err(Failure::Final(fail("The requested data does not exist."))),
         405 => Err(Failure::Final(fail("This operation is not supported."))),
-        409 => Err(Failure::Final(fail(
-            "Failed to request data due to a conflict.",
-        ))),
+        409 => Err(Failure::Final(fail("Failed to request data due to a conflict."))),
         _ => {
-            let default = format!(
-                "Could not {} the requested data.",
-                call.method.as_str().to_lowercase()
-            );
+            let default = format!("Could not {} the requested data.", call.method.as_str().to_lowercase());
             let wait = if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
                 retry_after
             } else {
@@ -149,21 +122,13 @@ async fn try_once(client: &Client, call: &Call<'_>) -> Result<Reply, Failure> {
 }
 
 fn header(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 /// Python's json error for the commonest bad body, an empty one.
 fn python_json_error(e: &serde_json::Error, body: &[u8]) -> String {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return format!(
-            "Expecting value: line 1 column {} (char {})",
-            body.len() + 1,
-            body.len()
-        );
+        return format!("Expecting value: line 1 column {} (char {})", body.len() + 1, body.len());
     }
     e.to_string()
 }
@@ -182,20 +147,14 @@ pub fn describe(e: &reqwest::Error) -> String {
 
 /// Form encoding as Python's `urlencode` does it (`quote_plus`, nothing safe but `_.-~`).
 pub fn form_encode(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", quote_plus(k), quote_plus(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", quote_plus(k), quote_plus(v))).collect::<Vec<_>>().join("&")
 }
 
 fn quote_plus(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => out.push(b as char),
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -210,10 +169,7 @@ mod tests {
     #[test]
     fn encodes_like_urlencode() {
         let pairs = vec![
-            (
-                "scope".to_string(),
-                "repository:a/b:delete,metadata_read".to_string(),
-            ),
+            ("scope".to_string(), "repository:a/b:delete,metadata_read".to_string()),
             ("x".to_string(), "a+b c*".to_string()),
             ("orderby".to_string(), String::new()),
         ];

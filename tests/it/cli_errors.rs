@@ -27,32 +27,15 @@ fn argument_errors_exit_2_before_any_request() {
             "ERROR: argument --query: invalid jmespath_type value: '[?'\n",
         ),
         (
-            &[
-                "acr",
-                "repository",
-                "show-manifests",
-                "-n",
-                "myregistry",
-                "--top",
-                "x",
-                "--repository",
-                "r",
-            ],
+            &["acr", "repository", "show-manifests", "-n", "myregistry", "--top", "x", "--repository", "r"],
             "ERROR: argument --top: invalid int value: 'x'\n",
         ),
-        (
-            &["acr", "repository"],
-            "ERROR: the following arguments are required: _subcommand\n",
-        ),
+        (&["acr", "repository"], "ERROR: the following arguments are required: _subcommand\n"),
     ];
     for (args, first_line) in cases {
         let out = azacr(&emulator, args);
         assert_eq!(out.code, 2, "{args:?}");
-        assert!(
-            out.stderr.starts_with(first_line),
-            "{args:?}: {}",
-            out.stderr
-        );
+        assert!(out.stderr.starts_with(first_line), "{args:?}: {}", out.stderr);
         assert_eq!(out.stdout, "");
     }
     assert!(emulator.requests().is_empty());

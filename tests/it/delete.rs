@@ -2,31 +2,20 @@
 
 use azacr_emulator::{Emulator, default_seed};
 
-use crate::support::{ADMIN, azacr};
+use crate::support::{admin_args, azacr};
 
 fn delete_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    let mut a = vec!["acr", "repository", "delete", "-n", "myregistry"];
-    a.extend_from_slice(&ADMIN);
-    a.extend_from_slice(extra);
-    a
+    admin_args("delete", extra)
 }
 
 fn deletes(emulator: &Emulator) -> Vec<String> {
-    emulator
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "DELETE")
-        .map(|r| r.target)
-        .collect()
+    emulator.requests().into_iter().filter(|r| r.method == "DELETE").map(|r| r.target).collect()
 }
 
 #[test]
 fn deleting_by_tag_removes_the_manifest_and_all_its_tags() {
     let emulator = Emulator::start(default_seed());
-    let out = azacr(
-        &emulator,
-        &delete_args(&["--image", "acr-helloworld:v3", "--yes"]),
-    );
+    let out = azacr(&emulator, &delete_args(&["--image", "acr-helloworld:v3", "--yes"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "");
     let digest = "sha256:a91a140e4a8e6fcc49ff2688de320ca5f6a379add18052d0a2780efa14c2681f";
@@ -36,14 +25,9 @@ fn deleting_by_tag_removes_the_manifest_and_all_its_tags() {
             "WARNING: This operation will delete the manifest '{digest}' and all the following images: 'acr-helloworld:latest', 'acr-helloworld:v3'\n"
         )
     );
-    assert_eq!(
-        deletes(&emulator),
-        [format!("/v2/acr-helloworld/manifests/{digest}")]
-    );
+    assert_eq!(deletes(&emulator), [format!("/v2/acr-helloworld/manifests/{digest}")]);
     let state = emulator.snapshot();
-    let manifests = state["repositories"]["acr-helloworld"]["manifests"]
-        .as_array()
-        .unwrap();
+    let manifests = state["repositories"]["acr-helloworld"]["manifests"].as_array().unwrap();
     assert_eq!(manifests.len(), 3);
     assert!(manifests.iter().all(|m| m["digest"] != digest));
 }
@@ -52,16 +36,10 @@ fn deleting_by_tag_removes_the_manifest_and_all_its_tags() {
 fn without_yes_and_without_a_terminal_nothing_is_deleted() {
     let emulator = Emulator::start(default_seed());
     let before = emulator.snapshot();
-    for target in [
-        ["--image", "acr-helloworld:v1"],
-        ["--repository", "acr-helloworld"],
-    ] {
+    for target in [["--image", "acr-helloworld:v1"], ["--repository", "acr-helloworld"]] {
         let out = azacr(&emulator, &delete_args(&target));
         assert_eq!(out.code, 1);
-        assert_eq!(
-            out.stderr,
-            "ERROR: Unable to prompt for confirmation as no tty available. Use --yes.\n"
-        );
+        assert_eq!(out.stderr, "ERROR: Unable to prompt for confirmation as no tty available. Use --yes.\n");
     }
     assert!(deletes(&emulator).is_empty());
     assert_eq!(emulator.snapshot(), before);
@@ -112,15 +90,11 @@ fn a_wrong_password_deletes_nothing() {
 fn locked_images_stay() {
     let emulator = Emulator::start(default_seed());
     let before = emulator.snapshot();
-    let out = azacr(
-        &emulator,
-        &delete_args(&["--image", "locked-repo:locked", "--yes"]),
-    );
+    let out = azacr(&emulator, &delete_args(&["--image", "locked-repo:locked", "--yes"]));
     assert_eq!(out.code, 1);
     assert!(
-        out.stderr.ends_with(
-            "ERROR: Error: The operation is disallowed on this registry, repository or image.\n"
-        ),
+        out.stderr
+            .ends_with("ERROR: Error: The operation is disallowed on this registry, repository or image.\n"),
         "{}",
         out.stderr
     );
@@ -132,21 +106,8 @@ fn deleting_a_repository_prints_what_went() {
     let emulator = Emulator::start(default_seed());
     let out = azacr(
         &emulator,
-        &delete_args(&[
-            "--repository",
-            "marketing/campaign10-18/email",
-            "--yes",
-            "-o",
-            "tsv",
-        ]),
+        &delete_args(&["--repository", "marketing/campaign10-18/email", "--yes", "-o", "tsv"]),
     );
-    assert_eq!(
-        (out.code, out.stdout.as_str(), out.stderr.as_str()),
-        (0, "1\t1\n", "")
-    );
-    assert!(
-        emulator.snapshot()["repositories"]
-            .get("marketing/campaign10-18/email")
-            .is_none()
-    );
+    assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, "1\t1\n", ""));
+    assert!(emulator.snapshot()["repositories"].get("marketing/campaign10-18/email").is_none());
 }

@@ -42,11 +42,7 @@ fn prepare(emulator: &Emulator, case: &Value) {
 }
 
 fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i32) {
-    let config = if case["aad"] == Value::Bool(true) {
-        ConfigDir::signed_in()
-    } else {
-        ConfigDir::empty()
-    };
+    let config = if case["aad"] == Value::Bool(true) { ConfigDir::signed_in() } else { ConfigDir::empty() };
     let connect_to = (case["unreachable"] == Value::Bool(true)).then_some("127.0.0.1:1");
     let mut cmd: Command = match case.get("script").and_then(Value::as_str) {
         Some(script) => {
@@ -58,21 +54,12 @@ fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i
             };
             let mut cmd = command(Path::new("bash"), emulator, &config, connect_to);
             cmd.arg("-c").arg(text);
-            cmd.env(
-                "PATH",
-                format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
-            );
+            cmd.env("PATH", format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()));
             cmd
         }
         None => {
             let mut cmd = command(&azacr_bin(), emulator, &config, connect_to);
-            cmd.args(
-                case["args"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|a| a.as_str().unwrap()),
-            );
+            cmd.args(case["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()));
             cmd
         }
     };
@@ -94,11 +81,7 @@ fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i
 #[test]
 fn azacr_matches_az_on_every_recorded_case() {
     let cases: Vec<Value> = serde_json::from_str(&read(&golden_dir().join("cases.json"))).unwrap();
-    assert!(
-        cases.len() >= 40,
-        "the golden set has {} cases",
-        cases.len()
-    );
+    assert!(cases.len() >= 40, "the golden set has {} cases", cases.len());
     let emulator = Emulator::start(default_seed());
     let bin = az_on_path();
     let mut failures = Vec::new();
@@ -106,11 +89,7 @@ fn azacr_matches_az_on_every_recorded_case() {
         let name = case["name"].as_str().unwrap();
         // Where azacr deliberately differs from az, its expectation is kept beside az's record.
         let divergence = golden_dir().join("azacr-divergences").join(name);
-        let dir = if divergence.is_dir() {
-            divergence
-        } else {
-            golden_dir().join("az-2.91.0").join(name)
-        };
+        let dir = if divergence.is_dir() { divergence } else { golden_dir().join("az-2.91.0").join(name) };
         prepare(&emulator, case);
         let (stdout, stderr, code) = run_case(&emulator, case, bin.path());
         let mut problems = Vec::new();

@@ -1,48 +1,26 @@
 //! show-manifests against the emulator: paging, --top, and what is sent.
 
-use azacr_emulator::{Emulator, Fault, default_seed};
+use azacr_emulator::{Emulator, default_seed};
 
-use crate::support::{ADMIN, azacr};
+use crate::support::{admin_args, azacr, fault};
 
 fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    let mut a = vec!["acr", "repository", "show-manifests", "-n", "myregistry"];
-    a.extend_from_slice(&ADMIN);
-    a.extend_from_slice(extra);
-    a
+    admin_args("show-manifests", extra)
 }
 
 fn targets(emulator: &Emulator) -> Vec<String> {
-    emulator
-        .requests()
-        .into_iter()
-        .map(|r| format!("{} {}", r.method, r.target))
-        .collect()
+    emulator.requests().into_iter().map(|r| format!("{} {}", r.method, r.target)).collect()
 }
 
 #[test]
 fn follows_link_headers_to_the_end() {
     let emulator = Emulator::start(default_seed());
-    let out = azacr(
-        &emulator,
-        &args(&["--repository", "bigrepo", "--query", "length(@)"]),
-    );
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (0, "120\n"),
-        "{}",
-        out.stderr
-    );
-    let data: Vec<String> = targets(&emulator)
-        .into_iter()
-        .filter(|t| t.contains("_manifests"))
-        .collect();
+    let out = azacr(&emulator, &args(&["--repository", "bigrepo", "--query", "length(@)"]));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "120\n"), "{}", out.stderr);
+    let data: Vec<String> = targets(&emulator).into_iter().filter(|t| t.contains("_manifests")).collect();
     assert_eq!(data.len(), 2);
     assert_eq!(data[0], "GET /acr/v1/bigrepo/_manifests?n=100");
-    assert!(
-        data[1].starts_with("GET /acr/v1/bigrepo/_manifests?last=sha256%3A"),
-        "{}",
-        data[1]
-    );
+    assert!(data[1].starts_with("GET /acr/v1/bigrepo/_manifests?last=sha256%3A"), "{}", data[1]);
     assert!(data[1].ends_with("&n=100&orderby="), "{}", data[1]);
 }
 
@@ -51,56 +29,25 @@ fn top_sets_the_page_size_and_stops_paging() {
     let emulator = Emulator::start(default_seed());
     let out = azacr(
         &emulator,
-        &args(&[
-            "--repository",
-            "bigrepo",
-            "--top",
-            "150",
-            "--orderby",
-            "time_desc",
-            "--query",
-            "length(@)",
-        ]),
+        &args(&["--repository", "bigrepo", "--top", "150", "--orderby", "time_desc", "--query", "length(@)"]),
     );
     assert_eq!(out.stdout, "120\n");
-    let data: Vec<String> = targets(&emulator)
-        .into_iter()
-        .filter(|t| t.contains("_manifests"))
-        .collect();
-    assert_eq!(
-        data[0],
-        "GET /acr/v1/bigrepo/_manifests?n=100&orderby=timedesc"
-    );
+    let data: Vec<String> = targets(&emulator).into_iter().filter(|t| t.contains("_manifests")).collect();
+    assert_eq!(data[0], "GET /acr/v1/bigrepo/_manifests?n=100&orderby=timedesc");
     assert!(data[1].ends_with("&n=50&orderby=timedesc"), "{}", data[1]);
     assert_eq!(data.len(), 2);
 
     emulator.clear_requests();
-    let out = azacr(
-        &emulator,
-        &args(&[
-            "--repository",
-            "bigrepo",
-            "--top",
-            "2",
-            "--query",
-            "length(@)",
-        ]),
-    );
+    let out = azacr(&emulator, &args(&["--repository", "bigrepo", "--top", "2", "--query", "length(@)"]));
     assert_eq!(out.stdout, "2\n");
-    let data: Vec<String> = targets(&emulator)
-        .into_iter()
-        .filter(|t| t.contains("_manifests"))
-        .collect();
+    let data: Vec<String> = targets(&emulator).into_iter().filter(|t| t.contains("_manifests")).collect();
     assert_eq!(data, ["GET /acr/v1/bigrepo/_manifests?n=2"]);
 }
 
 #[test]
 fn one_challenge_and_one_token_per_run() {
     let emulator = Emulator::start(default_seed());
-    let out = azacr(
-        &emulator,
-        &args(&["--repository", "acr-helloworld", "-o", "tsv"]),
-    );
+    let out = azacr(&emulator, &args(&["--repository", "acr-helloworld", "-o", "tsv"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let requests = emulator.requests();
     assert_eq!(requests.len(), 3, "{requests:?}");
@@ -116,60 +63,22 @@ fn one_challenge_and_one_token_per_run() {
 #[test]
 fn throttling_is_retried_after_the_server_asked_delay() {
     let emulator = Emulator::start(default_seed());
-    emulator.set_faults(vec![Fault {
-        method: Some("GET".into()),
-        path_contains: "/_manifests".into(),
-        status: 429,
-        times: 2,
-        retry_after: Some(0),
-        body: String::new(),
-    }]);
-    let out = azacr(
-        &emulator,
-        &args(&["--repository", "acr-helloworld", "--query", "length(@)"]),
-    );
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (0, "4\n"),
-        "{}",
-        out.stderr
-    );
-    let statuses: Vec<u16> = emulator
-        .requests()
-        .iter()
-        .filter(|r| r.target.contains("_manifests"))
-        .map(|r| r.status)
-        .collect();
+    emulator.set_faults(vec![fault("/_manifests", 429, 2)]);
+    let out = azacr(&emulator, &args(&["--repository", "acr-helloworld", "--query", "length(@)"]));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "4\n"), "{}", out.stderr);
+    let statuses: Vec<u16> =
+        emulator.requests().iter().filter(|r| r.target.contains("_manifests")).map(|r| r.status).collect();
     assert_eq!(statuses, [429, 429, 200]);
 }
 
 #[test]
 fn persistent_server_errors_give_az_message_after_three_tries() {
     let emulator = Emulator::start(default_seed());
-    emulator.set_faults(vec![Fault {
-        method: None,
-        path_contains: "/_manifests".into(),
-        status: 503,
-        times: 10,
-        retry_after: Some(0),
-        body: String::new(),
-    }]);
+    emulator.set_faults(vec![fault("/_manifests", 503, 10)]);
     let out = azacr(&emulator, &args(&["--repository", "acr-helloworld"]));
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr
-            .ends_with("ERROR: Could not get the requested data.\n"),
-        "{}",
-        out.stderr
-    );
-    assert_eq!(
-        emulator
-            .requests()
-            .iter()
-            .filter(|r| r.target.contains("_manifests"))
-            .count(),
-        3
-    );
+    assert!(out.stderr.ends_with("ERROR: Could not get the requested data.\n"), "{}", out.stderr);
+    assert_eq!(emulator.requests().iter().filter(|r| r.target.contains("_manifests")).count(), 3);
 }
 
 #[test]
@@ -177,14 +86,11 @@ fn untrusted_certificates_are_refused() {
     let emulator = Emulator::start(default_seed());
     let config = crate::support::ConfigDir::empty();
     let mut cmd = crate::support::command(&crate::support::azacr_bin(), &emulator, &config, None);
-    cmd.env_remove("REQUESTS_CA_BUNDLE")
-        .args(args(&["--repository", "acr-helloworld"]));
+    cmd.env_remove("REQUESTS_CA_BUNDLE").args(args(&["--repository", "acr-helloworld"]));
     let out = crate::support::run(cmd);
     assert_eq!(out.code, 1);
     assert!(
-        out.stderr.contains(
-            "ERROR: Could not connect to the registry login server 'myregistry.azurecr.io'."
-        ),
+        out.stderr.contains("ERROR: Could not connect to the registry login server 'myregistry.azurecr.io'."),
         "{}",
         out.stderr
     );

@@ -40,12 +40,7 @@ impl ConfigDir {
 }
 
 /// A command with nothing from the caller's environment but PATH, pointed at the emulator.
-pub fn command(
-    program: &Path,
-    emulator: &Emulator,
-    config: &ConfigDir,
-    connect_to: Option<&str>,
-) -> Command {
+pub fn command(program: &Path, emulator: &Emulator, config: &ConfigDir, connect_to: Option<&str>) -> Command {
     let mut cmd = Command::new(program);
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -53,12 +48,7 @@ pub fn command(
         .env("AZURE_CONFIG_DIR", config.path())
         .env("LANG", "C.UTF-8")
         .env("REQUESTS_CA_BUNDLE", emulator.ca_bundle())
-        .env(
-            "AZACR_CONNECT_TO",
-            connect_to
-                .map(String::from)
-                .unwrap_or_else(|| emulator.addr().to_string()),
-        )
+        .env("AZACR_CONNECT_TO", connect_to.map(String::from).unwrap_or_else(|| emulator.addr().to_string()))
         .current_dir(config.path())
         .stdin(Stdio::null());
     cmd
@@ -73,7 +63,27 @@ pub fn run(mut cmd: Command) -> Outcome {
     }
 }
 
-/// Runs `azacr <args>` with admin-free settings against `emulator`.
+/// `acr repository <command> -n myregistry` with the admin's credentials, then `extra`.
+pub fn admin_args<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["acr", "repository", command, "-n", "myregistry"];
+    args.extend_from_slice(&ADMIN);
+    args.extend_from_slice(extra);
+    args
+}
+
+/// The next `times` requests whose path contains `path` get `status` (Retry-After: 0).
+pub fn fault(path: &str, status: u16, times: u32) -> azacr_emulator::Fault {
+    azacr_emulator::Fault {
+        method: None,
+        path_contains: path.into(),
+        status,
+        times,
+        retry_after: Some(0),
+        body: String::new(),
+    }
+}
+
+/// Runs `azacr <args>` with an empty az configuration against `emulator`.
 pub fn azacr(emulator: &Emulator, args: &[&str]) -> Outcome {
     let config = ConfigDir::empty();
     let mut cmd = command(&azacr_bin(), emulator, &config, None);
@@ -90,24 +100,12 @@ pub fn stdin_terminal(cmd: &mut Command, answers: &str) -> std::fs::File {
     let (mut master, mut slave) = (0, 0);
     // SAFETY: openpty writes two new descriptors, which are owned by the Files made from them.
     let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
+        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
     };
     assert_eq!(rc, 0, "openpty failed");
-    let (mut master, slave) = unsafe {
-        (
-            std::fs::File::from_raw_fd(master),
-            std::fs::File::from_raw_fd(slave),
-        )
-    };
-    master
-        .write_all(answers.as_bytes())
-        .expect("type the answers");
+    let (mut master, slave) =
+        unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
+    master.write_all(answers.as_bytes()).expect("type the answers");
     cmd.stdin(Stdio::from(slave));
     master
 }
@@ -120,20 +118,16 @@ pub fn redact_timestamps(text: &str) -> String {
     let shape = b"dddd-dd-dd dd:dd:dd";
     while i < bytes.len() {
         let matches = i + shape.len() <= bytes.len()
-            && shape.iter().zip(&bytes[i..]).all(|(s, b)| {
-                if *s == b'd' {
-                    b.is_ascii_digit()
-                } else {
-                    s == b
-                }
-            });
+            && shape.iter().zip(&bytes[i..]).all(
+                |(s, b)| {
+                    if *s == b'd' { b.is_ascii_digit() } else { s == b }
+                },
+            );
         if matches {
             out.push_str("<TIMESTAMP>");
             i += shape.len();
             if bytes.get(i) == Some(&b'.')
-                && bytes
-                    .get(i + 1..i + 7)
-                    .is_some_and(|f| f.iter().all(u8::is_ascii_digit))
+                && bytes.get(i + 1..i + 7).is_some_and(|f| f.iter().all(u8::is_ascii_digit))
             {
                 i += 7;
             }
@@ -152,8 +146,5 @@ fn timestamps_are_redacted() {
         redact_timestamps("ERROR: 2026-11-22 23:56:09.627250 Error: x. Correlation ID: c."),
         "ERROR: <TIMESTAMP> Error: x. Correlation ID: c."
     );
-    assert_eq!(
-        redact_timestamps("a 2026-11-22 23:56:09 b"),
-        "a <TIMESTAMP> b"
-    );
+    assert_eq!(redact_timestamps("a 2026-11-22 23:56:09 b"), "a <TIMESTAMP> b");
 }

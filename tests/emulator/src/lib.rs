@@ -123,14 +123,7 @@ impl Emulator {
             .expect("runtime")
             .block_on(handle.listening())
             .expect("emulator listening");
-        Emulator {
-            addr,
-            state,
-            ca_path,
-            _dir: dir,
-            handle,
-            thread: Some(thread),
-        }
+        Emulator { addr, state, ca_path, _dir: dir, handle, thread: Some(thread) }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -192,32 +185,19 @@ impl Drop for Emulator {
 
 /// A CA and a leaf for the login server (and `*.azurecr.io`, localhost, 127.0.0.1).
 fn certificates(login_server: &str) -> (String, String, String) {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    };
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "azacr test CA");
+    ca_params.distinguished_name.push(DnType::CommonName, "azacr test CA");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca_cert = ca_params.self_signed(&ca_key).expect("CA cert");
     let issuer = Issuer::new(ca_params, ca_key);
     let leaf_key = KeyPair::generate().expect("leaf key");
-    let names = vec![
-        login_server.to_string(),
-        "*.azurecr.io".into(),
-        "localhost".into(),
-        "127.0.0.1".into(),
-    ];
+    let names = vec![login_server.to_string(), "*.azurecr.io".into(), "localhost".into(), "127.0.0.1".into()];
     let mut leaf_params = CertificateParams::new(names).expect("leaf params");
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, login_server);
-    let leaf = leaf_params
-        .signed_by(&leaf_key, &issuer)
-        .expect("leaf cert");
+    leaf_params.distinguished_name.push(DnType::CommonName, login_server);
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf cert");
     (ca_cert.pem(), leaf.pem(), leaf_key.serialize_pem())
 }
 

@@ -13,22 +13,13 @@ pub struct Attributes {
 
 impl Default for Attributes {
     fn default() -> Self {
-        Attributes {
-            delete_enabled: true,
-            write_enabled: true,
-            read_enabled: true,
-            list_enabled: true,
-        }
+        Attributes { delete_enabled: true, write_enabled: true, read_enabled: true, list_enabled: true }
     }
 }
 
 impl Attributes {
     pub fn locked() -> Self {
-        Attributes {
-            delete_enabled: false,
-            write_enabled: false,
-            ..Attributes::default()
-        }
+        Attributes { delete_enabled: false, write_enabled: false, ..Attributes::default() }
     }
 
     /// ACR refuses a delete when deletion or writing is disabled.
@@ -91,19 +82,9 @@ impl Repository {
         out.insert("lastUpdateTime".into(), json!(m.updated));
         out.insert("architecture".into(), json!(m.architecture));
         out.insert("os".into(), json!(m.os));
-        out.insert(
-            "mediaType".into(),
-            json!("application/vnd.docker.distribution.manifest.v2+json"),
-        );
-        out.insert(
-            "configMediaType".into(),
-            json!("application/vnd.docker.container.image.v1+json"),
-        );
-        let tags: Vec<&str> = self
-            .tags_of(&m.digest)
-            .iter()
-            .map(|t| t.name.as_str())
-            .collect();
+        out.insert("mediaType".into(), json!("application/vnd.docker.distribution.manifest.v2+json"));
+        out.insert("configMediaType".into(), json!("application/vnd.docker.container.image.v1+json"));
+        let tags: Vec<&str> = self.tags_of(&m.digest).iter().map(|t| t.name.as_str()).collect();
         // Real ACR drops the key for untagged manifests.
         if !tags.is_empty() {
             out.insert("tags".into(), json!(tags));
@@ -151,9 +132,7 @@ impl Identity {
             catalog: true,
             repositories: vec![(
                 "*".into(),
-                ["pull", "push", "delete", "metadata_read", "metadata_write"]
-                    .map(String::from)
-                    .to_vec(),
+                ["pull", "push", "delete", "metadata_read", "metadata_write"].map(String::from).to_vec(),
             )],
         }
     }
@@ -199,11 +178,7 @@ impl Seed {
                 let manifests: Vec<Value> = manifests
                     .into_iter()
                     .map(|m| {
-                        let tags: Vec<&str> = r
-                            .tags_of(&m.digest)
-                            .iter()
-                            .map(|t| t.name.as_str())
-                            .collect();
+                        let tags: Vec<&str> = r.tags_of(&m.digest).iter().map(|t| t.name.as_str()).collect();
                         json!({"digest": m.digest, "tags": tags, "lastUpdateTime": m.updated})
                     })
                     .collect();

@@ -71,59 +71,33 @@ pub struct Grant {
 
 impl Grant {
     fn allows(&self, repository: &str, action: &str) -> bool {
-        self.repositories.iter().any(|(r, actions)| {
-            (r == repository || r == "*") && actions.iter().any(|a| a == action)
-        })
+        self.repositories
+            .iter()
+            .any(|(r, actions)| (r == repository || r == "*") && actions.iter().any(|a| a == action))
     }
 }
 
-pub fn handle(
-    shared: &Shared,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let mut state = shared.lock().unwrap();
     let path = uri.path().to_string();
-    let target = uri
-        .path_and_query()
-        .map(|p| p.to_string())
-        .unwrap_or_else(|| path.clone());
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let target = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| path.clone());
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut response = if path.starts_with("/_emulator/") {
         control(&mut state, &method, &path, &body)
     } else if let Some(fault) = take_fault(&mut state, &method, &path) {
         fault
     } else {
-        route(
-            &mut state,
-            &method,
-            &path,
-            &query_pairs(uri.query().unwrap_or("")),
-            &auth,
-            &body,
-        )
+        route(&mut state, &method, &path, &query_pairs(uri.query().unwrap_or("")), &auth, &body)
     };
     if !path.starts_with("/_emulator/") {
         if let Some(id) = &state.correlation_id {
-            response
-                .headers_mut()
-                .insert("x-ms-correlation-request-id", id.parse().unwrap());
+            response.headers_mut().insert("x-ms-correlation-request-id", id.parse().unwrap());
         }
         let scheme = auth.split(' ').next().unwrap_or("").to_lowercase();
         state.requests.push(LoggedRequest {
             method: method.to_string(),
             target,
-            auth: if scheme.is_empty() {
-                "none".into()
-            } else {
-                scheme
-            },
+            auth: if scheme.is_empty() { "none".into() } else { scheme },
             status: response.status().as_u16(),
             body: String::from_utf8_lossy(&body).into_owned(),
         });
@@ -138,15 +112,9 @@ fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<Response
             && path.contains(&f.path_contains)
     })?;
     fault.times -= 1;
-    let mut response = (
-        StatusCode::from_u16(fault.status).unwrap(),
-        fault.body.clone(),
-    )
-        .into_response();
+    let mut response = (StatusCode::from_u16(fault.status).unwrap(), fault.body.clone()).into_response();
     if let Some(seconds) = fault.retry_after {
-        response
-            .headers_mut()
-            .insert("retry-after", seconds.to_string().parse().unwrap());
+        response.headers_mut().insert("retry-after", seconds.to_string().parse().unwrap());
     }
     Some(response)
 }
@@ -167,8 +135,7 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         },
         ("POST", "/_emulator/correlation") => {
-            state.correlation_id =
-                Some(String::from_utf8_lossy(body).into_owned()).filter(|s| !s.is_empty());
+            state.correlation_id = Some(String::from_utf8_lossy(body).into_owned()).filter(|s| !s.is_empty());
             StatusCode::NO_CONTENT.into_response()
         }
         ("POST", "/_emulator/challenge") => {
@@ -184,19 +151,11 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [("content-type", "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [("content-type", "application/json; charset=utf-8")], body.to_string()).into_response()
 }
 
 fn acr_error(status: StatusCode, code: &str, message: &str, detail: Value) -> Response {
-    json_response(
-        status,
-        json!({"errors": [{"code": code, "message": message, "detail": detail}]}),
-    )
+    json_response(status, json!({"errors": [{"code": code, "message": message, "detail": detail}]}))
 }
 
 pub fn query_pairs(query: &str) -> Vec<(String, String)> {
@@ -215,13 +174,8 @@ fn decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match hex
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match hex.filter(|_| bytes[i] == b'%').and_then(|h| u8::from_str_radix(h, 16).ok()) {
             Some(b) => {
                 out.push(b);
                 i += 3;
@@ -236,10 +190,7 @@ fn decode(s: &str) -> String {
 }
 
 fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
+    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 fn challenge_response(state: &State, scope: Option<&str>) -> Response {
@@ -262,9 +213,7 @@ fn challenge_response(state: &State, scope: Option<&str>) -> Response {
         Value::Null,
     );
     if let Some(v) = value {
-        response
-            .headers_mut()
-            .insert("www-authenticate", v.parse().unwrap());
+        response.headers_mut().insert("www-authenticate", v.parse().unwrap());
     }
     response
 }
@@ -275,20 +224,11 @@ fn authenticate(state: &State, auth: &str) -> Option<Grant> {
         return state.tokens.get(token).cloned();
     }
     let encoded = auth.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
-    let u = state
-        .seed
-        .users
-        .iter()
-        .find(|u| u.username == user && u.password == password)?;
-    Some(Grant {
-        catalog: u.identity.catalog,
-        repositories: u.identity.repositories.clone(),
-    })
+    let u = state.seed.users.iter().find(|u| u.username == user && u.password == password)?;
+    Some(Grant { catalog: u.identity.catalog, repositories: u.identity.repositories.clone() })
 }
 
 fn route(
@@ -316,22 +256,11 @@ fn route(
                 _ => return challenge_response(state, Some("registry:catalog:*")),
             };
             let _ = grant;
-            let mut names: Vec<String> = state
-                .seed
-                .repositories
-                .iter()
-                .map(|r| r.name.clone())
-                .collect();
+            let mut names: Vec<String> = state.seed.repositories.iter().map(|r| r.name.clone()).collect();
             names.sort();
-            let (page, link) = paginate(
-                names.iter().map(|n| (n.clone(), json!(n))).collect(),
-                params,
-                "/v2/_catalog",
-            );
-            with_link(
-                json_response(StatusCode::OK, json!({"repositories": page})),
-                link,
-            )
+            let (page, link) =
+                paginate(names.iter().map(|n| (n.clone(), json!(n))).collect(), params, "/v2/_catalog");
+            with_link(json_response(StatusCode::OK, json!({"repositories": page})), link)
         }
         (_, ["acr", "v1", rest @ ..]) => acr_route(state, method, rest, params, auth),
         ("DELETE", ["v2", rest @ .., "manifests", reference]) => {
@@ -341,12 +270,9 @@ fn route(
             }
             delete_manifest(state, &repo, reference)
         }
-        _ => acr_error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "the requested resource was not found",
-            Value::Null,
-        ),
+        _ => {
+            acr_error(StatusCode::NOT_FOUND, "NOT_FOUND", "the requested resource was not found", Value::Null)
+        }
     }
 }
 
@@ -354,10 +280,7 @@ fn route(
 fn denial(state: &State, auth: &str, repo: &str, action: &str) -> Option<Response> {
     match authenticate(state, auth) {
         Some(grant) if grant.allows(repo, action) => None,
-        _ => Some(challenge_response(
-            state,
-            Some(&format!("repository:{repo}:{action}")),
-        )),
+        _ => Some(challenge_response(state, Some(&format!("repository:{repo}:{action}")))),
     }
 }
 
@@ -397,46 +320,32 @@ fn acr_route(
         return name_unknown(&repo);
     };
     match (method.as_str(), kind, item) {
-        ("GET", None, None) => json_response(
-            StatusCode::OK,
-            state.seed.repositories[index].attributes_json(&login_server),
-        ),
+        ("GET", None, None) => {
+            json_response(StatusCode::OK, state.seed.repositories[index].attributes_json(&login_server))
+        }
         ("DELETE", None, None) => {
             let r = &state.seed.repositories[index];
-            if !r.attributes.allows_delete()
-                || r.manifests.iter().any(|m| !m.attributes.allows_delete())
-            {
+            if !r.attributes.allows_delete() || r.manifests.iter().any(|m| !m.attributes.allows_delete()) {
                 return disallowed();
             }
             let r = state.seed.repositories.remove(index);
             let mut tags: Vec<String> = r.tags.iter().map(|t| t.name.clone()).collect();
             tags.sort();
             let manifests: Vec<String> = r.manifests.iter().map(|m| m.digest.clone()).collect();
-            json_response(
-                StatusCode::ACCEPTED,
-                json!({"manifestsDeleted": manifests, "tagsDeleted": tags}),
-            )
+            json_response(StatusCode::ACCEPTED, json!({"manifestsDeleted": manifests, "tagsDeleted": tags}))
         }
         ("GET", Some("_manifests"), None) => {
             let r = &state.seed.repositories[index];
-            let mut items: Vec<(&crate::model::Manifest, String)> = r
-                .manifests
-                .iter()
-                .filter(|m| m.attributes.list_enabled)
-                .map(|m| (m, m.digest.clone()))
-                .collect();
-            order(&mut items, param(params, "orderby"), |m| m.updated.clone());
-            let keyed = items
-                .into_iter()
-                .map(|(m, key)| (key, r.manifest_json(m)))
-                .collect();
-            let (page, link) = paginate(keyed, params, &format!("/acr/v1/{repo}/_manifests"));
-            with_link(
-                json_response(
-                    StatusCode::OK,
-                    json!({"registry": login_server, "imageName": repo, "manifests": page}),
-                ),
-                link,
+            let entries = r.manifests.iter().filter(|m| m.attributes.list_enabled).map(|m| Entry {
+                key: m.digest.clone(),
+                time: m.updated.clone(),
+                json: r.manifest_json(m),
+            });
+            listing(
+                entries.collect(),
+                params,
+                &format!("/acr/v1/{repo}/_manifests"),
+                |page| json!({"registry": login_server, "imageName": repo, "manifests": page}),
             )
         }
         ("GET", Some("_manifests"), Some(digest)) => {
@@ -451,24 +360,16 @@ fn acr_route(
         }
         ("GET", Some("_tags"), None) => {
             let r = &state.seed.repositories[index];
-            let mut items: Vec<(&crate::model::Tag, String)> = r
-                .tags
-                .iter()
-                .filter(|t| t.attributes.list_enabled)
-                .map(|t| (t, t.name.clone()))
-                .collect();
-            order(&mut items, param(params, "orderby"), |t| t.updated.clone());
-            let keyed = items
-                .into_iter()
-                .map(|(t, key)| (key, r.tag_json(t)))
-                .collect();
-            let (page, link) = paginate(keyed, params, &format!("/acr/v1/{repo}/_tags"));
-            with_link(
-                json_response(
-                    StatusCode::OK,
-                    json!({"registry": login_server, "imageName": repo, "tags": page}),
-                ),
-                link,
+            let entries = r.tags.iter().filter(|t| t.attributes.list_enabled).map(|t| Entry {
+                key: t.name.clone(),
+                time: t.updated.clone(),
+                json: r.tag_json(t),
+            });
+            listing(
+                entries.collect(),
+                params,
+                &format!("/acr/v1/{repo}/_tags"),
+                |page| json!({"registry": login_server, "imageName": repo, "tags": page}),
             )
         }
         ("GET", Some("_tags"), Some(tag)) => {
@@ -511,21 +412,11 @@ fn disallowed() -> Response {
 }
 
 fn manifest_unknown() -> Response {
-    acr_error(
-        StatusCode::NOT_FOUND,
-        "MANIFEST_UNKNOWN",
-        "manifest unknown",
-        Value::Null,
-    )
+    acr_error(StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN", "manifest unknown", Value::Null)
 }
 
 fn tag_unknown() -> Response {
-    acr_error(
-        StatusCode::NOT_FOUND,
-        "TAG_UNKNOWN",
-        "the specified tag does not exist",
-        Value::Null,
-    )
+    acr_error(StatusCode::NOT_FOUND, "TAG_UNKNOWN", "the specified tag does not exist", Value::Null)
 }
 
 fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
@@ -543,10 +434,7 @@ fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
     let Some(i) = r.manifests.iter().position(|m| m.digest == reference) else {
         return manifest_unknown();
     };
-    let tags_locked = r
-        .tags
-        .iter()
-        .any(|t| t.digest == reference && !t.attributes.allows_delete());
+    let tags_locked = r.tags.iter().any(|t| t.digest == reference && !t.attributes.allows_delete());
     if !r.manifests[i].attributes.allows_delete() || !r.attributes.allows_delete() || tags_locked {
         return disallowed();
     }
@@ -555,14 +443,30 @@ fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
     StatusCode::ACCEPTED.into_response()
 }
 
-/// Default order is by name (tags) or digest (manifests); `timeasc`/`timedesc` by update time.
-fn order<T>(items: &mut [(T, String)], orderby: Option<&str>, time: impl Fn(&T) -> String) {
-    items.sort_by(|a, b| a.1.cmp(&b.1));
-    match orderby {
-        Some("timeasc") => items.sort_by_key(|a| time(&a.0)),
-        Some("timedesc") => items.sort_by_key(|a| std::cmp::Reverse(time(&a.0))),
+/// A listed item: its paging key (tag name or digest), update time, and ACR's JSON for it.
+struct Entry {
+    key: String,
+    time: String,
+    json: Value,
+}
+
+/// One page of a listing in ACR's order (by key; `timeasc`/`timedesc` by update time), with
+/// the Link header when more remain.
+fn listing(
+    mut entries: Vec<Entry>,
+    params: &[(String, String)],
+    path: &str,
+    body: impl FnOnce(Vec<Value>) -> Value,
+) -> Response {
+    entries.sort_by(|a, b| a.key.cmp(&b.key));
+    match param(params, "orderby") {
+        Some("timeasc") => entries.sort_by(|a, b| a.time.cmp(&b.time)),
+        Some("timedesc") => entries.sort_by(|a, b| b.time.cmp(&a.time)),
         _ => {}
     }
+    let keyed = entries.into_iter().map(|e| (e.key, e.json)).collect();
+    let (page, link) = paginate(keyed, params, path);
+    with_link(json_response(StatusCode::OK, body(page)), link)
 }
 
 /// One page after `last` (the key of the previous page's final item) and a relative Link
@@ -572,11 +476,8 @@ fn paginate(
     params: &[(String, String)],
     path: &str,
 ) -> (Vec<Value>, Option<String>) {
-    let n = param(params, "n")
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(100)
-        .min(1000) as usize;
+    let n = param(params, "n").and_then(|n| n.parse::<i64>().ok()).filter(|n| *n > 0).unwrap_or(100).min(1000)
+        as usize;
     let start = match param(params, "last") {
         Some(last) if !last.is_empty() => match items.iter().position(|(k, _)| k == last) {
             Some(i) => i + 1,
@@ -588,10 +489,7 @@ fn paginate(
         _ => 0,
     };
     let end = (start + n).min(items.len());
-    let page: Vec<Value> = items[start.min(end)..end]
-        .iter()
-        .map(|(_, v)| v.clone())
-        .collect();
+    let page: Vec<Value> = items[start.min(end)..end].iter().map(|(_, v)| v.clone()).collect();
     let link = (end < items.len()).then(|| {
         let last = encode(&items[end - 1].0);
         let orderby = param(params, "orderby").unwrap_or("");
@@ -603,9 +501,7 @@ fn paginate(
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -625,8 +521,7 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
 fn exchange(state: &mut State, body: &[u8]) -> Response {
     let f = form(body);
     let found = state.seed.aad_tokens.iter().find(|(token, tenant, _)| {
-        param(&f, "access_token") == Some(token.as_str())
-            && param(&f, "tenant") == Some(tenant.as_str())
+        param(&f, "access_token") == Some(token.as_str()) && param(&f, "tenant") == Some(tenant.as_str())
     });
     let ok_grant = param(&f, "grant_type") == Some("access_token")
         && param(&f, "service") == Some(state.seed.login_server.as_str());
@@ -637,12 +532,7 @@ fn exchange(state: &mut State, body: &[u8]) -> Response {
             state.refresh_issued.insert(refresh.clone(), identity);
             json_response(StatusCode::OK, json!({"refresh_token": refresh}))
         }
-        _ => acr_error(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "invalid access token",
-            Value::Null,
-        ),
+        _ => acr_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "invalid access token", Value::Null),
     }
 }
 
@@ -658,10 +548,7 @@ fn token(state: &mut State, body: &[u8]) -> Response {
     }
     let identity = match param(&f, "grant_type") {
         Some("password") => {
-            let (user, password) = (
-                param(&f, "username").unwrap_or(""),
-                param(&f, "password").unwrap_or(""),
-            );
+            let (user, password) = (param(&f, "username").unwrap_or(""), param(&f, "password").unwrap_or(""));
             if user == "00000000-0000-0000-0000-000000000000" {
                 refresh_identity(state, password)
             } else {
@@ -677,33 +564,18 @@ fn token(state: &mut State, body: &[u8]) -> Response {
         _ => None,
     };
     let Some(identity) = identity else {
-        return acr_error(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "authentication required",
-            Value::Null,
-        );
+        return acr_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "authentication required", Value::Null);
     };
-    let mut grant = Grant {
-        catalog: false,
-        repositories: Vec::new(),
-    };
-    for scope in param(&f, "scope")
-        .unwrap_or("")
-        .split(' ')
-        .filter(|s| !s.is_empty())
-    {
+    let mut grant = Grant { catalog: false, repositories: Vec::new() };
+    for scope in param(&f, "scope").unwrap_or("").split(' ').filter(|s| !s.is_empty()) {
         let parts: Vec<&str> = scope.split(':').collect();
         match parts.as_slice() {
             ["registry", "catalog", "*"] => grant.catalog = identity.catalog,
             ["repository", repo @ .., actions] if !repo.is_empty() => {
                 let repo = repo.join(":");
                 let allowed = identity.allowed(&repo);
-                let granted: Vec<String> = actions
-                    .split(',')
-                    .filter(|a| allowed.iter().any(|x| x == a))
-                    .map(String::from)
-                    .collect();
+                let granted: Vec<String> =
+                    actions.split(',').filter(|a| allowed.iter().any(|x| x == a)).map(String::from).collect();
                 grant.repositories.push((repo, granted));
             }
             _ => {}

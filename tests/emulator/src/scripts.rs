@@ -19,21 +19,14 @@ pub fn build_azacr(release: bool) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(&root)
-        .args(["build", "--quiet", "--bin", "azacr"]);
+    cmd.current_dir(&root).args(["build", "--quiet", "--bin", "azacr"]);
     if release {
         cmd.arg("--release");
     }
-    assert!(
-        cmd.status().expect("run cargo").success(),
-        "cargo build failed"
-    );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    target
-        .join(if release { "release" } else { "debug" })
-        .join("azacr")
+    assert!(cmd.status().expect("run cargo").success(), "cargo build failed");
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    target.join(if release { "release" } else { "debug" }).join("azacr")
 }
 
 /// A folder whose `az` runs `program` with `args` first.
@@ -45,11 +38,7 @@ impl AzOnPath {
     pub fn new(program: &Path, args: &[&str]) -> AzOnPath {
         let dir = tempfile::tempdir().expect("temp dir");
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-        let script = format!(
-            "#!/bin/sh\nexec '{}' {} \"$@\"\n",
-            program.display(),
-            quoted.join(" ")
-        );
+        let script = format!("#!/bin/sh\nexec '{}' {} \"$@\"\n", program.display(), quoted.join(" "));
         let path = dir.path().join("az");
         std::fs::write(&path, script).expect("write az");
         use std::os::unix::fs::PermissionsExt;
@@ -78,11 +67,7 @@ pub fn run(emulator: &Emulator, az: &AzOnPath, script: &str, sign_in: SignIn) ->
     if sign_in == SignIn::ConfigFiles {
         crate::az_config::write_signed_in(config.path()).expect("az config");
     }
-    let path = format!(
-        "{}:{}",
-        az.dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}", az.dir().display(), std::env::var("PATH").unwrap_or_default());
     Command::new("bash")
         .arg("-c")
         .arg(script)

@@ -13,9 +13,8 @@ pub const AAD_TENANT: &str = "11111111-2222-3333-4444-555555555555";
 
 /// A stable fake digest: four rounds of splitmix64 over a seed string.
 pub fn digest(seed: &str) -> String {
-    let mut state = seed.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    });
+    let mut state =
+        seed.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
     let mut out = String::from("sha256:");
     for _ in 0..4 {
         state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -115,11 +114,7 @@ pub fn default_seed() -> Seed {
     // two in three untagged, some tagged twice.
     let mut myrepository = RepoBuilder::new("myrepository");
     for i in 0..60u32 {
-        let hours = if i < 45 {
-            i * 18
-        } else {
-            35 * 24 + (i - 45) * 30
-        };
+        let hours = if i < 45 { i * 18 } else { 35 * 24 + (i - 45) * 30 };
         let tags: Vec<String> = match i % 6 {
             0 => vec![format!("v{i}")],
             3 => vec![format!("v{i}"), format!("build-{i}")],
@@ -139,9 +134,7 @@ pub fn default_seed() -> Seed {
         .manifest(50, &[], ok())
         .manifest(90, &["latest", "v2"], ok())
         .build();
-    let email = RepoBuilder::new("marketing/campaign10-18/email")
-        .manifest(30, &["latest"], ok())
-        .build();
+    let email = RepoBuilder::new("marketing/campaign10-18/email").manifest(30, &["latest"], ok()).build();
     // More than 100 manifests and tags, so that every list needs a second page.
     let mut bigrepo = RepoBuilder::new("bigrepo");
     for i in 0..120u32 {
@@ -158,64 +151,29 @@ pub fn default_seed() -> Seed {
     let locked = RepoBuilder::new("locked-repo")
         .manifest(20, &["locked"], Attributes::locked())
         .manifest(30, &["free"], ok())
-        .manifest(
-            40,
-            &[],
-            Attributes {
-                delete_enabled: false,
-                ..ok()
-            },
-        )
+        .manifest(40, &[], Attributes { delete_enabled: false, ..ok() })
         .manifest(50, &["frozen"], ok())
-        .tag_attributes(
-            "frozen",
-            Attributes {
-                write_enabled: false,
-                ..ok()
-            },
-        )
+        .tag_attributes("frozen", Attributes { write_enabled: false, ..ok() })
         .build();
     let protected = RepoBuilder::new("protected/app")
         .manifest(60, &["latest"], ok())
-        .repo_attributes(Attributes {
-            delete_enabled: false,
-            ..ok()
-        })
+        .repo_attributes(Attributes { delete_enabled: false, ..ok() })
         .build();
     let admin = Identity::admin(ADMIN_USER);
     let token_identity = Identity {
         name: TOKEN_USER.into(),
         catalog: false,
         repositories: vec![
-            (
-                "myrepository".into(),
-                vec!["metadata_read".into(), "delete".into()],
-            ),
+            ("myrepository".into(), vec!["metadata_read".into(), "delete".into()]),
             ("acr-helloworld".into(), vec!["metadata_read".into()]),
         ],
     };
     Seed {
         login_server: LOGIN_SERVER.into(),
-        repositories: vec![
-            myrepository.build(),
-            helloworld,
-            web,
-            email,
-            bigrepo.build(),
-            locked,
-            protected,
-        ],
+        repositories: vec![myrepository.build(), helloworld, web, email, bigrepo.build(), locked, protected],
         users: vec![
-            User {
-                username: ADMIN_USER.into(),
-                password: ADMIN_PASSWORD.into(),
-                identity: admin.clone(),
-            },
-            User {
-                username: TOKEN_USER.into(),
-                password: TOKEN_PASSWORD.into(),
-                identity: token_identity,
-            },
+            User { username: ADMIN_USER.into(), password: ADMIN_PASSWORD.into(), identity: admin.clone() },
+            User { username: TOKEN_USER.into(), password: TOKEN_PASSWORD.into(), identity: token_identity },
         ],
         refresh_tokens: vec![(REFRESH_TOKEN.into(), admin.clone())],
         aad_tokens: vec![(AAD_TOKEN.into(), AAD_TENANT.into(), admin)],

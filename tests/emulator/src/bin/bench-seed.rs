@@ -25,29 +25,14 @@ fn measure(emulator: &Emulator, az: &AzOnPath, sign_in: SignIn) -> Figures {
     let script = scripts::enabled(scripts::DELETE_BY_TIMESTAMP);
     let out = scripts::run(emulator, az, &script, sign_in);
     let seconds = started.elapsed().as_secs_f64();
-    assert!(
-        out.status.success(),
-        "script failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "script failed: {}", String::from_utf8_lossy(&out.stderr));
     let deleted = before - manifests(emulator);
-    assert!(
-        deleted > 0,
-        "the script deleted nothing: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Figures {
-        seconds,
-        calls: deleted + 1,
-        requests: emulator.requests().len(),
-        deleted,
-    }
+    assert!(deleted > 0, "the script deleted nothing: {}", String::from_utf8_lossy(&out.stderr));
+    Figures { seconds, calls: deleted + 1, requests: emulator.requests().len(), deleted }
 }
 
 fn manifests(emulator: &Emulator) -> usize {
-    emulator.snapshot()["repositories"]["myrepository"]["manifests"]
-        .as_array()
-        .map_or(0, Vec::len)
+    emulator.snapshot()["repositories"]["myrepository"]["manifests"].as_array().map_or(0, Vec::len)
 }
 
 fn report(name: &str, f: &Figures) {
@@ -78,15 +63,10 @@ fn main() {
 
     let venv = std::env::var_os("AZ_VENV")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join("az-2.91")
-        });
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join("az-2.91"));
     let python = venv.join("bin/python");
     if !python.exists() {
-        println!(
-            "    az: not installed at {} (set AZ_VENV); skipped",
-            venv.display()
-        );
+        println!("    az: not installed at {} (set AZ_VENV); skipped", venv.display());
         return;
     }
     let shim = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/az_shim.py");
@@ -95,16 +75,8 @@ fn main() {
         emulator.snapshot()
     };
     let shim_args = [shim.to_str().expect("utf-8 path")];
-    let az = measure(
-        &emulator,
-        &AzOnPath::new(&python, &shim_args),
-        SignIn::ShimPatch,
-    );
-    let same = if emulator.snapshot() == azacr_state {
-        "identical"
-    } else {
-        "DIFFERENT"
-    };
+    let az = measure(&emulator, &AzOnPath::new(&python, &shim_args), SignIn::ShimPatch);
+    let same = if emulator.snapshot() == azacr_state { "identical" } else { "DIFFERENT" };
     println!(" state: the registry afterwards is {same} for az and azacr");
     report("az", &az);
     println!(

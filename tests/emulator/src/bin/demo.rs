@@ -9,22 +9,11 @@ fn main() {
     let azacr = scripts::build_azacr(false);
     let emulator = Emulator::start(default_seed());
     let az = AzOnPath::new(&azacr, &[]);
-    println!(
-        "ACR emulator: https://{} on {}",
-        emulator.login_server(),
-        emulator.addr()
-    );
+    println!("ACR emulator: https://{} on {}", emulator.login_server(), emulator.addr());
     println!("az is {} for this run.\n", azacr.display());
 
-    println!(
-        "$ bash delete-untagged.sh   # ENABLE_DELETE=false: the dry run lists untagged manifests"
-    );
-    let dry = scripts::run(
-        &emulator,
-        &az,
-        scripts::DELETE_UNTAGGED,
-        SignIn::ConfigFiles,
-    );
+    println!("$ bash delete-untagged.sh   # ENABLE_DELETE=false: the dry run lists untagged manifests");
+    let dry = scripts::run(&emulator, &az, scripts::DELETE_UNTAGGED, SignIn::ConfigFiles);
     print!("{}", String::from_utf8_lossy(&dry.stdout));
     eprint!("{}", String::from_utf8_lossy(&dry.stderr));
 
@@ -32,12 +21,7 @@ fn main() {
     emulator.clear_requests();
     println!("\n$ bash delete-untagged.sh   # ENABLE_DELETE=true");
     let started = std::time::Instant::now();
-    let run = scripts::run(
-        &emulator,
-        &az,
-        &scripts::enabled(scripts::DELETE_UNTAGGED),
-        SignIn::ConfigFiles,
-    );
+    let run = scripts::run(&emulator, &az, &scripts::enabled(scripts::DELETE_UNTAGGED), SignIn::ConfigFiles);
     let elapsed = started.elapsed();
     print!("{}", String::from_utf8_lossy(&run.stdout));
     let warnings = String::from_utf8_lossy(&run.stderr);
@@ -48,11 +32,8 @@ fn main() {
     for line in &deleted {
         println!("deleted {}", line.trim_end_matches('\''));
     }
-    let count = |s: &serde_json::Value| {
-        s["repositories"]["myrepository"]["manifests"]
-            .as_array()
-            .map_or(0, Vec::len)
-    };
+    let count =
+        |s: &serde_json::Value| s["repositories"]["myrepository"]["manifests"].as_array().map_or(0, Vec::len);
     let after = emulator.snapshot();
     println!(
         "\nmyrepository: {} manifests before, {} after; {} deleted in {:.2?} with {} HTTP requests.",
