@@ -16,7 +16,7 @@ use cli::{CommandArgs, Parsed};
 use commands::{Context, delete, show_manifests};
 use config::Config;
 use error::AppError;
-use output::{Format, query};
+use output::{Data, Format};
 use ui::Ui;
 
 /// Runs azacr on az's argv (without the program name) and returns the exit code.
@@ -86,7 +86,7 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     let Some(value) = result? else { return Ok(()) };
     let value = match &globals.query {
         Some(q) => q.search(&value).map_err(AppError::Query)?,
-        None => query::plain_dicts(&value),
+        None => Data::from(&value),
     };
     if value.is_null() {
         return Ok(());
@@ -96,5 +96,5 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
 }
 
 fn render_unavailable(format: Format) -> bool {
-    output::render(&serde_json::Value::Null, format).is_none()
+    output::render(&Data::Null, format).is_none()
 }

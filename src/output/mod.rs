@@ -1,11 +1,12 @@
 //! Output: `--query` evaluation and az's output formats, as pure functions of a value.
 
+pub mod data;
 pub mod json;
 mod pyrepr;
 pub mod query;
 pub mod tsv;
 
-use serde_json::Value;
+pub use data::Data;
 
 /// az's `--output` values, in the order az lists them in its error message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +41,7 @@ impl Format {
 /// `None` for the formats not built yet (yaml, table: issue 4), so they fail loudly rather
 /// than print something az would not. jsonc is json while colour is off, which is always
 /// the case for now.
-pub fn render(value: &Value, format: Format) -> Option<String> {
+pub fn render(value: &Data, format: Format) -> Option<String> {
     match format {
         Format::None => Some(String::new()),
         Format::Tsv => Some(tsv::render(value)),

@@ -1,5 +1,40 @@
 //! Python's text forms of numbers and strings, which az's writers inherit.
 
+use super::data::Data;
+
+/// Python's `str(x)` for a scalar (containers use their `repr`).
+pub fn str_of(value: &Data) -> String {
+    match value {
+        Data::Null => "None".into(),
+        Data::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float(*f),
+        Data::Str(s) => s.clone(),
+        other => repr(other),
+    }
+}
+
+/// Python's `repr(x)`.
+pub fn repr(value: &Data) -> String {
+    match value {
+        Data::Str(s) => string(s),
+        Data::List(items) => format!("[{}]", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
+        Data::Dict(entries, ordered) => {
+            let pairs: Vec<String> =
+                entries.iter().map(|(k, v)| format!("{}: {}", string(k), repr(v))).collect();
+            match ordered {
+                super::data::Ordered::No => format!("{{{}}}", pairs.join(", ")),
+                super::data::Ordered::Yes => {
+                    let tuples: Vec<String> =
+                        entries.iter().map(|(k, v)| format!("({}, {})", string(k), repr(v))).collect();
+                    format!("OrderedDict([{}])", tuples.join(", "))
+                }
+            }
+        }
+        scalar => str_of(scalar),
+    }
+}
+
 /// `repr(float)`: shortest round-trip digits, exponent form below 1e-4 and from 1e16 on.
 pub fn float(f: f64) -> String {
     if f.is_nan() {

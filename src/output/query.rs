@@ -11,8 +11,9 @@ use std::fmt::Write as _;
 
 use indexmap::IndexMap;
 use jmespath::ast::{Ast, Comparator};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
+use super::data::{Data, Ordered};
 use super::pyrepr;
 
 /// A compiled `--query` expression.
@@ -41,12 +42,10 @@ impl Query {
         jmespath::parse(expression).ok().map(|ast| Query { ast })
     }
 
-    /// Evaluates against `data`. Objects built by multiselect hashes keep their key order;
-    /// every other object comes back with sorted keys, which is the order az's tsv and table
-    /// writers use for plain dicts.
-    pub fn search(&self, data: &Value) -> Result<Value, QueryError> {
-        let result = eval(&self.ast, Val::Ref(data))?;
-        result.into_output()
+    /// Evaluates against `data`; dicts keep their key order, multiselect hashes come back as
+    /// OrderedDicts.
+    pub fn search(&self, data: &Value) -> Result<Data, QueryError> {
+        eval(&self.ast, Val::Ref(data))?.into_output()
     }
 }
 
@@ -87,19 +86,6 @@ impl Num {
         match (self, other) {
             (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
             (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
-        }
-    }
-    fn py_str(self) -> String {
-        match self {
-            Num::Int(i) => i.to_string(),
-            Num::Float(f) => pyrepr::float(f),
-        }
-    }
-    fn to_json(self) -> Value {
-        match self {
-            Num::Int(i) => Value::from(i),
-            // NaN and infinities have no serde_json form (known gap: az prints NaN/Infinity).
-            Num::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
         }
     }
 }
@@ -226,43 +212,9 @@ impl<'a> Val<'a> {
 
     /// Python `str(x)`, as it appears inside jmespath error messages.
     fn py_str(&self) -> String {
-        match self.kind() {
-            Kind::Str(s) => s.to_string(),
-            _ => self.py_repr(),
-        }
-    }
-
-    fn py_repr(&self) -> String {
-        match self.kind() {
-            Kind::Null => "None".into(),
-            Kind::Bool(b) => if b { "True" } else { "False" }.into(),
-            Kind::Num(n) => n.py_str(),
-            Kind::Str(s) => pyrepr::string(s),
-            Kind::Arr => {
-                let parts: Vec<String> = self.items().unwrap_or_default().iter().map(Val::py_repr).collect();
-                format!("[{}]", parts.join(", "))
-            }
-            Kind::Obj => {
-                let parts: Vec<String> = self
-                    .entries()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|(k, v)| format!("{}: {}", pyrepr::string(k), v.py_repr()))
-                    .collect();
-                match self {
-                    Val::Obj(_, true) => {
-                        let pairs: Vec<String> = self
-                            .entries()
-                            .unwrap_or_default()
-                            .iter()
-                            .map(|(k, v)| format!("({}, {})", pyrepr::string(k), v.py_repr()))
-                            .collect();
-                        format!("OrderedDict([{}])", pairs.join(", "))
-                    }
-                    _ => format!("{{{}}}", parts.join(", ")),
-                }
-            }
-            Kind::Expref => "<jmespath.visitor._Expression object>".into(),
+        match self.clone().into_output() {
+            Ok(data) => pyrepr::str_of(&data),
+            Err(_) => "<jmespath.visitor._Expression object>".into(),
         }
     }
 
@@ -304,28 +256,20 @@ impl<'a> Val<'a> {
         }
     }
 
-    /// Converts the final result into JSON for the output writers.
-    fn into_output(self) -> Result<Value, QueryError> {
+    /// The final result, for the output writers.
+    fn into_output(self) -> Result<Data, QueryError> {
         Ok(match self {
-            Val::Ref(v) => sorted_keys(v),
-            Val::Null => Value::Null,
-            Val::Bool(b) => Value::Bool(b),
-            Val::Num(n) => n.to_json(),
-            Val::Str(s) => Value::String(s),
-            Val::Arr(items) => {
-                Value::Array(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?)
-            }
-            Val::Obj(map, ordered) => {
-                let mut entries: Vec<(String, Val<'a>)> = map.into_iter().collect();
-                if !ordered {
-                    entries.sort_by(|a, b| a.0.cmp(&b.0));
-                }
-                let mut out = Map::new();
-                for (k, v) in entries {
-                    out.insert(k, v.into_output()?);
-                }
-                Value::Object(out)
-            }
+            Val::Ref(v) => Data::from(v),
+            Val::Null => Data::Null,
+            Val::Bool(b) => Data::Bool(b),
+            Val::Num(Num::Int(i)) => Data::Int(i as i128),
+            Val::Num(Num::Float(f)) => Data::Float(f),
+            Val::Str(s) => Data::Str(s),
+            Val::Arr(items) => Data::List(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?),
+            Val::Obj(map, ordered) => Data::Dict(
+                map.into_iter().map(|(k, v)| Ok((k, v.into_output()?))).collect::<Result<_, QueryError>>()?,
+                if ordered { Ordered::Yes } else { Ordered::No },
+            ),
             Val::Expref(_) => {
                 return Err(QueryError::Python("Object of type _Expression is not JSON serializable".into()));
             }
@@ -367,24 +311,6 @@ impl<'a> Val<'a> {
             Kind::Expref => out.push_str("null"),
         }
     }
-}
-
-/// Recursively sorts object keys: a plain dict as az's writers see it.
-fn sorted_keys(v: &Value) -> Value {
-    match v {
-        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_keys(&map[k]))).collect())
-        }
-        other => other.clone(),
-    }
-}
-
-/// Sorts object keys of a command result that did not go through `--query`.
-pub fn plain_dicts(v: &Value) -> Value {
-    sorted_keys(v)
 }
 
 fn literal(v: &jmespath::Variable) -> Val<'static> {
@@ -1056,8 +982,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn q(expr: &str, data: Value) -> Result<Value, QueryError> {
+    fn q(expr: &str, data: Value) -> Result<Data, QueryError> {
         Query::compile(expr).expect("compiles").search(&data)
+    }
+
+    fn d(v: Value) -> Data {
+        Data::from(&v)
     }
 
     fn manifests() -> Value {
@@ -1070,11 +1000,11 @@ mod tests {
 
     #[test]
     fn seed_queries() {
-        assert_eq!(q("[?tags[0]==null].digest", manifests()), Ok(json!(["sha256:b", "sha256:c"])));
-        assert_eq!(q("[?tags==null].digest", manifests()), Ok(json!(["sha256:c"])));
+        assert_eq!(q("[?tags[0]==null].digest", manifests()), Ok(d(json!(["sha256:b", "sha256:c"]))));
+        assert_eq!(q("[?tags==null].digest", manifests()), Ok(d(json!(["sha256:c"]))));
         assert_eq!(
             q("[?timestamp < '2019-04-05'].[digest, timestamp]", manifests()),
-            Ok(json!([["sha256:a", "2019-04-01T00:00:00Z"], ["sha256:c", "2019-03-01T00:00:00Z"]]))
+            Ok(d(json!([["sha256:a", "2019-04-01T00:00:00Z"], ["sha256:c", "2019-03-01T00:00:00Z"]])))
         );
     }
 
@@ -1084,24 +1014,24 @@ mod tests {
             q("[?digest > `1`]", manifests()),
             Err(QueryError::Python("'>' not supported between instances of 'str' and 'int'".into()))
         );
-        assert_eq!(q("`null` < `1`", json!(null)), Ok(json!(null)));
+        assert_eq!(q("`null` < `1`", json!(null)), Ok(d(json!(null))));
     }
 
     #[test]
     fn equality_follows_python() {
-        assert_eq!(q("`1` == `1.0`", json!(null)), Ok(json!(true)));
-        assert_eq!(q("`true` == `1`", json!(null)), Ok(json!(false)));
-        assert_eq!(q("`[1]` == `[true]`", json!(null)), Ok(json!(true)));
+        assert_eq!(q("`1` == `1.0`", json!(null)), Ok(d(json!(true))));
+        assert_eq!(q("`true` == `1`", json!(null)), Ok(d(json!(false))));
+        assert_eq!(q("`[1]` == `[true]`", json!(null)), Ok(d(json!(true))));
     }
 
     #[test]
     fn functions_and_their_errors() {
         let data = json!({"t": [{"n": "v10", "s": 3}, {"n": "v9", "s": 10}, {"n": "latest", "s": 1}]});
-        assert_eq!(q("sort_by(t, &n)[].n", data.clone()), Ok(json!(["latest", "v10", "v9"])));
-        assert_eq!(q("max(t[].n)", data.clone()), Ok(json!("v9")));
-        assert_eq!(q("avg(t[].s)", data.clone()), Ok(json!(4.666666666666667)));
-        assert_eq!(q("sum(t[].s)", data.clone()), Ok(json!(14)));
-        assert_eq!(q("ceil(`1.2`)", json!(null)), Ok(json!(2)));
+        assert_eq!(q("sort_by(t, &n)[].n", data.clone()), Ok(d(json!(["latest", "v10", "v9"]))));
+        assert_eq!(q("max(t[].n)", data.clone()), Ok(d(json!("v9"))));
+        assert_eq!(q("avg(t[].s)", data.clone()), Ok(d(json!(4.666666666666667))));
+        assert_eq!(q("sum(t[].s)", data.clone()), Ok(d(json!(14))));
+        assert_eq!(q("ceil(`1.2`)", json!(null)), Ok(d(json!(2))));
         assert_eq!(
             q("length(t, t)", data.clone()),
             Err(QueryError::Jmespath("Expected 1 argument for function length(), received 2".into()))
@@ -1119,29 +1049,28 @@ mod tests {
                 "In function sort(), invalid type for value: 1, expected one of: ['array-string', 'array-number'], received: \"int\"".into()
             ))
         );
-        assert_eq!(q("to_string(t[0])", data), Ok(json!("{\"n\":\"v10\",\"s\":3}")));
-        assert_eq!(q("to_number(' 5 ')", json!(null)), Ok(json!(5)));
-        assert_eq!(q("to_number('1_000')", json!(null)), Ok(json!(1000)));
-        assert_eq!(q("to_number('1e3')", json!(null)), Ok(json!(1000.0)));
-        assert_eq!(q("to_number('0x10')", json!(null)), Ok(json!(null)));
+        assert_eq!(q("to_string(t[0])", data), Ok(d(json!("{\"n\":\"v10\",\"s\":3}"))));
+        assert_eq!(q("to_number(' 5 ')", json!(null)), Ok(d(json!(5))));
+        assert_eq!(q("to_number('1_000')", json!(null)), Ok(d(json!(1000))));
+        assert_eq!(q("to_number('1e3')", json!(null)), Ok(d(json!(1000.0))));
+        assert_eq!(q("to_number('0x10')", json!(null)), Ok(d(json!(null))));
     }
 
     #[test]
-    fn multiselect_hash_keeps_order_and_plain_dicts_sort() {
-        let out = q("[].{z: digest, a: timestamp}", manifests()).unwrap();
-        let keys: Vec<&String> = out[0].as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["z", "a"]);
-        let out = q("@", json!({"b": 1, "a": 2})).unwrap();
-        let keys: Vec<&String> = out.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["a", "b"]);
+    fn dicts_keep_their_order_and_multiselect_hashes_are_ordered_dicts() {
+        let Ok(Data::List(rows)) = q("[].{z: digest, a: timestamp}", manifests()) else { panic!() };
+        let Data::Dict(entries, Ordered::Yes) = &rows[0] else { panic!("an OrderedDict") };
+        assert_eq!(entries.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["z", "a"]);
+        let Ok(Data::Dict(entries, Ordered::No)) = q("@", json!({"b": 1, "a": 2})) else { panic!() };
+        assert_eq!(entries.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["b", "a"]);
     }
 
     #[test]
     fn slices_follow_python() {
-        assert_eq!(q("[::-1]", json!([1, 2, 3])), Ok(json!([3, 2, 1])));
-        assert_eq!(q("[-2:]", json!([1, 2, 3])), Ok(json!([2, 3])));
-        assert_eq!(q("[5:]", json!([1, 2, 3])), Ok(json!([])));
-        assert_eq!(q("name[0:2]", json!({"name": "abc"})), Ok(json!(null)));
+        assert_eq!(q("[::-1]", json!([1, 2, 3])), Ok(d(json!([3, 2, 1]))));
+        assert_eq!(q("[-2:]", json!([1, 2, 3])), Ok(d(json!([2, 3]))));
+        assert_eq!(q("[5:]", json!([1, 2, 3])), Ok(d(json!([]))));
+        assert_eq!(q("name[0:2]", json!({"name": "abc"})), Ok(d(json!(null))));
     }
 
     #[test]

@@ -1,27 +1,23 @@
-//! `-o tsv`: one line per element, cells joined by TAB, in the objects' key order
-//! (sorted for plain dicts, insertion order for multiselect hashes: see `query`).
+//! `-o tsv`: one line per element, cells joined by TAB; plain dicts in sorted-key order,
+//! OrderedDicts in insertion order.
 
-use serde_json::Value;
+use super::data::{Data, Ordered};
+use super::pyrepr;
 
-use super::{json, pyrepr};
-
-pub fn render(value: &Value) -> String {
+pub fn render(value: &Data) -> String {
     let mut out = String::new();
-    let rows: Vec<&Value> = match value {
-        Value::Array(items) => items.iter().collect(),
+    let rows: Vec<&Data> = match value {
+        Data::List(items) => items.iter().collect(),
         other => vec![other],
     };
     for row in rows {
         match row {
-            Value::Object(map) => {
-                let cells: Vec<String> = map.values().map(cell).collect();
-                out.push_str(&cells.join("\t"));
+            Data::Dict(entries, Ordered::Yes) => join(entries.iter().map(|(_, v)| v), &mut out),
+            Data::Dict(entries, Ordered::No) => {
+                join(Data::sorted_entries(entries).into_iter().map(|(_, v)| v), &mut out)
             }
-            Value::Array(items) => {
-                let cells: Vec<String> = items.iter().map(cell).collect();
-                out.push_str(&cells.join("\t"));
-            }
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Data::List(items) => join(items.iter(), &mut out),
+            Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             scalar => out.push_str(&cell(scalar)),
         }
         out.push('\n');
@@ -29,16 +25,21 @@ pub fn render(value: &Value) -> String {
     out
 }
 
+fn join<'a>(cells: impl Iterator<Item = &'a Data>, out: &mut String) {
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        out.push_str(&cell(c));
+    }
+}
+
 /// A value inside a row: lists print their length, dicts an empty cell, scalars `str()`.
-fn cell(value: &Value) -> String {
+fn cell(value: &Data) -> String {
     match value {
-        Value::Null => "None".into(),
-        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
-        Value::Number(n) if n.is_f64() => pyrepr::float(n.as_f64().unwrap_or(f64::NAN)),
-        Value::Number(n) => json::number(n),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.len().to_string(),
-        Value::Object(_) => String::new(),
+        Data::List(items) => items.len().to_string(),
+        Data::Dict(..) => String::new(),
+        scalar => pyrepr::str_of(scalar),
     }
 }
 
@@ -47,16 +48,22 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn tsv(v: serde_json::Value) -> String {
+        render(&Data::from(&v))
+    }
+
     #[test]
     fn rows_cells_and_scalars() {
-        assert_eq!(render(&json!(["a", "b"])), "a\nb\n");
-        assert_eq!(render(&json!([["sha256:a", "2019"]])), "sha256:a\t2019\n");
+        assert_eq!(tsv(json!(["a", "b"])), "a\nb\n");
+        assert_eq!(tsv(json!([["sha256:a", "2019"]])), "sha256:a\t2019\n");
         assert_eq!(
-            render(&json!([{"d": "x", "t": ["a", "b"], "c": {}, "n": null, "b": false}])),
-            "x\t2\t\tNone\tFalse\n"
+            tsv(json!([{"d": "x", "t": ["a", "b"], "c": {}, "n": null, "b": false}])),
+            "False\t\tx\tNone\t2\n"
         );
-        assert_eq!(render(&json!(true)), "true\n");
-        assert_eq!(render(&json!([])), "");
-        assert_eq!(render(&json!(1.5)), "1.5\n");
+        assert_eq!(tsv(json!(true)), "true\n");
+        assert_eq!(tsv(json!([])), "");
+        assert_eq!(tsv(json!(1.5)), "1.5\n");
+        let ordered = Data::Dict(vec![("z".into(), Data::Int(1)), ("a".into(), Data::Int(2))], Ordered::Yes);
+        assert_eq!(render(&ordered), "1\t2\n");
     }
 }
