@@ -49,12 +49,6 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
         Some(f) => f,
         None => config.get("core", "output").and_then(|o| Format::parse(&o)).unwrap_or(Format::Json),
     };
-    if render_unavailable(format) {
-        return Err(AppError::Cli(format!(
-            "azacr does not support '--output {}' yet; use json, jsonc, tsv or none.",
-            Format::NAMES[format as usize]
-        )));
-    }
     let registry_args = match &command {
         CommandArgs::ShowManifests(a) => &a.registry,
         CommandArgs::Delete(a) => &a.registry,
@@ -91,10 +85,6 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     if value.is_null() {
         return Ok(());
     }
-    let text = output::render(&value, format).unwrap_or_default();
+    let text = output::render(&value, format, globals.query.is_some());
     ui.print(&text).map_err(AppError::Output)
-}
-
-fn render_unavailable(format: Format) -> bool {
-    output::render(&Data::Null, format).is_none()
 }

@@ -4,7 +4,9 @@ pub mod data;
 pub mod json;
 mod pyrepr;
 pub mod query;
+pub mod table;
 pub mod tsv;
+pub mod yaml;
 
 pub use data::Data;
 
@@ -37,15 +39,15 @@ impl Format {
     }
 }
 
-/// Renders a result that has been through the query step (objects already in writer order).
-/// `None` for the formats not built yet (yaml, table: issue 4), so they fail loudly rather
-/// than print something az would not. jsonc is json while colour is off, which is always
-/// the case for now.
-pub fn render(value: &Data, format: Format) -> Option<String> {
+/// Renders a result as az prints it. `query_active` matters for tables only (az keeps the
+/// dicts' key order when `--query` was given). jsonc and yamlc are json and yaml while colour
+/// is off.
+pub fn render(value: &Data, format: Format, query_active: bool) -> String {
     match format {
-        Format::None => Some(String::new()),
-        Format::Tsv => Some(tsv::render(value)),
-        Format::Json | Format::Jsonc => Some(json::render(value)),
-        Format::Yaml | Format::Yamlc | Format::Table => None,
+        Format::None => String::new(),
+        Format::Tsv => tsv::render(value),
+        Format::Json | Format::Jsonc => json::render(value),
+        Format::Yaml | Format::Yamlc => yaml::render(value),
+        Format::Table => table::render(value, query_active),
     }
 }

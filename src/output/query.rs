@@ -16,11 +16,17 @@ use serde_json::{Number, Value};
 use super::data::{Data, Ordered};
 use super::pyrepr;
 
+mod literals;
+
 /// A compiled `--query` expression.
 #[derive(Debug)]
 pub struct Query {
     ast: Ast,
+    /// The backtick literals, parsed as Python's `json.loads` parses them.
+    literals: Vec<Val<'static>>,
 }
+
+type Lits<'a> = &'a [Val<'static>];
 
 /// Why evaluating a query failed, split the way az reports it.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -39,13 +45,14 @@ impl Query {
         if expression.is_empty() {
             return None;
         }
-        jmespath::parse(expression).ok().map(|ast| Query { ast })
+        let (rewritten, literals) = literals::prepare(expression)?;
+        jmespath::parse(&rewritten).ok().map(|ast| Query { ast, literals })
     }
 
     /// Evaluates against `data`; dicts keep their key order, multiselect hashes come back as
     /// OrderedDicts.
     pub fn search(&self, data: &Value) -> Result<Data, QueryError> {
-        eval(&self.ast, Val::Ref(data))?.into_output()
+        eval(&self.literals, &self.ast, Val::Ref(data))?.into_output()
     }
 }
 
@@ -65,13 +72,13 @@ enum Val<'a> {
 
 #[derive(Clone, Copy, Debug)]
 enum Num {
-    Int(i64),
+    Int(i128),
     Float(f64),
 }
 
 impl Num {
     fn from_json(n: &Number) -> Num {
-        match n.as_i64() {
+        match n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)) {
             Some(i) if !n.is_f64() => Num::Int(i),
             _ => Num::Float(n.as_f64().unwrap_or(f64::NAN)),
         }
@@ -225,7 +232,7 @@ impl<'a> Val<'a> {
             (Kind::Bool(a), Kind::Bool(b)) => a == b,
             // Inside containers Python compares True == 1; jmespath's top level does not (see `equals`).
             (Kind::Bool(a), Kind::Num(n)) | (Kind::Num(n), Kind::Bool(a)) => {
-                n.py_cmp(Num::Int(a as i64)) == Some(Ordering::Equal)
+                n.py_cmp(Num::Int(a as i128)) == Some(Ordering::Equal)
             }
             (Kind::Num(a), Kind::Num(b)) => a.py_cmp(b) == Some(Ordering::Equal),
             (Kind::Str(a), Kind::Str(b)) => a == b,
@@ -262,7 +269,7 @@ impl<'a> Val<'a> {
             Val::Ref(v) => Data::from(v),
             Val::Null => Data::Null,
             Val::Bool(b) => Data::Bool(b),
-            Val::Num(Num::Int(i)) => Data::Int(i as i128),
+            Val::Num(Num::Int(i)) => Data::Int(i),
             Val::Num(Num::Float(f)) => Data::Float(f),
             Val::Str(s) => Data::Str(s),
             Val::Arr(items) => Data::List(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?),
@@ -313,26 +320,13 @@ impl<'a> Val<'a> {
     }
 }
 
-fn literal(v: &jmespath::Variable) -> Val<'static> {
-    use jmespath::Variable as V;
-    match v {
-        V::Null => Val::Null,
-        V::String(s) => Val::Str(s.clone()),
-        V::Bool(b) => Val::Bool(*b),
-        V::Number(n) => Val::Num(Num::from_json(n)),
-        V::Array(items) => Val::Arr(items.iter().map(|i| literal(i)).collect()),
-        V::Object(map) => Val::Obj(map.iter().map(|(k, v)| (k.clone(), literal(v))).collect(), false),
-        V::Expref(_) => Val::Null,
-    }
-}
-
-fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
+fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
     match ast {
         Ast::Identity { .. } => Ok(cur),
         Ast::Field { name, .. } => Ok(cur.field(name)),
         Ast::Subexpr { lhs, rhs, .. } => {
-            let left = eval(lhs, cur)?;
-            eval(rhs, left)
+            let left = eval(lits, lhs, cur)?;
+            eval(lits, rhs, left)
         }
         Ast::Index { idx, .. } => Ok(match cur.into_items() {
             Some(mut items) => {
@@ -346,23 +340,30 @@ fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             Some(items) => slice(items, *start, *stop, *step),
             None => Ok(Val::Null),
         },
-        Ast::Literal { value, .. } => Ok(literal(value)),
+        Ast::Literal { value, .. } => Ok(match &**value {
+            // Backtick literals were swapped for their index in the table (see `prepare`).
+            jmespath::Variable::Number(n) => {
+                n.as_u64().and_then(|i| lits.get(i as usize)).cloned().unwrap_or(Val::Null)
+            }
+            jmespath::Variable::String(s) => Val::Str(s.clone()),
+            _ => Val::Null,
+        }),
         Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
         Ast::Projection { lhs, rhs, .. } => {
-            let Some(items) = eval(lhs, cur)?.into_items() else {
+            let Some(items) = eval(lits, lhs, cur)?.into_items() else {
                 return Ok(Val::Null);
             };
-            project(rhs, items)
+            project(lits, rhs, items)
         }
         Ast::ObjectValues { node, .. } => {
-            let base = eval(node, cur)?;
+            let base = eval(lits, node, cur)?;
             match base.entries() {
                 Some(entries) => Ok(Val::Arr(entries.into_iter().map(|(_, v)| v).collect())),
                 None => Ok(Val::Null),
             }
         }
         Ast::Flatten { node, .. } => {
-            let Some(items) = eval(node, cur)?.into_items() else {
+            let Some(items) = eval(lits, node, cur)?.into_items() else {
                 return Ok(Val::Null);
             };
             let mut out = Vec::with_capacity(items.len());
@@ -375,31 +376,31 @@ fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             Ok(Val::Arr(out))
         }
         Ast::Condition { predicate, then, .. } => {
-            if eval(predicate, cur.clone())?.truthy() {
-                eval(then, cur)
+            if eval(lits, predicate, cur.clone())?.truthy() {
+                eval(lits, then, cur)
             } else {
                 Ok(Val::Null)
             }
         }
         Ast::Comparison { comparator, lhs, rhs, .. } => {
-            let left = eval(lhs, cur.clone())?;
-            let right = eval(rhs, cur)?;
+            let left = eval(lits, lhs, cur.clone())?;
+            let right = eval(lits, rhs, cur)?;
             compare(comparator, &left, &right)
         }
-        Ast::Not { node, .. } => Ok(Val::Bool(!eval(node, cur)?.truthy())),
+        Ast::Not { node, .. } => Ok(Val::Bool(!eval(lits, node, cur)?.truthy())),
         Ast::And { lhs, rhs, .. } => {
-            let left = eval(lhs, cur.clone())?;
-            if left.truthy() { eval(rhs, cur) } else { Ok(left) }
+            let left = eval(lits, lhs, cur.clone())?;
+            if left.truthy() { eval(lits, rhs, cur) } else { Ok(left) }
         }
         Ast::Or { lhs, rhs, .. } => {
-            let left = eval(lhs, cur.clone())?;
-            if left.truthy() { Ok(left) } else { eval(rhs, cur) }
+            let left = eval(lits, lhs, cur.clone())?;
+            if left.truthy() { Ok(left) } else { eval(lits, rhs, cur) }
         }
         Ast::MultiList { elements, .. } => {
             if cur.is_null() {
                 return Ok(Val::Null);
             }
-            let items = elements.iter().map(|e| eval(e, cur.clone())).collect::<Result<_, _>>()?;
+            let items = elements.iter().map(|e| eval(lits, e, cur.clone())).collect::<Result<_, _>>()?;
             Ok(Val::Arr(items))
         }
         Ast::MultiHash { elements, .. } => {
@@ -408,21 +409,21 @@ fn eval<'a>(ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             }
             let mut map = IndexMap::with_capacity(elements.len());
             for kv in elements {
-                map.insert(kv.key.clone(), eval(&kv.value, cur.clone())?);
+                map.insert(kv.key.clone(), eval(lits, &kv.value, cur.clone())?);
             }
             Ok(Val::Obj(map, true))
         }
         Ast::Function { name, args, .. } => {
-            let values = args.iter().map(|a| eval(a, cur.clone())).collect::<Result<Vec<_>, _>>()?;
-            call(name, values)
+            let values = args.iter().map(|a| eval(lits, a, cur.clone())).collect::<Result<Vec<_>, _>>()?;
+            call(lits, name, values)
         }
     }
 }
 
-fn project<'a>(rhs: &'a Ast, items: Vec<Val<'a>>) -> Eval<'a> {
+fn project<'a>(lits: Lits<'a>, rhs: &'a Ast, items: Vec<Val<'a>>) -> Eval<'a> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let v = eval(rhs, item)?;
+        let v = eval(lits, rhs, item)?;
         if !v.is_null() {
             out.push(v);
         }
@@ -649,7 +650,7 @@ fn check_type(name: &str, arg: &Val, allowed: &[Ty]) -> Result<(), QueryError> {
     }
 }
 
-fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
+fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
     let Some(sig) = signature(name) else {
         return Err(QueryError::Jmespath(format!("Unknown function: {name}()")));
     };
@@ -682,7 +683,7 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                             "cannot convert float infinity to integer".into()
                         }));
                     }
-                    Val::Num(Num::Int(r as i64))
+                    Val::Num(Num::Int(r as i128))
                 }
             }
         }
@@ -735,14 +736,14 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                 Kind::Str(s) => s.chars().count(),
                 _ => v.len(),
             };
-            Val::Num(Num::Int(n as i64))
+            Val::Num(Num::Int(n as i128))
         }
         "map" => {
             let Val::Expref(expr) = arg() else {
                 return Ok(Val::Null);
             };
             let items = arg().into_items().unwrap_or_default();
-            Val::Arr(items.into_iter().map(|i| eval(expr, i)).collect::<Result<_, _>>()?)
+            Val::Arr(items.into_iter().map(|i| eval(lits, expr, i)).collect::<Result<_, _>>()?)
         }
         "max" | "min" => {
             let items = arg().into_items().unwrap_or_default();
@@ -755,7 +756,7 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                 return Ok(Val::Null);
             };
             let want = if name == "max_by" { Ordering::Greater } else { Ordering::Less };
-            extreme(items, want, |v| key_of(name, expr, v, &["number", "string"]))?.unwrap_or(Val::Null)
+            extreme(items, want, |v| key_of(lits, name, expr, v, &["number", "string"]))?.unwrap_or(Val::Null)
         }
         "sort" => {
             let mut items = arg().into_items().unwrap_or_default();
@@ -770,14 +771,14 @@ fn call<'a>(name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             let Some(first) = items.first() else {
                 return Ok(Val::Arr(items));
             };
-            let first_key = eval(expr, first.clone())?;
+            let first_key = eval(lits, expr, first.clone())?;
             let required = first_key.type_name();
             if required != "number" && required != "string" {
                 return Err(type_error_names("sort_by", first, required, &["string", "number"]));
             }
             let mut keyed = Vec::with_capacity(items.len());
             for item in items {
-                let key = key_of("sort_by", expr, &item, &[required])?;
+                let key = key_of(lits, "sort_by", expr, &item, &[required])?;
                 keyed.push((key, item));
             }
             keyed.sort_by(|a, b| order(&a.0, &b.0));
@@ -850,8 +851,8 @@ fn order(a: &Val, b: &Val) -> Ordering {
     }
 }
 
-fn key_of<'a>(function: &str, expr: &'a Ast, item: &Val<'a>, allowed: &[&str]) -> Eval<'a> {
-    let key = eval(expr, item.clone())?;
+fn key_of<'a>(lits: Lits<'a>, function: &str, expr: &'a Ast, item: &Val<'a>, allowed: &[&str]) -> Eval<'a> {
+    let key = eval(lits, expr, item.clone())?;
     let ty = key.type_name();
     if !allowed.contains(&ty) {
         return Err(type_error_names(function, &key, ty, allowed));
@@ -906,7 +907,7 @@ fn parse_py_number(s: &str) -> Option<Num> {
     let t = s.trim_matches(|c: char| c.is_whitespace());
     if let Some(digits) = py_int_digits(t) {
         return digits
-            .parse::<i64>()
+            .parse::<i128>()
             .ok()
             .map(Num::Int)
             .or_else(|| digits.parse::<f64>().ok().map(Num::Float));

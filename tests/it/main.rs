@@ -3,5 +3,6 @@
 mod cli_errors;
 mod delete;
 mod golden;
+mod query_golden;
 mod show_manifests;
 mod support;
