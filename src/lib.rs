@@ -16,7 +16,7 @@ use cli::{CommandArgs, Parsed};
 use commands::{Context, delete, show_manifests};
 use config::Config;
 use error::AppError;
-use output::{Data, Format};
+use output::Format;
 use ui::Ui;
 
 /// Runs azacr on az's argv (without the program name) and returns the exit code.
@@ -80,7 +80,7 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     let Some(value) = result? else { return Ok(()) };
     let value = match &globals.query {
         Some(q) => q.search(&value).map_err(AppError::Query)?,
-        None => Data::from(&value),
+        None => value,
     };
     if value.is_null() {
         return Ok(());

@@ -1,11 +1,10 @@
 //! `az acr repository delete`: a manifest (by tag or digest) or a whole repository, after
 //! confirmation.
 
-use serde_json::Value;
-
 use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::DeleteArgs;
 use crate::error::AppError;
+use crate::output::Data;
 use crate::registry::reference::{IMAGE_FORMAT_WITH_DIGEST, Image, parse_image};
 use crate::registry::{Access, Registry, scope};
 
@@ -64,7 +63,7 @@ async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes
         Image::Tag { tag, .. } => {
             let attributes =
                 registry.get_indexed(&format!("/acr/v1/{repo}/_tags/{tag}"), &scope, "tag").await?;
-            match attributes.get("digest").and_then(Value::as_str) {
+            match attributes.get("digest").and_then(Data::as_str) {
                 Some(d) if !d.is_empty() => d.to_string(),
                 _ => {
                     return Err(AppError::Cli(format!(
@@ -78,8 +77,8 @@ async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes
     let mut message = format!("This operation will delete the manifest '{digest}'");
     let sharing: Vec<String> = tags
         .iter()
-        .filter(|t| t.get("digest").and_then(Value::as_str) == Some(digest.as_str()))
-        .map(|t| format!("'{repo}:{}'", t.get("name").and_then(Value::as_str).unwrap_or_default()))
+        .filter(|t| t.get("digest").and_then(Data::as_str) == Some(digest.as_str()))
+        .map(|t| format!("'{repo}:{}'", t.get("name").and_then(Data::as_str).unwrap_or_default()))
         .collect();
     if !sharing.is_empty() {
         message.push_str(" and all the following images: ");

@@ -4,11 +4,10 @@
 pub mod delete;
 pub mod show_manifests;
 
-use serde_json::Value;
-
 use crate::cli::RegistryArgs;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::output::Data;
 use crate::registry::{Credentials, Registry, RegistryError, reference};
 use crate::ui::Ui;
 
@@ -17,7 +16,7 @@ pub struct Context {
     pub config: Config,
 }
 
-pub type CommandResult = Result<Option<Value>, AppError>;
+pub type CommandResult = Result<Option<Data>, AppError>;
 
 /// A registry name after az's validator (and its warning).
 pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {

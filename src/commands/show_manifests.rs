@@ -1,9 +1,8 @@
 //! `az acr repository show-manifests` (deprecated in az, kept for the scripts that use it).
 
-use serde_json::{Map, Value};
-
 use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::ShowManifestsArgs;
+use crate::output::Data;
 use crate::registry::{Access, scope};
 
 pub const DEPRECATION: &str = "This command has been deprecated and will be removed in a future release. Use 'acr manifest list-metadata' instead.";
@@ -22,19 +21,18 @@ pub async fn run(ctx: &Context, args: &ShowManifestsArgs) -> CommandResult {
         )
         .await?;
     if args.detail {
-        return Ok(Some(Value::Array(manifests)));
+        return Ok(Some(Data::List(manifests)));
     }
-    Ok(Some(Value::Array(manifests.iter().map(summary).collect())))
+    Ok(Some(Data::List(manifests.into_iter().map(summary).collect())))
 }
 
 /// az's three-key view of a manifest; a missing key gets a default, an explicit null stays.
-fn summary(manifest: &Value) -> Value {
-    let pick = |key: &str, default: Value| manifest.get(key).cloned().unwrap_or(default);
-    let mut out = Map::new();
-    out.insert("digest".into(), pick("digest", Value::String(String::new())));
-    out.insert("tags".into(), pick("tags", Value::Array(Vec::new())));
-    out.insert("timestamp".into(), pick("lastUpdateTime", Value::String(String::new())));
-    Value::Object(out)
+fn summary(mut manifest: Data) -> Data {
+    let mut pick = |key: &str, default: Data| manifest.take(key).unwrap_or(default);
+    let digest = pick("digest", Data::Str(String::new()));
+    let tags = pick("tags", Data::List(Vec::new()));
+    let timestamp = pick("lastUpdateTime", Data::Str(String::new()));
+    Data::dict([("digest", digest), ("tags", tags), ("timestamp", timestamp)])
 }
 
 #[cfg(test)]
@@ -42,13 +40,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn d(v: serde_json::Value) -> Data {
+        Data::from(&v)
+    }
+
     #[test]
     fn summaries_default_missing_keys() {
         assert_eq!(
-            summary(&json!({"digest": "sha256:a", "tags": ["v1"], "lastUpdateTime": "t", "imageSize": 3})),
-            json!({"digest": "sha256:a", "tags": ["v1"], "timestamp": "t"})
+            summary(d(json!({"digest": "sha256:a", "tags": ["v1"], "lastUpdateTime": "t", "imageSize": 3}))),
+            d(json!({"digest": "sha256:a", "tags": ["v1"], "timestamp": "t"}))
         );
-        assert_eq!(summary(&json!({"imageSize": 1})), json!({"digest": "", "tags": [], "timestamp": ""}));
-        assert_eq!(summary(&json!({"tags": null}))["tags"], Value::Null);
+        assert_eq!(
+            summary(d(json!({"imageSize": 1}))),
+            d(json!({"digest": "", "tags": [], "timestamp": ""}))
+        );
+        assert_eq!(summary(d(json!({"tags": null}))).get("tags"), Some(&Data::Null));
     }
 }

@@ -1,8 +1,18 @@
-//! A result as az's output writers see it: Python values, whose dicts keep their key order and
-//! remember whether they are OrderedDicts (built by `--query` multiselect hashes), since
-//! az's tsv writer sorts the keys of plain dicts only.
+//! The values azacr carries from the registry to the output: Python's view of decoded JSON.
+//! Dicts keep their key order and remember whether they are OrderedDicts (built by `--query`
+//! multiselect hashes), since az's tsv writer sorts the keys of plain dicts only.
+//!
+//! Compact on purpose (a listing of 100,000 manifests stays small): dicts are vectors of
+//! pairs, and keys are shared `Rc<str>`s interned while decoding.
 
-use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+use std::rc::Rc;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+pub type Key = Rc<str>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Data {
@@ -12,7 +22,7 @@ pub enum Data {
     Float(f64),
     Str(String),
     List(Vec<Data>),
-    Dict(Vec<(String, Data)>, Ordered),
+    Dict(Vec<(Key, Data)>, Ordered),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,35 +39,185 @@ impl Data {
     }
 
     /// The entries with the keys sorted (Python's `sorted()`: by code point).
-    pub fn sorted_entries(entries: &[(String, Data)]) -> Vec<&(String, Data)> {
-        let mut sorted: Vec<&(String, Data)> = entries.iter().collect();
+    pub fn sorted_entries(entries: &[(Key, Data)]) -> Vec<&(Key, Data)> {
+        let mut sorted: Vec<&(Key, Data)> = entries.iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
         sorted
     }
+
+    /// `dict.get(key)`.
+    pub fn get(&self, key: &str) -> Option<&Data> {
+        match self {
+            Data::Dict(entries, _) => entries.iter().find(|(k, _)| &**k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Removes and returns `dict[key]`.
+    pub fn take(&mut self, key: &str) -> Option<Data> {
+        match self {
+            Data::Dict(entries, _) => {
+                let i = entries.iter().position(|(k, _)| &**k == key)?;
+                Some(entries.remove(i).1)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Data::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A plain dict from `(key, value)` pairs.
+    pub fn dict(entries: impl IntoIterator<Item = (&'static str, Data)>) -> Data {
+        Data::Dict(entries.into_iter().map(|(k, v)| (key(k), v)).collect(), Ordered::No)
+    }
+
+    /// Decodes JSON text as Python's `json.loads` would (through serde_json).
+    pub fn from_json(text: &[u8]) -> Result<Data, serde_json::Error> {
+        serde_json::from_slice(text)
+    }
 }
 
-impl From<&Value> for Data {
-    fn from(v: &Value) -> Data {
+impl From<&serde_json::Value> for Data {
+    fn from(v: &serde_json::Value) -> Data {
+        use serde_json::Value;
         match v {
             Value::Null => Data::Null,
             Value::Bool(b) => Data::Bool(*b),
-            Value::Number(n) => number(n),
+            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Data::Int(i.into()),
+                (_, Some(u)) => Data::Int(u.into()),
+                _ => Data::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
             Value::String(s) => Data::Str(s.clone()),
             Value::Array(items) => Data::List(items.iter().map(Data::from).collect()),
             Value::Object(map) => {
-                Data::Dict(map.iter().map(|(k, v)| (k.clone(), Data::from(v))).collect(), Ordered::No)
+                Data::Dict(map.iter().map(|(k, v)| (key(k), Data::from(v))).collect(), Ordered::No)
             }
         }
     }
 }
 
-/// Python's json decoding: a number with a fraction or exponent is a float, else an int.
-pub fn number(n: &serde_json::Number) -> Data {
-    if let Some(i) = n.as_i64() {
-        Data::Int(i as i128)
-    } else if let Some(u) = n.as_u64() {
-        Data::Int(u as i128)
-    } else {
-        Data::Float(n.as_f64().unwrap_or(f64::NAN))
+thread_local! {
+    static KEYS: RefCell<HashSet<Key>> = RefCell::new(HashSet::new());
+}
+
+/// The shared copy of a dict key.
+pub fn key(text: &str) -> Key {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(k) = keys.get(text) {
+            return k.clone();
+        }
+        let k: Key = Rc::from(text);
+        keys.insert(k.clone());
+        k
+    })
+}
+
+impl<'de> Deserialize<'de> for Data {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Data, D::Error> {
+        deserializer.deserialize_any(DataVisitor)
+    }
+}
+
+struct DataVisitor;
+
+impl<'de> Visitor<'de> for DataVisitor {
+    type Value = Data;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Data, E> {
+        Ok(Data::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Data, E> {
+        Ok(Data::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Data, E> {
+        Ok(Data::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Data, E> {
+        Ok(Data::Int(i.into()))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Data, E> {
+        Ok(Data::Int(u.into()))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Data, E> {
+        Ok(Data::Float(f))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Data, E> {
+        Ok(Data::Str(s.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Data, E> {
+        Ok(Data::Str(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Data, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Data::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
+        let mut entries: Vec<(Key, Data)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let value: Data = map.next_value()?;
+            let k = key(&k);
+            // Python keeps the last of repeated keys, in the first one's place.
+            match entries.iter_mut().find(|(e, _)| *e == k) {
+                Some(slot) => slot.1 = value,
+                None => entries.push((k, value)),
+            }
+        }
+        entries.shrink_to_fit();
+        Ok(Data::Dict(entries, Ordered::No))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_json_like_python() {
+        let d = Data::from_json(br#"{"b": 1, "a": [1.5, "x", null, true, 12345678901234567890], "b": 2}"#)
+            .unwrap();
+        let Data::Dict(entries, Ordered::No) = &d else { panic!("a dict") };
+        assert_eq!(entries.iter().map(|(k, _)| &**k).collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(d.get("b"), Some(&Data::Int(2)));
+        assert_eq!(
+            d.get("a"),
+            Some(&Data::List(vec![
+                Data::Float(1.5),
+                Data::Str("x".into()),
+                Data::Null,
+                Data::Bool(true),
+                Data::Int(12345678901234567890)
+            ]))
+        );
+    }
+
+    #[test]
+    fn keys_are_shared() {
+        let d = Data::from_json(br#"[{"digest": 1}, {"digest": 2}]"#).unwrap();
+        let Data::List(items) = d else { panic!() };
+        let (Data::Dict(a, _), Data::Dict(b, _)) = (&items[0], &items[1]) else { panic!() };
+        assert!(Rc::ptr_eq(&a[0].0, &b[0].0));
     }
 }

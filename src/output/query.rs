@@ -11,9 +11,8 @@ use std::fmt::Write as _;
 
 use indexmap::IndexMap;
 use jmespath::ast::{Ast, Comparator};
-use serde_json::{Number, Value};
 
-use super::data::{Data, Ordered};
+use super::data::{Data, Key, Ordered, key};
 use super::pyrepr;
 
 mod literals;
@@ -23,10 +22,10 @@ mod literals;
 pub struct Query {
     ast: Ast,
     /// The backtick literals, parsed as Python's `json.loads` parses them.
-    literals: Vec<Val<'static>>,
+    literals: Vec<Data>,
 }
 
-type Lits<'a> = &'a [Val<'static>];
+type Lits<'a> = &'a [Data];
 
 /// Why evaluating a query failed, split the way az reports it.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -51,7 +50,7 @@ impl Query {
 
     /// Evaluates against `data`; dicts keep their key order, multiselect hashes come back as
     /// OrderedDicts.
-    pub fn search(&self, data: &Value) -> Result<Data, QueryError> {
+    pub fn search(&self, data: &Data) -> Result<Data, QueryError> {
         eval(&self.literals, &self.ast, Val::Ref(data))?.into_output()
     }
 }
@@ -59,14 +58,14 @@ impl Query {
 /// A value during evaluation: either borrowed from the input or built by the query.
 #[derive(Clone, Debug)]
 enum Val<'a> {
-    Ref(&'a Value),
+    Ref(&'a Data),
     Null,
     Bool(bool),
     Num(Num),
     Str(String),
     Arr(Vec<Val<'a>>),
     /// `ordered` marks an OrderedDict (multiselect hash) as opposed to a plain dict.
-    Obj(IndexMap<String, Val<'a>>, bool),
+    Obj(Box<IndexMap<Key, Val<'a>>>, bool),
     Expref(&'a Ast),
 }
 
@@ -77,12 +76,6 @@ enum Num {
 }
 
 impl Num {
-    fn from_json(n: &Number) -> Num {
-        match n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)) {
-            Some(i) if !n.is_f64() => Num::Int(i),
-            _ => Num::Float(n.as_f64().unwrap_or(f64::NAN)),
-        }
-    }
     fn as_f64(self) -> f64 {
         match self {
             Num::Int(i) => i as f64,
@@ -114,12 +107,13 @@ impl<'a> Val<'a> {
     fn kind(&self) -> Kind<'_> {
         match self {
             Val::Ref(v) => match v {
-                Value::Null => Kind::Null,
-                Value::Bool(b) => Kind::Bool(*b),
-                Value::Number(n) => Kind::Num(Num::from_json(n)),
-                Value::String(s) => Kind::Str(s),
-                Value::Array(_) => Kind::Arr,
-                Value::Object(_) => Kind::Obj,
+                Data::Null => Kind::Null,
+                Data::Bool(b) => Kind::Bool(*b),
+                Data::Int(i) => Kind::Num(Num::Int(*i)),
+                Data::Float(f) => Kind::Num(Num::Float(*f)),
+                Data::Str(s) => Kind::Str(s),
+                Data::List(_) => Kind::Arr,
+                Data::Dict(..) => Kind::Obj,
             },
             Val::Null => Kind::Null,
             Val::Bool(b) => Kind::Bool(*b),
@@ -137,7 +131,7 @@ impl<'a> Val<'a> {
 
     fn items(&self) -> Option<Vec<Val<'a>>> {
         match self {
-            Val::Ref(Value::Array(items)) => Some(items.iter().map(Val::Ref).collect()),
+            Val::Ref(Data::List(items)) => Some(items.iter().map(Val::Ref).collect()),
             Val::Arr(items) => Some(items.clone()),
             _ => None,
         }
@@ -145,15 +139,17 @@ impl<'a> Val<'a> {
 
     fn into_items(self) -> Option<Vec<Val<'a>>> {
         match self {
-            Val::Ref(Value::Array(items)) => Some(items.iter().map(Val::Ref).collect()),
+            Val::Ref(Data::List(items)) => Some(items.iter().map(Val::Ref).collect()),
             Val::Arr(items) => Some(items),
             _ => None,
         }
     }
 
-    fn entries(&self) -> Option<Vec<(String, Val<'a>)>> {
+    fn entries(&self) -> Option<Vec<(Key, Val<'a>)>> {
         match self {
-            Val::Ref(Value::Object(map)) => Some(map.iter().map(|(k, v)| (k.clone(), Val::Ref(v))).collect()),
+            Val::Ref(Data::Dict(entries, _)) => {
+                Some(entries.iter().map(|(k, v)| (k.clone(), Val::Ref(v))).collect())
+            }
             Val::Obj(map, _) => Some(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
             _ => None,
         }
@@ -161,7 +157,7 @@ impl<'a> Val<'a> {
 
     fn field(&self, name: &str) -> Val<'a> {
         match self {
-            Val::Ref(Value::Object(map)) => map.get(name).map_or(Val::Null, Val::Ref),
+            Val::Ref(d @ Data::Dict(..)) => d.get(name).map_or(Val::Null, Val::Ref),
             Val::Obj(map, _) => map.get(name).cloned().unwrap_or(Val::Null),
             _ => Val::Null,
         }
@@ -169,8 +165,8 @@ impl<'a> Val<'a> {
 
     fn len(&self) -> usize {
         match self {
-            Val::Ref(Value::Array(a)) => a.len(),
-            Val::Ref(Value::Object(o)) => o.len(),
+            Val::Ref(Data::List(a)) => a.len(),
+            Val::Ref(Data::Dict(o, _)) => o.len(),
             Val::Arr(a) => a.len(),
             Val::Obj(o, _) => o.len(),
             _ => 0,
@@ -266,7 +262,7 @@ impl<'a> Val<'a> {
     /// The final result, for the output writers.
     fn into_output(self) -> Result<Data, QueryError> {
         Ok(match self {
-            Val::Ref(v) => Data::from(v),
+            Val::Ref(v) => v.clone(),
             Val::Null => Data::Null,
             Val::Bool(b) => Data::Bool(b),
             Val::Num(Num::Int(i)) => Data::Int(i),
@@ -274,7 +270,10 @@ impl<'a> Val<'a> {
             Val::Str(s) => Data::Str(s),
             Val::Arr(items) => Data::List(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?),
             Val::Obj(map, ordered) => Data::Dict(
-                map.into_iter().map(|(k, v)| Ok((k, v.into_output()?))).collect::<Result<_, QueryError>>()?,
+                (*map)
+                    .into_iter()
+                    .map(|(k, v)| Ok((k, v.into_output()?)))
+                    .collect::<Result<_, QueryError>>()?,
                 if ordered { Ordered::Yes } else { Ordered::No },
             ),
             Val::Expref(_) => {
@@ -328,14 +327,17 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             let left = eval(lits, lhs, cur)?;
             eval(lits, rhs, left)
         }
-        Ast::Index { idx, .. } => Ok(match cur.into_items() {
-            Some(mut items) => {
-                let len = items.len() as i64;
-                let i = if *idx < 0 { len + *idx as i64 } else { *idx as i64 };
-                if (0..len).contains(&i) { items.swap_remove(i as usize) } else { Val::Null }
-            }
-            None => Val::Null,
-        }),
+        Ast::Index { idx, .. } => {
+            let at = |len: usize| {
+                let i = if *idx < 0 { len as i64 + *idx as i64 } else { *idx as i64 };
+                (0..len as i64).contains(&i).then_some(i as usize)
+            };
+            Ok(match cur {
+                Val::Ref(Data::List(items)) => at(items.len()).map_or(Val::Null, |i| Val::Ref(&items[i])),
+                Val::Arr(mut items) => at(items.len()).map_or(Val::Null, |i| items.swap_remove(i)),
+                _ => Val::Null,
+            })
+        }
         Ast::Slice { start, stop, step, .. } => match cur.into_items() {
             Some(items) => slice(items, *start, *stop, *step),
             None => Ok(Val::Null),
@@ -343,18 +345,17 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         Ast::Literal { value, .. } => Ok(match &**value {
             // Backtick literals were swapped for their index in the table (see `prepare`).
             jmespath::Variable::Number(n) => {
-                n.as_u64().and_then(|i| lits.get(i as usize)).cloned().unwrap_or(Val::Null)
+                n.as_u64().and_then(|i| lits.get(i as usize)).map_or(Val::Null, Val::Ref)
             }
             jmespath::Variable::String(s) => Val::Str(s.clone()),
             _ => Val::Null,
         }),
         Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
-        Ast::Projection { lhs, rhs, .. } => {
-            let Some(items) = eval(lits, lhs, cur)?.into_items() else {
-                return Ok(Val::Null);
-            };
-            project(lits, rhs, items)
-        }
+        Ast::Projection { lhs, rhs, .. } => match eval(lits, lhs, cur)? {
+            Val::Ref(Data::List(items)) => project(lits, rhs, items.iter().map(Val::Ref)),
+            Val::Arr(items) => project(lits, rhs, items.into_iter()),
+            _ => Ok(Val::Null),
+        },
         Ast::ObjectValues { node, .. } => {
             let base = eval(lits, node, cur)?;
             match base.entries() {
@@ -409,9 +410,9 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             }
             let mut map = IndexMap::with_capacity(elements.len());
             for kv in elements {
-                map.insert(kv.key.clone(), eval(lits, &kv.value, cur.clone())?);
+                map.insert(key(&kv.key), eval(lits, &kv.value, cur.clone())?);
             }
-            Ok(Val::Obj(map, true))
+            Ok(Val::Obj(Box::new(map), true))
         }
         Ast::Function { name, args, .. } => {
             let values = args.iter().map(|a| eval(lits, a, cur.clone())).collect::<Result<Vec<_>, _>>()?;
@@ -420,7 +421,7 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
     }
 }
 
-fn project<'a>(lits: Lits<'a>, rhs: &'a Ast, items: Vec<Val<'a>>) -> Eval<'a> {
+fn project<'a>(lits: Lits<'a>, rhs: &'a Ast, items: impl ExactSizeIterator<Item = Val<'a>>) -> Eval<'a> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let v = eval(lits, rhs, item)?;
@@ -726,9 +727,9 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             let parts: Vec<String> = arg().items().unwrap_or_default().iter().map(text).collect();
             Val::Str(parts.join(&sep))
         }
-        "keys" => {
-            Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(k, _)| Val::Str(k)).collect())
-        }
+        "keys" => Val::Arr(
+            arg().entries().unwrap_or_default().into_iter().map(|(k, _)| Val::Str(k.to_string())).collect(),
+        ),
         "values" => Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(_, v)| v).collect()),
         "length" => {
             let v = arg();
@@ -791,7 +792,7 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                     map.insert(k, v);
                 }
             }
-            Val::Obj(map, false)
+            Val::Obj(Box::new(map), false)
         }
         "not_null" => std::iter::once(arg()).chain(args).find(|v| !v.is_null()).unwrap_or(Val::Null),
         "reverse" => {
@@ -981,10 +982,10 @@ pub fn describe(err: &QueryError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn q(expr: &str, data: Value) -> Result<Data, QueryError> {
-        Query::compile(expr).expect("compiles").search(&data)
+        Query::compile(expr).expect("compiles").search(&Data::from(&data))
     }
 
     fn d(v: Value) -> Data {
@@ -1061,9 +1062,9 @@ mod tests {
     fn dicts_keep_their_order_and_multiselect_hashes_are_ordered_dicts() {
         let Ok(Data::List(rows)) = q("[].{z: digest, a: timestamp}", manifests()) else { panic!() };
         let Data::Dict(entries, Ordered::Yes) = &rows[0] else { panic!("an OrderedDict") };
-        assert_eq!(entries.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["z", "a"]);
+        assert_eq!(entries.iter().map(|(k, _)| &**k).collect::<Vec<_>>(), ["z", "a"]);
         let Ok(Data::Dict(entries, Ordered::No)) = q("@", json!({"b": 1, "a": 2})) else { panic!() };
-        assert_eq!(entries.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(entries.iter().map(|(k, _)| &**k).collect::<Vec<_>>(), ["b", "a"]);
     }
 
     #[test]

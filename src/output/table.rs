@@ -1,7 +1,7 @@
 //! `-o table`: knack's automatic table (no command here has a table transformer) drawn the
 //! way tabulate's "simple" format draws it with `disable_numparse=True`.
 
-use super::data::Data;
+use super::data::{Data, Key};
 use super::pyrepr;
 
 /// Columns az leaves out of tables.
@@ -48,13 +48,12 @@ pub fn render(value: &Data, query_active: bool) -> String {
 fn row(item: &Data, sort_keys: bool) -> Vec<(String, &Data)> {
     match item {
         Data::Dict(entries, _) => {
-            let ordered: Vec<&(String, Data)> =
+            let ordered: Vec<&(Key, Data)> =
                 if sort_keys { Data::sorted_entries(entries) } else { entries.iter().collect() };
             ordered
                 .into_iter()
                 .filter(|(k, v)| {
-                    !SKIP_KEYS.contains(&k.as_str())
-                        && !matches!(v, Data::Null | Data::List(_) | Data::Dict(..))
+                    !SKIP_KEYS.contains(&&**k) && !matches!(v, Data::Null | Data::List(_) | Data::Dict(..))
                 })
                 .map(|(k, v)| (capitalize_first(k), v))
                 .collect()

@@ -66,7 +66,7 @@ impl Emitter {
                 for (key, value) in Data::sorted_entries(entries) {
                     self.write_indent();
                     self.node(
-                        &Data::Str(key.clone()),
+                        &Data::Str(key.to_string()),
                         Context { root: false, mapping: true, simple_key: true },
                     );
                     self.write_indicator(":", false, false, false);

@@ -9,12 +9,13 @@ pub mod transport;
 use std::collections::HashMap;
 
 use reqwest::{Client, Method};
-use serde_json::Value;
 
 pub use auth::{AadToken, Credentials};
 pub use error::RegistryError;
 use paging::Pager;
 use transport::{Call, form_encode};
+
+use crate::output::Data;
 
 /// The permissions az asks for, per command.
 #[derive(Clone, Copy, Debug)]
@@ -99,17 +100,9 @@ impl Registry {
     }
 
     /// A GET whose answer is `body[index]` (az fails, after its retries, when the key is missing).
-    pub async fn get_indexed(
-        &mut self,
-        path: &str,
-        scope: &str,
-        index: &str,
-    ) -> Result<Value, RegistryError> {
+    pub async fn get_indexed(&mut self, path: &str, scope: &str, index: &str) -> Result<Data, RegistryError> {
         let reply = self.call(Method::GET, path, &[], scope).await?;
-        reply
-            .body
-            .and_then(|mut b| b.get_mut(index).map(Value::take))
-            .ok_or_else(|| RegistryError::Request(format!("'{index}'")))
+        reply.body.and_then(|mut b| b.take(index)).ok_or_else(|| RegistryError::Request(format!("'{index}'")))
     }
 
     /// Every item of a paged list, concatenated in server order.
@@ -120,15 +113,15 @@ impl Registry {
         key: &str,
         top: Option<i64>,
         orderby: Option<&str>,
-    ) -> Result<Vec<Value>, RegistryError> {
+    ) -> Result<Vec<Data>, RegistryError> {
         let mut pager = Pager::new(top, orderby);
         let mut items = Vec::new();
         loop {
             let params = pager.next_params().to_vec();
             let reply = self.call(Method::GET, path, &params, scope).await?;
-            match reply.body.as_ref().map(|b| b.get(key)) {
-                Some(Some(Value::Array(page))) => items.extend(page.iter().cloned()),
-                Some(Some(Value::Null)) => {}
+            match reply.body.map(|mut b| b.take(key)) {
+                Some(Some(Data::List(page))) => items.extend(page),
+                Some(Some(Data::Null)) => {}
                 _ => return Err(RegistryError::Request(format!("'{key}'"))),
             }
             if !pager.advance(reply.link.as_deref()).map_err(RegistryError::Request)? {
@@ -138,7 +131,7 @@ impl Registry {
     }
 
     /// A DELETE; the answer's JSON body, if it had one.
-    pub async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Value>, RegistryError> {
+    pub async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Data>, RegistryError> {
         Ok(self.call(Method::DELETE, path, &[], scope).await?.body)
     }
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 use reqwest::{Certificate, Client, Method, Response, StatusCode};
 use serde_json::Value;
 
+use crate::output::Data;
+
 use super::error::{RegistryError, status_message};
 use crate::env;
 
@@ -41,7 +43,7 @@ pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
 
 /// What a successful data call returned: the JSON body (if any) and the `Link` header.
 pub struct Reply {
-    pub body: Option<Value>,
+    pub body: Option<Data>,
     pub link: Option<String>,
 }
 
@@ -99,11 +101,11 @@ async fn try_once(client: &Client, call: &Call<'_>) -> Result<Reply, Failure> {
         message: status_message(&bytes, default, correlation.as_deref()),
     };
     match status.as_u16() {
-        200 => match serde_json::from_slice(&bytes) {
+        200 => match Data::from_json(&bytes) {
             Ok(body) => Ok(Reply { body: Some(body), link }),
             Err(e) => Err(Failure::Retry(RegistryError::Request(python_json_error(&e, &bytes)), None)),
         },
-        201 | 202 => Ok(Reply { body: serde_json::from_slice(&bytes).ok(), link }),
+        201 | 202 => Ok(Reply { body: Data::from_json(&bytes).ok(), link }),
         204 => Ok(Reply { body: None, link }),
         401 => Err(Failure::Final(fail("Authentication required."))),
         404 => Err(Failure::Final(fail("The requested data does not exist."))),

@@ -73,6 +73,8 @@ def run_case(case, port, ca, bindir):
     if "challenge" in setup:
         control(port, ca, "POST", "/_emulator/challenge", setup["challenge"].encode())
     config = tempfile.mkdtemp(prefix="az-config-")
+    if "config" in case:
+        pathlib.Path(config, "config").write_text(case["config"])
     env = {
         "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
         "HOME": config,

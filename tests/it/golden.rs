@@ -43,6 +43,9 @@ fn prepare(emulator: &Emulator, case: &Value) {
 
 fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i32) {
     let config = if case["aad"] == Value::Bool(true) { ConfigDir::signed_in() } else { ConfigDir::empty() };
+    if let Some(text) = case.get("config").and_then(Value::as_str) {
+        std::fs::write(config.path().join("config"), text).unwrap();
+    }
     let connect_to = (case["unreachable"] == Value::Bool(true)).then_some("127.0.0.1:1");
     let mut cmd: Command = match case.get("script").and_then(Value::as_str) {
         Some(script) => {

@@ -1,6 +1,7 @@
 //! azacr's integration tests: one binary, one shared `support` module.
 
 mod cli_errors;
+mod compliance;
 mod delete;
 mod golden;
 mod query_golden;

@@ -14,7 +14,7 @@ fn load(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-fn check(case: &Value, data: &Value) -> Result<(), String> {
+fn check(case: &Value, data: &Data) -> Result<(), String> {
     let expression = case["expression"].as_str().unwrap();
     let compiled = Query::compile(expression);
     if case["error"]["kind"] == "parse" {
@@ -81,7 +81,7 @@ fn queries_and_writers_match_python_and_knack() {
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|case| {
-            check(case, &data[case["data"].as_str().unwrap()]).err().map(|e| {
+            check(case, &Data::from(&data[case["data"].as_str().unwrap()])).err().map(|e| {
                 format!(
                     "== [{}] {}\n{e}",
                     case["data"].as_str().unwrap(),

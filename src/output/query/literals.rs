@@ -3,13 +3,11 @@
 //! (the deprecated legacy form `` `foo` ``). The `jmespath` crate's parser cannot do either
 //! (and loses object key order), so each literal is parsed here and replaced by its index.
 
-use indexmap::IndexMap;
-
-use super::{Num, Val};
+use crate::output::data::{Data, Ordered, key};
 
 /// The expression with every literal replaced by `` `<index>` ``, and the literals; `None`
 /// when a literal is neither JSON nor a legacy string (a syntax error).
-pub(super) fn prepare(expression: &str) -> Option<(String, Vec<Val<'static>>)> {
+pub(super) fn prepare(expression: &str) -> Option<(String, Vec<Data>)> {
     let chars: Vec<char> = expression.chars().collect();
     let mut out = String::with_capacity(expression.len());
     let mut literals = Vec::new();
@@ -64,7 +62,7 @@ pub(super) fn prepare(expression: &str) -> Option<(String, Vec<Val<'static>>)> {
 }
 
 /// Python's `json.loads` for one document (NaN/Infinity accepted, big numbers to inf).
-fn json_loads(text: &str) -> Option<Val<'static>> {
+fn json_loads(text: &str) -> Option<Data> {
     let mut p = Parser { chars: text.chars().collect(), pos: 0 };
     p.skip_ws();
     let value = p.value()?;
@@ -98,32 +96,32 @@ impl Parser {
         }
     }
 
-    fn value(&mut self) -> Option<Val<'static>> {
+    fn value(&mut self) -> Option<Data> {
         match self.peek()? {
             '{' => self.object(),
             '[' => self.array(),
-            '"' => self.string().map(Val::Str),
-            _ if self.eat("null") => Some(Val::Null),
-            _ if self.eat("true") => Some(Val::Bool(true)),
-            _ if self.eat("false") => Some(Val::Bool(false)),
-            _ if self.eat("NaN") => Some(Val::Num(Num::Float(f64::NAN))),
-            _ if self.eat("Infinity") => Some(Val::Num(Num::Float(f64::INFINITY))),
-            _ if self.eat("-Infinity") => Some(Val::Num(Num::Float(f64::NEG_INFINITY))),
+            '"' => self.string().map(Data::Str),
+            _ if self.eat("null") => Some(Data::Null),
+            _ if self.eat("true") => Some(Data::Bool(true)),
+            _ if self.eat("false") => Some(Data::Bool(false)),
+            _ if self.eat("NaN") => Some(Data::Float(f64::NAN)),
+            _ if self.eat("Infinity") => Some(Data::Float(f64::INFINITY)),
+            _ if self.eat("-Infinity") => Some(Data::Float(f64::NEG_INFINITY)),
             _ => self.number(),
         }
     }
 
-    fn object(&mut self) -> Option<Val<'static>> {
+    fn object(&mut self) -> Option<Data> {
         self.pos += 1;
-        let mut map = IndexMap::new();
+        let mut map: Vec<(crate::output::data::Key, Data)> = Vec::new();
         self.skip_ws();
         if self.peek() == Some('}') {
             self.pos += 1;
-            return Some(Val::Obj(map, false));
+            return Some(Data::Dict(map, Ordered::No));
         }
         loop {
             self.skip_ws();
-            let key = self.string()?;
+            let name = self.string()?;
             self.skip_ws();
             if self.peek() != Some(':') {
                 return None;
@@ -131,26 +129,31 @@ impl Parser {
             self.pos += 1;
             self.skip_ws();
             let value = self.value()?;
-            map.insert(key, value);
+            // json.loads keeps the last of repeated keys, in the first one's place.
+            let k = key(&name);
+            match map.iter_mut().find(|(e, _)| *e == k) {
+                Some(slot) => slot.1 = value,
+                None => map.push((k, value)),
+            }
             self.skip_ws();
             match self.peek()? {
                 ',' => self.pos += 1,
                 '}' => {
                     self.pos += 1;
-                    return Some(Val::Obj(map, false));
+                    return Some(Data::Dict(map, Ordered::No));
                 }
                 _ => return None,
             }
         }
     }
 
-    fn array(&mut self) -> Option<Val<'static>> {
+    fn array(&mut self) -> Option<Data> {
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_ws();
         if self.peek() == Some(']') {
             self.pos += 1;
-            return Some(Val::Arr(items));
+            return Some(Data::List(items));
         }
         loop {
             self.skip_ws();
@@ -160,7 +163,7 @@ impl Parser {
                 ',' => self.pos += 1,
                 ']' => {
                     self.pos += 1;
-                    return Some(Val::Arr(items));
+                    return Some(Data::List(items));
                 }
                 _ => return None,
             }
@@ -216,7 +219,7 @@ impl Parser {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`: an int unless it has a fraction or exponent.
-    fn number(&mut self) -> Option<Val<'static>> {
+    fn number(&mut self) -> Option<Data> {
         let start = self.pos;
         if self.peek() == Some('-') {
             self.pos += 1;
@@ -255,9 +258,9 @@ impl Parser {
         }
         let text: String = self.chars[start..self.pos].iter().collect();
         if let (false, Ok(i)) = (is_float, text.parse::<i128>()) {
-            return Some(Val::Num(Num::Int(i)));
+            return Some(Data::Int(i));
         }
-        text.parse::<f64>().ok().map(|f| Val::Num(Num::Float(f)))
+        text.parse::<f64>().ok().map(Data::Float)
     }
 }
 
@@ -270,21 +273,21 @@ mod tests {
         let (text, lits) = prepare("[?a == `1` && b == 'x`y' && \"q`\" == `{\"b\": 1, \"a\": 2}`]").unwrap();
         assert_eq!(text, "[?a == `0` && b == 'x`y' && \"q`\" == `1`]");
         assert_eq!(lits.len(), 2);
-        let Val::Obj(map, false) = &lits[1] else { panic!("object") };
-        assert_eq!(map.keys().collect::<Vec<_>>(), ["b", "a"]);
+        let Data::Dict(map, Ordered::No) = &lits[1] else { panic!("object") };
+        assert_eq!(map.iter().map(|(k, _)| &**k).collect::<Vec<_>>(), ["b", "a"]);
     }
 
     #[test]
     fn python_json_rules() {
-        assert!(matches!(json_loads("1e400"), Some(Val::Num(Num::Float(f))) if f.is_infinite()));
-        assert!(matches!(json_loads("-0"), Some(Val::Num(Num::Int(0)))));
+        assert!(matches!(json_loads("1e400"), Some(Data::Float(f)) if f.is_infinite()));
+        assert!(matches!(json_loads("-0"), Some(Data::Int(0))));
         assert!(json_loads("foo").is_none());
         let (_, lits) = prepare("`foo`").unwrap();
-        assert!(matches!(&lits[0], Val::Str(s) if s == "foo"));
+        assert!(matches!(&lits[0], Data::Str(s) if s == "foo"));
         let (_, lits) = prepare(r"`a\`b`").unwrap();
-        assert!(matches!(&lits[0], Val::Str(s) if s == "a`b"));
+        assert!(matches!(&lits[0], Data::Str(s) if s == "a`b"));
         assert!(prepare("`\"unterminated`").is_none());
-        assert!(prepare("`[1, `").is_some_and(|(_, l)| matches!(&l[0], Val::Str(s) if s == "[1, ")));
+        assert!(prepare("`[1, `").is_some_and(|(_, l)| matches!(&l[0], Data::Str(s) if s == "[1, ")));
         assert!(prepare("`1").is_none());
     }
 }

@@ -79,7 +79,8 @@ impl Grant {
 
 pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let mut state = shared.lock().unwrap();
-    let path = uri.path().to_string();
+    // Clients percent-encode what is not ASCII in repository names; ACR routes on the text.
+    let path = percent_decode(uri.path());
     let target = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| path.clone());
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut response = if path.starts_with("/_emulator/") {
@@ -170,7 +171,11 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
 }
 
 fn decode(s: &str) -> String {
-    let bytes = s.replace('+', " ").into_bytes();
+    percent_decode(&s.replace('+', " "))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {

@@ -159,6 +159,11 @@ pub fn default_seed() -> Seed {
         .manifest(60, &["latest"], ok())
         .repo_attributes(Attributes { delete_enabled: false, ..ok() })
         .build();
+    // Not a name ACR accepts, but az prints whatever comes back: exercises every writer's unicode.
+    let unicode = RepoBuilder::new("unicode/café-日本")
+        .manifest(15, &["é", "v1"], ok())
+        .manifest(25, &[], ok())
+        .build();
     let admin = Identity::admin(ADMIN_USER);
     let token_identity = Identity {
         name: TOKEN_USER.into(),
@@ -170,7 +175,16 @@ pub fn default_seed() -> Seed {
     };
     Seed {
         login_server: LOGIN_SERVER.into(),
-        repositories: vec![myrepository.build(), helloworld, web, email, bigrepo.build(), locked, protected],
+        repositories: vec![
+            myrepository.build(),
+            helloworld,
+            web,
+            email,
+            bigrepo.build(),
+            locked,
+            protected,
+            unicode,
+        ],
         users: vec![
             User { username: ADMIN_USER.into(), password: ADMIN_PASSWORD.into(), identity: admin.clone() },
             User { username: TOKEN_USER.into(), password: TOKEN_PASSWORD.into(), identity: token_identity },

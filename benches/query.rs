@@ -1,0 +1,185 @@
+//! Benchmark: `--query` and the writers over 20,000 and 100,000 manifests.
+//!
+//!     cargo bench --bench query
+//!
+//! For each size the driver writes show-manifests' input (the registry's manifest objects) to
+//! a file, then runs each (query, format) in a fresh child process, which loads the file,
+//! shapes it as show-manifests does, evaluates the query and renders the result, and reports
+//! the load time, the query+render time and its peak RSS (VmHWM). With az's Python
+//! (`AZ_VENV`, default ~/az-2.91) the same work runs through Python's json, jmespath and
+//! knack's writers.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use azacr::output::query::Query;
+use azacr::output::{Data, Format, render};
+use serde_json::{Value, json};
+
+const QUERIES: [&str; 4] = [
+    "[?tags[0]==null].digest",
+    "[?timestamp < '2019-04-05'].[digest, timestamp]",
+    "[?tags[0]==null]",
+    "sort_by(@, &timestamp)",
+];
+
+const PYTHON: &str = r#"
+import collections, json, resource, sys, time
+import jmespath
+from knack.output import format_json, format_table, format_tsv
+from knack.util import CommandResultItem
+path, expression, fmt = sys.argv[1:4]
+start = time.perf_counter()
+with open(path) as f:
+    manifests = json.load(f)
+shaped = [{"digest": m.get("digest", ""), "tags": m.get("tags", []), "timestamp": m.get("lastUpdateTime", "")} for m in manifests]
+loaded = time.perf_counter() - start
+work = time.perf_counter()
+result = jmespath.compile(expression).search(shaped, jmespath.Options(dict_cls=collections.OrderedDict))
+writer = {"json": format_json, "tsv": format_tsv, "table": format_table}[fmt]
+text = writer(CommandResultItem(result, is_query_active=True))
+print(loaded, time.perf_counter() - work, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, len(text))
+"#;
+
+fn manifests(n: usize) -> Value {
+    let items: Vec<Value> = (0..n)
+        .map(|i| {
+            let time = format!("2019-{:02}-{:02}T{:02}:00:00.0000000Z", 1 + i % 12, 1 + i % 28, i % 24);
+            let mut m = json!({
+                "digest": format!("sha256:{:064x}", i * 7919 + 17),
+                "imageSize": 1024 + i,
+                "createdTime": time,
+                "lastUpdateTime": time,
+                "architecture": "amd64",
+                "os": "linux",
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "configMediaType": "application/vnd.docker.container.image.v1+json",
+                "changeableAttributes": {"deleteEnabled": true, "writeEnabled": true, "readEnabled": true, "listEnabled": true}
+            });
+            if i % 3 == 0 {
+                m["tags"] = json!([format!("v{i}")]);
+            }
+            m
+        })
+        .collect();
+    Value::Array(items)
+}
+
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The child: one measured run. Prints load seconds, query+render seconds, peak RSS, bytes out.
+fn child(path: &str, expression: &str, format: &str) {
+    let start = Instant::now();
+    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let manifests: Data = serde_json::from_reader(file).unwrap();
+    // show-manifests' reshaping, moving the fields out of the registry's objects.
+    let Data::List(items) = manifests else { panic!("a list") };
+    let shaped = Data::List(
+        items
+            .into_iter()
+            .map(|mut m| {
+                let mut pick = |k: &str, default: Data| m.take(k).unwrap_or(default);
+                let digest = pick("digest", Data::Str(String::new()));
+                let tags = pick("tags", Data::List(Vec::new()));
+                let timestamp = pick("lastUpdateTime", Data::Str(String::new()));
+                Data::dict([("digest", digest), ("tags", tags), ("timestamp", timestamp)])
+            })
+            .collect(),
+    );
+    let loaded = start.elapsed().as_secs_f64();
+    let work = Instant::now();
+    let result: Data = Query::compile(expression).unwrap().search(&shaped).unwrap();
+    let searched = work.elapsed().as_secs_f64();
+    let out = render(&result, Format::parse(format).unwrap(), true);
+    if std::env::var_os("BENCH_PHASES").is_some() {
+        eprintln!("search {searched:.4} render {:.4}", work.elapsed().as_secs_f64() - searched);
+    }
+    println!("{loaded} {} {} {}", work.elapsed().as_secs_f64(), peak_rss(), out.len());
+}
+
+/// (load seconds, query+render seconds, peak RSS bytes)
+fn run(cmd: &mut Command) -> Option<(f64, f64, u64)> {
+    let out = cmd.output().ok()?;
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 5 && args[1] == "--child" {
+        return child(&args[2], &args[3], &args[4]);
+    }
+    let venv = std::env::var_os("AZ_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join("az-2.91"));
+    let python = venv.join("bin/python");
+    let dir = std::env::temp_dir().join(format!("azacr-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("bench.py");
+    std::fs::write(&script, PYTHON).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    println!(
+        "{:>7} {:<48} {:<6} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>9}",
+        "items",
+        "query",
+        "format",
+        "azacr q+o",
+        "python q+o",
+        "speedup",
+        "load",
+        "py load",
+        "RSS",
+        "RSS/input"
+    );
+    for n in [20_000, 100_000] {
+        let path = dir.join(format!("manifests-{n}.json"));
+        let mut file = std::fs::File::create(&path).unwrap();
+        file.write_all(serde_json::to_string(&manifests(n)).unwrap().as_bytes()).unwrap();
+        drop(file);
+        let input = std::fs::metadata(&path).unwrap().len();
+        for query in QUERIES {
+            for format in ["json", "tsv", "table"] {
+                let Some((load, secs, rss)) =
+                    run(Command::new(&exe).args(["--child", p(&path), query, format]))
+                else {
+                    continue;
+                };
+                let theirs = python
+                    .exists()
+                    .then(|| run(Command::new(&python).args([p(&script), p(&path), query, format])))
+                    .flatten();
+                let (py, speedup, py_load) = match theirs {
+                    Some((py_load, py, _)) => {
+                        (format!("{py:.4}"), format!("{:.1}x", py / secs), format!("{py_load:.3}"))
+                    }
+                    None => ("-".into(), "-".into(), "-".into()),
+                };
+                println!(
+                    "{n:>7} {query:<48} {format:<6} {secs:>10.4} {py:>10} {speedup:>8} {load:>8.3} {py_load:>8} {:>7.1}MB {:>8.2}x",
+                    rss as f64 / 1e6,
+                    rss as f64 / input as f64
+                );
+            }
+        }
+        println!("        input JSON for {n} manifests: {:.1} MB", input as f64 / 1e6);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,98 @@
+//! The JMESPath compliance suite that ships in the `jmespath` crate's package (read from
+//! cargo's registry, where building azacr put it; the suite's files are not ours to copy).
+
+use std::path::PathBuf;
+
+use azacr::output::Data;
+use azacr::output::query::Query;
+use serde_json::Value;
+
+/// `JMESPATH_COMPLIANCE_DIR` runs another copy of the suite, such as the newest one from the
+/// jmespath.test repository.
+fn suite_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("JMESPATH_COMPLIANCE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"));
+    let src = home.join("registry/src");
+    for index in std::fs::read_dir(&src).expect("cargo registry sources") {
+        let dir = index.unwrap().path().join("jmespath-0.5.0/tests/compliance");
+        if dir.is_dir() {
+            return dir;
+        }
+    }
+    panic!("the jmespath 0.5.0 package is not under {}", src.display());
+}
+
+/// JSON equality with numbers compared by value (1 == 1.0), as the suite means it.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn to_json(d: &Data) -> Value {
+    match d {
+        Data::Null => Value::Null,
+        Data::Bool(b) => Value::Bool(*b),
+        Data::Int(i) => serde_json::json!(*i as f64),
+        Data::Float(f) => serde_json::json!(f),
+        Data::Str(s) => Value::String(s.clone()),
+        Data::List(items) => Value::Array(items.iter().map(to_json).collect()),
+        Data::Dict(entries, _) => {
+            Value::Object(entries.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())
+        }
+    }
+}
+
+#[test]
+fn compliance_suite_passes() {
+    let mut total = 0;
+    let mut failures = Vec::new();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(suite_dir()).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let groups: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for group in groups.as_array().unwrap() {
+            for case in group["cases"].as_array().unwrap() {
+                let expression = case["expression"].as_str().unwrap();
+                let id = format!("{name}: {expression}");
+                if case.get("result").is_none() && case.get("error").is_none() {
+                    continue; // benchmarks
+                }
+                total += 1;
+                let outcome = Query::compile(expression).map(|q| q.search(&Data::from(&group["given"])));
+                let ok = match (case.get("error").and_then(Value::as_str), &outcome) {
+                    (Some("syntax"), None) => true,
+                    (Some("syntax"), Some(_)) => false,
+                    (Some(_), Some(Err(_))) => true,
+                    (Some(_), _) => false,
+                    (None, Some(Ok(got))) => same(&to_json(got), &case["result"]),
+                    (None, _) => false,
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{id}\n  want {:?}\n  got {outcome:?}",
+                        case.get("result").or(case.get("error"))
+                    ));
+                }
+            }
+        }
+    }
+    assert!(total > 800, "only {total} cases found");
+    assert!(
+        failures.is_empty(),
+        "{} of {total} compliance cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
