@@ -85,6 +85,10 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     if value.is_null() {
         return Ok(());
     }
-    let text = output::render(&value, format, globals.query.is_some());
+    let text = if ui.color {
+        output::render_in_color(&value, format, globals.query.is_some())
+    } else {
+        output::render(&value, format, globals.query.is_some())
+    };
     ui.print(&text).map_err(AppError::Output)
 }

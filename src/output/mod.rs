@@ -1,5 +1,6 @@
 //! Output: `--query` evaluation and az's output formats, as pure functions of a value.
 
+pub mod color;
 pub mod data;
 pub mod json;
 mod pyrepr;
@@ -40,8 +41,8 @@ impl Format {
 }
 
 /// Renders a result as az prints it. `query_active` matters for tables only (az keeps the
-/// dicts' key order when `--query` was given). jsonc and yamlc are json and yaml while colour
-/// is off.
+/// dicts' key order when `--query` was given). jsonc and yamlc are json and yaml in plain
+/// text; see `render_in_color`.
 pub fn render(value: &Data, format: Format, query_active: bool) -> String {
     match format {
         Format::None => String::new(),
@@ -49,5 +50,14 @@ pub fn render(value: &Data, format: Format, query_active: bool) -> String {
         Format::Json | Format::Jsonc => json::render(value),
         Format::Yaml | Format::Yamlc => yaml::render(value),
         Format::Table => table::render(value, query_active),
+    }
+}
+
+/// What az prints when colour is on (stdout and stderr are terminals, `no_color` unset): jsonc
+/// painted as Pygments paints it. yamlc is not painted yet (issue 4), so it prints as yaml.
+pub fn render_in_color(value: &Data, format: Format, query_active: bool) -> String {
+    match format {
+        Format::Jsonc => color::json(&json::render(value)),
+        other => render(value, other, query_active),
     }
 }

@@ -63,6 +63,26 @@ def run_with_tty(cmd, env, cwd, answers):
     return proc
 
 
+def run_in_terminal(cmd, env, cwd):
+    """Runs with a terminal on stdin, stdout and stderr (az's colour mode); returns what the
+    terminal showed as stdout, with stderr empty."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(cmd, env=env, stdin=slave, stdout=slave, stderr=slave, cwd=cwd)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    proc.wait()
+    os.close(master)
+    return subprocess.CompletedProcess(cmd, proc.returncode, shown, b"")
+
+
 def run_case(case, port, ca, bindir):
     control(port, ca, "POST", "/_emulator/reset")
     setup = case.get("setup", {})
@@ -98,7 +118,9 @@ def run_case(case, port, ca, bindir):
             cmd = ["bash", "-c", text]
     else:
         cmd = ["az"] + case["args"]
-    if "tty_input" in case:
+    if case.get("terminal"):
+        proc = run_in_terminal(cmd, env, config)
+    elif "tty_input" in case:
         proc = run_with_tty(cmd, env, config, case["tty_input"].encode())
     else:
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, cwd=config)

@@ -71,6 +71,10 @@ fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i
             cmd.env(k, v.as_str().unwrap());
         }
     }
+    if case["terminal"] == Value::Bool(true) {
+        let out = crate::support::run_in_terminal(cmd);
+        return (out.stdout, out.stderr, out.code);
+    }
     let out = match case.get("tty_input").and_then(Value::as_str) {
         Some(answers) => {
             let _terminal = crate::support::stdin_terminal(&mut cmd, answers);

@@ -1,12 +1,12 @@
 //! `--query` and the writers against Python: every expression in
 //! tests/golden/jmespath/cases.json was evaluated by jmespath 1.1.0 as az runs it and
-//! rendered by az's own writers (knack) as json, tsv, table and yaml; azacr must agree
+//! rendered by az's own writers (knack) as json, tsv, table, yaml and jsonc in colour; azacr must agree
 //! byte for byte, errors included.
 
 use std::path::Path;
 
 use azacr::output::query::{Query, QueryError};
-use azacr::output::{Data, Format, render};
+use azacr::output::{Data, Format, render, render_in_color};
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
@@ -53,9 +53,14 @@ fn check(case: &Value, data: &Data) -> Result<(), String> {
                 ("tsv", Format::Tsv),
                 ("table", Format::Table),
                 ("yaml", Format::Yaml),
+                ("jsonc", Format::Jsonc),
             ] {
                 let want = &case["output"][name];
-                let ours = render(&got, format, true);
+                let ours = if name == "jsonc" {
+                    render_in_color(&got, format, true)
+                } else {
+                    render(&got, format, true)
+                };
                 if want.as_str() != Some(ours.as_str()) {
                     problems.push(format!("{name}:\n--- az\n{}\n--- azacr\n{ours}", text(want)));
                 }

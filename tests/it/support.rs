@@ -91,6 +91,41 @@ pub fn azacr(emulator: &Emulator, args: &[&str]) -> Outcome {
     run(cmd)
 }
 
+/// Runs `cmd` with a terminal as stdin, stdout and stderr (az's colour mode); what the
+/// terminal showed comes back as stdout.
+pub fn run_in_terminal(mut cmd: Command) -> Outcome {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two new descriptors, which are owned by the Files made from them.
+    let rc = unsafe {
+        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+    };
+    assert_eq!(rc, 0, "openpty failed");
+    let (mut master, slave) =
+        unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
+    cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    let mut child = cmd.spawn().expect("spawn");
+    drop(cmd);
+    let mut shown = Vec::new();
+    let mut buf = [0u8; 65536];
+    // Reading fails with EIO once the child has exited and closed the terminal.
+    while let Ok(n) = master.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        shown.extend_from_slice(&buf[..n]);
+    }
+    let status = child.wait().expect("wait");
+    Outcome {
+        stdout: String::from_utf8_lossy(&shown).into_owned(),
+        stderr: String::new(),
+        code: status.code().unwrap_or(-1),
+    }
+}
+
 /// Gives `cmd` a terminal on stdin (stdout and stderr stay pipes, as az's prompt rule
 /// looks at stdin only) with `answers` already typed. Keep the returned master open until
 /// the command has finished.

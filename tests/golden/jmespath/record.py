@@ -15,7 +15,7 @@ import pathlib
 
 import jmespath
 from jmespath import exceptions
-from knack.output import format_json, format_table, format_tsv, format_yaml
+from knack.output import format_json, format_json_color, format_table, format_tsv, format_yaml, format_yaml_color
 from knack.util import CommandResultItem, CLIError
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -186,7 +186,9 @@ def outcome(expr, data):
     if result is None:
         return {"null": True}
     rendered = {}
-    for name, writer in [("json", format_json), ("tsv", format_tsv), ("table", format_table), ("yaml", format_yaml)]:
+    writers = [("json", format_json), ("tsv", format_tsv), ("table", format_table), ("yaml", format_yaml),
+               ("jsonc", format_json_color), ("yamlc", format_yaml_color)]
+    for name, writer in writers:
         try:
             rendered[name] = writer(CommandResultItem(result, is_query_active=True))
         except CLIError as e:
