@@ -12,8 +12,8 @@ pub mod prompt;
 pub mod registry;
 pub mod ui;
 
-use cli::{CommandArgs, Parsed};
-use commands::{Context, delete, show_manifests};
+use cli::Parsed;
+use commands::Context;
 use config::Config;
 use error::AppError;
 use output::Format;
@@ -49,28 +49,19 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
         Some(f) => f,
         None => config.get("core", "output").and_then(|o| Format::parse(&o)).unwrap_or(Format::Json),
     };
-    let registry_args = match &command {
-        CommandArgs::ShowManifests(a) => &a.registry,
-        CommandArgs::Delete(a) => &a.registry,
-    };
-    if registry_args.resource_group_given {
+    if command.registry.resource_group_given {
         ui.warn(
             "Argument 'resource_group_name' has been deprecated and will be removed in a future release.",
         );
     }
-    if matches!(command, CommandArgs::ShowManifests(_)) {
-        ui.deprecation(show_manifests::DEPRECATION);
+    if let Some(banner) = commands::deprecation(command.cmd) {
+        ui.deprecation(banner);
     }
     let ctx = Context { ui: ui.clone(), config };
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     let result = runtime.block_on(async {
-        let work = async {
-            match &command {
-                CommandArgs::ShowManifests(a) => show_manifests::run(&ctx, a).await,
-                CommandArgs::Delete(a) => delete::run(&ctx, a).await,
-            }
-        };
+        let work = commands::run(&ctx, &command);
         tokio::select! {
             result = work => result,
             _ = tokio::signal::ctrl_c() => Err(AppError::Interrupted),

@@ -48,27 +48,55 @@ impl OrderBy {
     }
 }
 
-#[derive(Debug)]
-pub struct ShowManifestsArgs {
-    pub registry: RegistryArgs,
-    pub repository: String,
-    pub top: Option<i64>,
-    pub orderby: Option<OrderBy>,
-    pub detail: bool,
+/// The `acr repository` command to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    List,
+    ListDeleted,
+    Show,
+    ShowTags,
+    ShowManifests,
+    Update,
+    Delete,
+    Untag,
 }
 
+impl Cmd {
+    fn from_name(name: &str) -> Cmd {
+        match name {
+            "list" => Cmd::List,
+            "list-deleted" => Cmd::ListDeleted,
+            "show" => Cmd::Show,
+            "show-tags" => Cmd::ShowTags,
+            "show-manifests" => Cmd::ShowManifests,
+            "update" => Cmd::Update,
+            "delete" => Cmd::Delete,
+            _ => Cmd::Untag,
+        }
+    }
+}
+
+/// The changeable attributes `update` sets; `None`: flag not given.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct AttributeFlags {
+    pub delete_enabled: Option<bool>,
+    pub list_enabled: Option<bool>,
+    pub read_enabled: Option<bool>,
+    pub write_enabled: Option<bool>,
+}
+
+/// One command's arguments (each command reads the fields it defines).
 #[derive(Debug)]
-pub struct DeleteArgs {
+pub struct CommandArgs {
+    pub cmd: Cmd,
     pub registry: RegistryArgs,
     pub repository: Option<String>,
     pub image: Option<String>,
+    pub top: Option<i64>,
+    pub orderby: Option<OrderBy>,
+    pub detail: bool,
     pub yes: bool,
-}
-
-#[derive(Debug)]
-pub enum CommandArgs {
-    ShowManifests(ShowManifestsArgs),
-    Delete(DeleteArgs),
+    pub attributes: AttributeFlags,
 }
 
 #[derive(Debug)]
@@ -111,21 +139,56 @@ fn global_args() -> [Arg; 7] {
     ]
 }
 
+/// `--delete-enabled [true|false]`: a bare flag means true.
+fn three_state(name: &'static str, long: &'static str) -> Arg {
+    Arg::new(name).long(long).num_args(0..=1).default_missing_value("true").action(ArgAction::Set)
+}
+
 fn command_tree() -> Command {
-    let show_manifests = Command::new("show-manifests")
-        .args(registry_args())
-        .args(policy_args())
-        .arg(value("repository", "repository"))
-        .arg(value("top", "top"))
-        .arg(value("orderby", "orderby"))
-        .arg(flag("detail", "detail"));
-    let delete = Command::new("delete")
-        .args(registry_args())
-        .args(policy_args())
-        .arg(value("repository", "repository"))
-        .arg(value("image", "image").short('t'))
-        .arg(flag("yes", "yes").short('y'));
-    let repository = Command::new("repository").subcommand(show_manifests).subcommand(delete);
+    let listing = [value("top", "top"), value("orderby", "orderby"), flag("detail", "detail")];
+    let repository = Command::new("repository")
+        .subcommand(Command::new("list").args(registry_args()).arg(value("top", "top")))
+        .subcommand(
+            Command::new("list-deleted")
+                .args(registry_args().into_iter().filter(|a| a.get_id() != "resource_group"))
+                .args(policy_args()),
+        )
+        .subcommand(Command::new("show").args(registry_args()).args(image_args()))
+        .subcommand(
+            Command::new("show-tags")
+                .args(registry_args())
+                .args(policy_args())
+                .arg(value("repository", "repository"))
+                .args(listing.clone()),
+        )
+        .subcommand(
+            Command::new("show-manifests")
+                .args(registry_args())
+                .args(policy_args())
+                .arg(value("repository", "repository"))
+                .args(listing),
+        )
+        .subcommand(Command::new("update").args(registry_args()).args(policy_args()).args(image_args()).args(
+            [
+                three_state("delete_enabled", "delete-enabled"),
+                three_state("list_enabled", "list-enabled"),
+                three_state("read_enabled", "read-enabled"),
+                three_state("write_enabled", "write-enabled"),
+            ],
+        ))
+        .subcommand(
+            Command::new("delete")
+                .args(registry_args())
+                .args(policy_args())
+                .args(image_args())
+                .arg(flag("yes", "yes").short('y')),
+        )
+        .subcommand(
+            Command::new("untag")
+                .args(registry_args())
+                .args(policy_args())
+                .arg(value("image", "image").short('t')),
+        );
     Command::new("az")
         .disable_help_flag(true)
         .disable_version_flag(true)
@@ -134,6 +197,10 @@ fn command_tree() -> Command {
         .args_override_self(true)
         .args(global_args())
         .subcommand(Command::new("acr").subcommand(repository))
+}
+
+fn image_args() -> [Arg; 2] {
+    [value("repository", "repository"), value("image", "image").short('t')]
 }
 
 /// The sub-commands az offers at each level, for its "misspelled" message.
@@ -164,13 +231,23 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
     };
     let path = format!("acr repository {name}");
     let mut globals = Globals::default();
-    let mut checks: Vec<(usize, &str)> = ["query", "output", "orderby", "top"]
-        .into_iter()
-        .filter_map(|id| deepest_index(&matches, sub, id).map(|i| (i, id)))
-        .collect();
+    let mut checks: Vec<(usize, &str)> = [
+        "query",
+        "output",
+        "orderby",
+        "top",
+        "delete_enabled",
+        "list_enabled",
+        "read_enabled",
+        "write_enabled",
+    ]
+    .into_iter()
+    .filter_map(|id| deepest_index(&matches, sub, id).map(|i| (i, id)))
+    .collect();
     checks.sort();
     let mut orderby = None;
     let mut top = None;
+    let mut attributes = AttributeFlags::default();
     for (_, id) in checks {
         let raw = deepest_value(&matches, sub, id).unwrap_or_default();
         match id {
@@ -197,6 +274,21 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
                     }
                 });
             }
+            "delete_enabled" | "list_enabled" | "read_enabled" | "write_enabled" => {
+                let flag = format!("--{}", id.replace('_', "-"));
+                let value = match raw.to_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid_choice(&path, &raw, &flag, "true, false", &args)),
+                };
+                let slot = match id {
+                    "delete_enabled" => &mut attributes.delete_enabled,
+                    "list_enabled" => &mut attributes.list_enabled,
+                    "read_enabled" => &mut attributes.read_enabled,
+                    _ => &mut attributes.write_enabled,
+                };
+                *slot = Some(value);
+            }
             _ => {
                 top = Some(raw.trim().parse::<i64>().map_err(|_| {
                     with_examples(&path, format!("argument --top: invalid int value: '{raw}'"), &args)
@@ -214,46 +306,37 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
         password: sub.get_one::<String>("password").cloned(),
         resource_group_given: given(sub, "resource_group"),
     };
-    let command = match name {
-        "show-manifests" => {
-            let repository = sub.get_one::<String>("repository").cloned();
-            let mut missing = Vec::new();
-            if registry.name.is_none() && !has_default_registry() {
-                missing.push("--name/-n");
-            }
-            if repository.is_none() {
-                missing.push("--repository");
-            }
-            if !missing.is_empty() {
-                return Err(with_examples(
-                    &path,
-                    format!("the following arguments are required: {}", missing.join(", ")),
-                    &args,
-                ));
-            }
-            CommandArgs::ShowManifests(ShowManifestsArgs {
-                registry,
-                repository: repository.unwrap_or_default(),
-                top,
-                orderby,
-                detail: sub.get_flag("detail"),
-            })
-        }
-        _ => {
-            if registry.name.is_none() && !has_default_registry() {
-                return Err(with_examples(
-                    &path,
-                    "the following arguments are required: --name/-n".into(),
-                    &args,
-                ));
-            }
-            CommandArgs::Delete(DeleteArgs {
-                registry,
-                repository: sub.get_one::<String>("repository").cloned(),
-                image: sub.get_one::<String>("image").cloned(),
-                yes: sub.get_flag("yes"),
-            })
-        }
+    let cmd = Cmd::from_name(name);
+    let text = |id: &str| if sub.ids().any(|i| i == id) { sub.get_one::<String>(id).cloned() } else { None };
+    let (repository, image) = (text("repository"), text("image"));
+    // argparse lists the missing required arguments in the order az registers them.
+    let mut missing = Vec::new();
+    if registry.name.is_none() && !has_default_registry() {
+        missing.push("--name/-n");
+    }
+    if matches!(cmd, Cmd::ShowTags | Cmd::ShowManifests) && repository.is_none() {
+        missing.push("--repository");
+    }
+    if cmd == Cmd::Untag && image.is_none() {
+        missing.push("--image/-t");
+    }
+    if !missing.is_empty() {
+        return Err(with_examples(
+            &path,
+            format!("the following arguments are required: {}", missing.join(", ")),
+            &args,
+        ));
+    }
+    let command = CommandArgs {
+        cmd,
+        registry,
+        repository,
+        image,
+        top,
+        orderby,
+        detail: sub.ids().any(|i| i == "detail") && sub.get_flag("detail"),
+        yes: sub.ids().any(|i| i == "yes") && sub.get_flag("yes"),
+        attributes,
     };
     Ok(Parsed::Run { globals: Box::new(globals), command })
 }
@@ -407,13 +490,13 @@ mod tests {
 
     #[test]
     fn prefixes_last_wins_and_attached_values() {
-        let Parsed::Run { globals, command: CommandArgs::ShowManifests(a) } = parse(args(
+        let Parsed::Run { globals, command: a } = parse(args(
             "acr repository show-manifests -n reg --repo a --repository b -otsv --orderby TIME_Desc --top 5",
         ))
         .unwrap() else {
             panic!("show-manifests expected")
         };
-        assert_eq!(a.repository, "b");
+        assert_eq!(a.repository.as_deref(), Some("b"));
         assert_eq!(a.orderby, Some(OrderBy::TimeDesc));
         assert_eq!(a.top, Some(5));
         assert_eq!(globals.output, Some(Format::Tsv));

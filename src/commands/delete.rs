@@ -1,23 +1,21 @@
 //! `az acr repository delete`: a manifest (by tag or digest) or a whole repository, after
 //! confirmation.
 
-use super::{CommandResult, Context, connect, registry_name};
-use crate::cli::DeleteArgs;
+use super::{CommandResult, Context, Target, connect, registry_name, target};
+use crate::cli::CommandArgs;
 use crate::error::AppError;
 use crate::output::Data;
-use crate::registry::reference::{IMAGE_FORMAT_WITH_DIGEST, Image, parse_image};
+use crate::registry::reference::{IMAGE_FORMAT_WITH_DIGEST, Image};
 use crate::registry::{Access, Registry, scope};
 
-pub const EXCLUSIVE_USAGE: &str =
-    "Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both";
-
-enum Target {
-    Repository(String),
-    Image(Image),
-}
-
-pub async fn run(ctx: &Context, args: &DeleteArgs) -> CommandResult {
+pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let target = target(args)?;
+    if let Target::Image(Image::Digest { digest, .. }) = &target
+        && digest.is_empty()
+    {
+        // az reads `repo@` as "no image" and deletes the whole repository; azacr refuses.
+        return Err(AppError::Cli(IMAGE_FORMAT_WITH_DIGEST.into()));
+    }
     let name = registry_name(ctx, &args.registry)?;
     let mut registry = connect(ctx, &args.registry, &name).await?;
     match target {
@@ -37,24 +35,6 @@ pub async fn run(ctx: &Context, args: &DeleteArgs) -> CommandResult {
     }
 }
 
-/// Exactly one of `--repository` / `--image` (an empty value counts as absent), checked before
-/// any request.
-fn target(args: &DeleteArgs) -> Result<Target, AppError> {
-    let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-    match (given(&args.repository), given(&args.image)) {
-        (Some(repo), None) => Ok(Target::Repository(repo)),
-        (None, Some(image)) => match parse_image(&image, true) {
-            // az reads `repo@` as "no image" and deletes the whole repository; azacr refuses.
-            Ok(Image::Digest { digest, .. }) if digest.is_empty() => {
-                Err(AppError::Cli(IMAGE_FORMAT_WITH_DIGEST.into()))
-            }
-            Ok(image) => Ok(Target::Image(image)),
-            Err(message) => Err(AppError::Cli(message.into())),
-        },
-        _ => Err(AppError::Cli(EXCLUSIVE_USAGE.into())),
-    }
-}
-
 async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes: bool) -> CommandResult {
     let repo = image.repository();
     let scope = scope(repo, Access::Delete);
@@ -62,7 +42,7 @@ async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes
         Image::Digest { digest, .. } => digest.clone(),
         Image::Tag { tag, .. } => {
             let attributes =
-                registry.get_indexed(&format!("/acr/v1/{repo}/_tags/{tag}"), &scope, "tag").await?;
+                registry.get(&format!("/acr/v1/{repo}/_tags/{tag}"), &scope, Some("tag")).await?;
             match attributes.get("digest").and_then(Data::as_str) {
                 Some(d) if !d.is_empty() => d.to_string(),
                 _ => {

@@ -2,12 +2,18 @@
 //! registry and returns the value az would print (`None`: nothing).
 
 pub mod delete;
+pub mod list;
+pub mod show;
 pub mod show_manifests;
+pub mod show_tags;
+pub mod untag;
+pub mod update;
 
-use crate::cli::RegistryArgs;
+use crate::cli::{Cmd, CommandArgs, RegistryArgs};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::output::Data;
+use crate::registry::reference::{Image, parse_image};
 use crate::registry::{Credentials, Registry, RegistryError, reference};
 use crate::ui::Ui;
 
@@ -17,6 +23,26 @@ pub struct Context {
 }
 
 pub type CommandResult = Result<Option<Data>, AppError>;
+
+pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
+    match args.cmd {
+        Cmd::List => list::run(ctx, args).await,
+        Cmd::Show => show::run(ctx, args).await,
+        Cmd::ShowTags => show_tags::run(ctx, args).await,
+        Cmd::ShowManifests => show_manifests::run(ctx, args).await,
+        Cmd::Update => update::run(ctx, args).await,
+        Cmd::Delete => delete::run(ctx, args).await,
+        Cmd::Untag => untag::run(ctx, args).await,
+        Cmd::ListDeleted => {
+            Err(AppError::Cli("azacr does not implement 'acr repository list-deleted' yet.".into()))
+        }
+    }
+}
+
+/// The warning az prints before running a deprecated command.
+pub fn deprecation(cmd: Cmd) -> Option<&'static str> {
+    (cmd == Cmd::ShowManifests).then_some(show_manifests::DEPRECATION)
+}
 
 /// A registry name after az's validator (and its warning).
 pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
@@ -55,5 +81,49 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
             Err(e.into())
         }
         other => Ok(other?),
+    }
+}
+
+pub const EXCLUSIVE_USAGE: &str =
+    "Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both";
+
+/// What `show`, `update` and `delete` act on.
+pub enum Target {
+    Repository(String),
+    Image(Image),
+}
+
+/// Exactly one of `--repository` / `--image` (an empty value counts as absent), checked before
+/// any request.
+pub fn target(args: &CommandArgs) -> Result<Target, AppError> {
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    match (given(&args.repository), given(&args.image)) {
+        (Some(repo), None) => Ok(Target::Repository(repo)),
+        (None, Some(image)) => {
+            Ok(Target::Image(parse_image(&image, true).map_err(|m| AppError::Cli(m.into()))?))
+        }
+        _ => Err(AppError::Cli(EXCLUSIVE_USAGE.into())),
+    }
+}
+
+impl Target {
+    pub fn repository(&self) -> &str {
+        match self {
+            Target::Repository(r) => r,
+            Target::Image(i) => i.repository(),
+        }
+    }
+
+    /// The attributes path az reads and patches, and the key of the answer it prints.
+    pub fn attributes_path(&self) -> (String, Option<&'static str>) {
+        match self {
+            Target::Repository(r) => (format!("/acr/v1/{r}"), None),
+            Target::Image(Image::Tag { repository, tag }) => {
+                (format!("/acr/v1/{repository}/_tags/{tag}"), Some("tag"))
+            }
+            Target::Image(Image::Digest { repository, digest }) => {
+                (format!("/acr/v1/{repository}/_manifests/{digest}"), Some("manifest"))
+            }
+        }
     }
 }

@@ -1,16 +1,16 @@
 //! `az acr repository show-manifests` (deprecated in az, kept for the scripts that use it).
 
 use super::{CommandResult, Context, connect, registry_name};
-use crate::cli::ShowManifestsArgs;
+use crate::cli::CommandArgs;
 use crate::output::Data;
 use crate::registry::{Access, scope};
 
 pub const DEPRECATION: &str = "This command has been deprecated and will be removed in a future release. Use 'acr manifest list-metadata' instead.";
 
-pub async fn run(ctx: &Context, args: &ShowManifestsArgs) -> CommandResult {
+pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let name = registry_name(ctx, &args.registry)?;
     let mut registry = connect(ctx, &args.registry, &name).await?;
-    let repo = &args.repository;
+    let repo = args.repository.as_deref().unwrap_or_default();
     let manifests = registry
         .list(
             &format!("/acr/v1/{repo}/_manifests"),

@@ -21,14 +21,20 @@ use crate::output::Data;
 #[derive(Clone, Copy, Debug)]
 pub enum Access {
     MetadataRead,
+    MetadataWrite,
+    /// Delete with the reads that go with it (az's `delete`).
     Delete,
+    /// Delete alone (az's `untag`).
+    DeleteOnly,
 }
 
 impl Access {
     fn actions(self) -> &'static str {
         match self {
             Access::MetadataRead => "metadata_read",
+            Access::MetadataWrite => "metadata_write,metadata_read",
             Access::Delete => "delete,metadata_read",
+            Access::DeleteOnly => "delete",
         }
     }
 }
@@ -93,16 +99,30 @@ impl Registry {
         path: &str,
         params: &[(String, String)],
         scope: &str,
+        json: Option<&serde_json::Value>,
     ) -> Result<transport::Reply, RegistryError> {
         let auth = self.authorization(scope).await?;
         let url = self.url(path, params);
-        transport::send(&self.client, &Call { method, url, auth: &auth, json: None }).await
+        transport::send(&self.client, &Call { method, url, auth: &auth, json }).await
     }
 
-    /// A GET whose answer is `body[index]` (az fails, after its retries, when the key is missing).
-    pub async fn get_indexed(&mut self, path: &str, scope: &str, index: &str) -> Result<Data, RegistryError> {
-        let reply = self.call(Method::GET, path, &[], scope).await?;
-        reply.body.and_then(|mut b| b.take(index)).ok_or_else(|| RegistryError::Request(format!("'{index}'")))
+    /// A GET; the answer, or `answer[index]` (az fails, after its retries, when the key is missing).
+    pub async fn get(&mut self, path: &str, scope: &str, index: Option<&str>) -> Result<Data, RegistryError> {
+        let reply = self.call(Method::GET, path, &[], scope, None).await?;
+        indexed(reply.body, index)
+    }
+
+    /// A request with a JSON body (`update`'s PATCH, and its GET when no attribute is given).
+    pub async fn send_json(
+        &mut self,
+        method: Method,
+        path: &str,
+        scope: &str,
+        body: &serde_json::Value,
+        index: Option<&str>,
+    ) -> Result<Data, RegistryError> {
+        let reply = self.call(method, path, &[], scope, Some(body)).await?;
+        indexed(reply.body, index)
     }
 
     /// Every item of a paged list, concatenated in server order.
@@ -118,7 +138,7 @@ impl Registry {
         let mut items = Vec::new();
         loop {
             let params = pager.next_params().to_vec();
-            let reply = self.call(Method::GET, path, &params, scope).await?;
+            let reply = self.call(Method::GET, path, &params, scope, None).await?;
             match reply.body.map(|mut b| b.take(key)) {
                 Some(Some(Data::List(page))) => items.extend(page),
                 Some(Some(Data::Null)) => {}
@@ -132,6 +152,17 @@ impl Registry {
 
     /// A DELETE; the answer's JSON body, if it had one.
     pub async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Data>, RegistryError> {
-        Ok(self.call(Method::DELETE, path, &[], scope).await?.body)
+        Ok(self.call(Method::DELETE, path, &[], scope, None).await?.body)
+    }
+}
+
+fn indexed(body: Option<Data>, index: Option<&str>) -> Result<Data, RegistryError> {
+    let body = body.unwrap_or(Data::Null);
+    match index {
+        None => Ok(body),
+        Some(key) => {
+            let mut body = body;
+            body.take(key).ok_or_else(|| RegistryError::Request(format!("'{key}'")))
+        }
     }
 }

@@ -1,0 +1,38 @@
+//! `az acr repository show-tags`: a repository's tags, with az's fallback for classic
+//! registries (which answer 405 to the ACR tag listing).
+
+use super::{CommandResult, Context, connect, registry_name};
+use crate::cli::CommandArgs;
+use crate::output::Data;
+use crate::registry::{Access, RegistryError, scope};
+
+pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
+    let name = registry_name(ctx, &args.registry)?;
+    let mut registry = connect(ctx, &args.registry, &name).await?;
+    let repo = args.repository.as_deref().unwrap_or_default();
+    let scope = scope(repo, Access::MetadataRead);
+    let orderby = args.orderby.map(|o| o.wire());
+    match registry.list(&format!("/acr/v1/{repo}/_tags"), &scope, "tags", args.top, orderby).await {
+        Ok(tags) if args.detail => Ok(Some(Data::List(tags))),
+        Ok(tags) => {
+            Ok(Some(Data::List(tags.into_iter().map(|mut t| t.take("name").unwrap_or(Data::Null)).collect())))
+        }
+        Err(RegistryError::Status { status: 405, .. }) => {
+            let ignored = |flag: &str| {
+                format!("The specified {flag} is ignored as it is only supported for managed registries.")
+            };
+            if args.detail {
+                ctx.ui.warn(&ignored("--detail"));
+            }
+            if args.top.is_some_and(|t| t != 0) {
+                ctx.ui.warn(&ignored("--top"));
+            }
+            if args.orderby.is_some() {
+                ctx.ui.warn(&ignored("--orderby"));
+            }
+            let tags = registry.list(&format!("/v2/{repo}/tags/list"), &scope, "tags", None, None).await?;
+            Ok(Some(Data::List(tags)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
