@@ -57,6 +57,9 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     if let Some(banner) = commands::deprecation(command.cmd) {
         ui.deprecation(banner);
     }
+    if let Some(banner) = commands::preview(command.cmd) {
+        ui.preview(banner);
+    }
     let ctx = Context { ui: ui.clone(), config };
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;

@@ -32,6 +32,13 @@ impl Ui {
         }
     }
 
+    /// az's preview banner, cyan in colour mode.
+    pub fn preview(&self, message: &str) {
+        if !self.only_show_errors {
+            self.stderr_line("WARNING: ", "\x1b[36m", message);
+        }
+    }
+
     pub fn error(&self, message: &str) {
         self.stderr_line("ERROR: ", "\x1b[91m", message);
     }

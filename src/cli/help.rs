@@ -82,6 +82,7 @@ fn options(words: impl Iterator<Item = String>) -> Vec<String> {
         let name = w.split('=').next().unwrap_or(&w);
         let long = match name {
             "-n" => "--name",
+            "-r" => "--registry",
             "-u" => "--username",
             "-p" => "--password",
             "-t" => "--image",

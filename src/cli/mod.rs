@@ -59,6 +59,8 @@ pub enum Cmd {
     Update,
     Delete,
     Untag,
+    /// `acr manifest list-metadata`.
+    ListMetadata,
 }
 
 impl Cmd {
@@ -71,6 +73,7 @@ impl Cmd {
             "show-manifests" => Cmd::ShowManifests,
             "update" => Cmd::Update,
             "delete" => Cmd::Delete,
+            "list-metadata" => Cmd::ListMetadata,
             _ => Cmd::Untag,
         }
     }
@@ -97,6 +100,8 @@ pub struct CommandArgs {
     pub detail: bool,
     pub yes: bool,
     pub attributes: AttributeFlags,
+    /// `acr manifest list-metadata`'s positional `myregistry.azurecr.io/repo` (its first word).
+    pub repo_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -189,6 +194,20 @@ fn command_tree() -> Command {
                 .args(policy_args())
                 .arg(value("image", "image").short('t')),
         );
+    let manifest = Command::new("manifest").subcommand(
+        Command::new("list-metadata")
+            .args([
+                value("name", "registry").short('r'),
+                value("repository", "name").short('n'),
+                Arg::new("repo_id").num_args(0..).action(ArgAction::Append),
+                value("suffix", "suffix"),
+                value("username", "username").short('u'),
+                value("password", "password").short('p'),
+                value("top", "top"),
+                value("orderby", "orderby"),
+            ])
+            .args(policy_args()),
+    );
     Command::new("az")
         .disable_help_flag(true)
         .disable_version_flag(true)
@@ -196,7 +215,7 @@ fn command_tree() -> Command {
         .infer_long_args(true)
         .args_override_self(true)
         .args(global_args())
-        .subcommand(Command::new("acr").subcommand(repository))
+        .subcommand(Command::new("acr").subcommand(repository).subcommand(manifest))
 }
 
 fn image_args() -> [Arg; 2] {
@@ -223,13 +242,13 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
     let Some(("acr", acr)) = matches.subcommand() else {
         return Err(required("_command"));
     };
-    let Some(("repository", repo)) = acr.subcommand() else {
+    let Some((group, group_matches)) = acr.subcommand() else {
         return Err(required("_subcommand"));
     };
-    let Some((name, sub)) = repo.subcommand() else {
+    let Some((name, sub)) = group_matches.subcommand() else {
         return Err(required("_subcommand"));
     };
-    let path = format!("acr repository {name}");
+    let path = format!("acr {group} {name}");
     let mut globals = Globals::default();
     let mut checks: Vec<(usize, &str)> = [
         "query",
@@ -311,7 +330,7 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
     let (repository, image) = (text("repository"), text("image"));
     // argparse lists the missing required arguments in the order az registers them.
     let mut missing = Vec::new();
-    if registry.name.is_none() && !has_default_registry() {
+    if cmd != Cmd::ListMetadata && registry.name.is_none() && !has_default_registry() {
         missing.push("--name/-n");
     }
     if matches!(cmd, Cmd::ShowTags | Cmd::ShowManifests) && repository.is_none() {
@@ -337,6 +356,11 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
         detail: sub.ids().any(|i| i == "detail") && sub.get_flag("detail"),
         yes: sub.ids().any(|i| i == "yes") && sub.get_flag("yes"),
         attributes,
+        repo_id: if sub.ids().any(|i| i == "repo_id") {
+            sub.get_many::<String>("repo_id").and_then(|mut words| words.next().cloned())
+        } else {
+            None
+        },
     };
     Ok(Parsed::Run { globals: Box::new(globals), command })
 }

@@ -3,6 +3,8 @@
 
 pub mod delete;
 pub mod list;
+pub mod list_deleted;
+pub mod list_metadata;
 pub mod show;
 pub mod show_manifests;
 pub mod show_tags;
@@ -33,15 +35,23 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
         Cmd::Update => update::run(ctx, args).await,
         Cmd::Delete => delete::run(ctx, args).await,
         Cmd::Untag => untag::run(ctx, args).await,
-        Cmd::ListDeleted => {
-            Err(AppError::Cli("azacr does not implement 'acr repository list-deleted' yet.".into()))
-        }
+        Cmd::ListMetadata => list_metadata::run(ctx, args).await,
+        Cmd::ListDeleted => list_deleted::run(ctx, args).await,
     }
 }
 
-/// The warning az prints before running a deprecated command.
+/// The deprecation warning az prints before running a command.
 pub fn deprecation(cmd: Cmd) -> Option<&'static str> {
     (cmd == Cmd::ShowManifests).then_some(show_manifests::DEPRECATION)
+}
+
+/// The preview warning az prints before running a command.
+pub fn preview(cmd: Cmd) -> Option<&'static str> {
+    match cmd {
+        Cmd::ListMetadata => Some(list_metadata::PREVIEW),
+        Cmd::ListDeleted => Some(list_deleted::PREVIEW),
+        _ => None,
+    }
 }
 
 /// A registry name after az's validator (and its warning).

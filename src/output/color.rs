@@ -104,9 +104,168 @@ fn paint(token: &str, color: Option<&str>, out: &mut String) {
     }
 }
 
+const INDICATOR_DOCUMENT_END: &str = "\x1b[04m\x1b[36m";
+const QUOTED_SPACE: &str = "\x1b[31m";
+
+/// `-o yamlc` in colour: the yaml text as Pygments' YamlLexer and TerminalFormatter paint it,
+/// for the block style PyYAML writes (keys bright blue, quoted scalars yellow piece by piece,
+/// plain scalars and indicators unpainted, whitespace grey).
+pub fn yaml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    // The quote of a quoted scalar still open at the end of the previous line.
+    let mut open: Option<char> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        let content = body.trim_start_matches(' ');
+        let indent = body.len() - content.len();
+        if indent > 0 {
+            paint(&body[..indent], Some(WHITESPACE), &mut out);
+        }
+        let mut rest = content;
+        if let Some(quote) = open {
+            open = quoted_tail(rest, quote, &mut out);
+            rest = "";
+        } else if rest == "..." {
+            paint(rest, Some(INDICATOR_DOCUMENT_END), &mut out);
+            rest = "";
+        }
+        while let Some(after) = rest.strip_prefix("- ").or_else(|| (rest == "-").then_some("")) {
+            out.push('-');
+            if rest.len() > 1 {
+                paint(" ", Some(WHITESPACE), &mut out);
+            }
+            rest = after;
+        }
+        if !rest.is_empty() {
+            open = mapping_or_scalar(rest, &mut out);
+        }
+        if line.ends_with('\n') {
+            paint("\n", Some(WHITESPACE), &mut out);
+        }
+    }
+    out
+}
+
+/// `key: value`, `key:` or a lone scalar; returns the quote left open at the line's end.
+fn mapping_or_scalar(text: &str, out: &mut String) -> Option<char> {
+    let (key_end, value) = if text.starts_with(['\'', '"']) {
+        let end = quoted_end(text);
+        match text[end..].strip_prefix(':') {
+            Some(after) if after.is_empty() || after.starts_with(' ') => (Some(end), after),
+            _ => (None, ""),
+        }
+    } else {
+        match text.find(": ").or_else(|| text.strip_suffix(':').map(|t| t.len())) {
+            Some(end) => (Some(end), &text[end + 1..]),
+            None => (None, ""),
+        }
+    };
+    let Some(end) = key_end else { return scalar(text, out) };
+    let key = &text[..end];
+    if key.starts_with(['\'', '"']) {
+        scalar(key, out);
+    } else {
+        paint(key, Some(KEY), out);
+    }
+    out.push(':');
+    match value.strip_prefix(' ') {
+        Some(v) => {
+            paint(" ", Some(WHITESPACE), out);
+            scalar(v, out)
+        }
+        None => None,
+    }
+}
+
+/// Where the quoted scalar at the start of `text` ends (just past its closing quote).
+fn quoted_end(text: &str) -> usize {
+    let quote = text.chars().next().unwrap_or('\'');
+    let bytes = text.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == '"' => i += 2,
+            b'\'' if quote == '\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b as char == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    text.len()
+}
+
+/// A value: quoted scalars are painted piece by piece, plain ones and `[]`/`{}` are not.
+fn scalar(text: &str, out: &mut String) -> Option<char> {
+    match text.chars().next() {
+        Some(quote @ ('\'' | '"')) => {
+            paint(&quote.to_string(), Some(STRING), out);
+            quoted_tail(&text[1..], quote, out)
+        }
+        _ => {
+            out.push_str(text);
+            None
+        }
+    }
+}
+
+/// The inside of a quoted scalar from some point on: runs of text and escapes in yellow,
+/// inner spaces in red, the closing quote in yellow. Returns the quote if it stays open.
+fn quoted_tail(text: &str, quote: char, out: &mut String) -> Option<char> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        let c = chars[i];
+        if c == quote && !(quote == '\'' && chars.get(i + 1) == Some(&'\'')) {
+            paint(&quote.to_string(), Some(STRING), out);
+            return None;
+        }
+        if c == ' ' {
+            while i < chars.len() && chars[i] == ' ' {
+                i += 1;
+            }
+            paint(&chars[start..i].iter().collect::<String>(), Some(QUOTED_SPACE), out);
+            continue;
+        }
+        if quote == '\'' && c == '\'' {
+            i += 2; // '' is an escaped quote
+        } else if quote == '"' && c == '\\' {
+            i += match chars.get(i + 1) {
+                Some('x') => 4,
+                Some('u') => 6,
+                Some('U') => 10,
+                _ => 2,
+            };
+        } else {
+            while i < chars.len()
+                && chars[i] != ' '
+                && chars[i] != quote
+                && !(quote == '"' && chars[i] == '\\')
+            {
+                i += 1;
+            }
+        }
+        let end = i.min(chars.len());
+        paint(&chars[start..end].iter().collect::<String>(), Some(STRING), out);
+        i = end;
+    }
+    Some(quote)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paints_yaml_like_pygments() {
+        assert_eq!(
+            yaml("- a: x y\n  'on': 'a  b'\n  t: []\n"),
+            "-\x1b[37m \x1b[39;49;00m\x1b[94ma\x1b[39;49;00m:\x1b[37m \x1b[39;49;00mx y\x1b[37m\x1b[39;49;00m\n\x1b[37m  \x1b[39;49;00m\x1b[33m'\x1b[39;49;00m\x1b[33mon\x1b[39;49;00m\x1b[33m'\x1b[39;49;00m:\x1b[37m \x1b[39;49;00m\x1b[33m'\x1b[39;49;00m\x1b[33ma\x1b[39;49;00m\x1b[31m  \x1b[39;49;00m\x1b[33mb\x1b[39;49;00m\x1b[33m'\x1b[39;49;00m\x1b[37m\x1b[39;49;00m\n\x1b[37m  \x1b[39;49;00m\x1b[94mt\x1b[39;49;00m:\x1b[37m \x1b[39;49;00m[]\x1b[37m\x1b[39;49;00m\n"
+        );
+        assert_eq!(
+            yaml("3\n...\n"),
+            "3\x1b[37m\x1b[39;49;00m\n\x1b[04m\x1b[36m...\x1b[39;49;00m\x1b[37m\x1b[39;49;00m\n"
+        );
+    }
 
     #[test]
     fn paints_like_pygments() {

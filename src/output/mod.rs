@@ -53,11 +53,12 @@ pub fn render(value: &Data, format: Format, query_active: bool) -> String {
     }
 }
 
-/// What az prints when colour is on (stdout and stderr are terminals, `no_color` unset): jsonc
-/// painted as Pygments paints it. yamlc is not painted yet (issue 4), so it prints as yaml.
+/// What az prints when colour is on (stdout and stderr are terminals, `no_color` unset):
+/// jsonc and yamlc painted as Pygments paints them.
 pub fn render_in_color(value: &Data, format: Format, query_active: bool) -> String {
     match format {
         Format::Jsonc => color::json(&json::render(value)),
+        Format::Yamlc => color::yaml(&yaml::render(value)),
         other => render(value, other, query_active),
     }
 }

@@ -31,6 +31,9 @@ fn prepare(emulator: &Emulator, case: &Value) {
     if let Some(faults) = setup.get("faults") {
         emulator.set_faults(serde_json::from_value::<Vec<Fault>>(faults.clone()).unwrap());
     }
+    if setup["classic"] == Value::Bool(true) {
+        emulator.set_classic(true);
+    }
     if let Some(id) = setup.get("correlation").and_then(Value::as_str) {
         emulator.set_correlation_id(Some(id));
     }

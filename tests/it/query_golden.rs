@@ -54,9 +54,10 @@ fn check(case: &Value, data: &Data) -> Result<(), String> {
                 ("table", Format::Table),
                 ("yaml", Format::Yaml),
                 ("jsonc", Format::Jsonc),
+                ("yamlc", Format::Yamlc),
             ] {
                 let want = &case["output"][name];
-                let ours = if name == "jsonc" {
+                let ours = if name.ends_with('c') {
                     render_in_color(&got, format, true)
                 } else {
                     render(&got, format, true)

@@ -164,6 +164,11 @@ impl Emulator {
         self.state.lock().unwrap().challenge = challenge;
     }
 
+    /// Makes the registry classic: 405 for the ACR tag listing.
+    pub fn set_classic(&self, classic: bool) {
+        self.state.lock().unwrap().classic = classic;
+    }
+
     pub fn set_correlation_id(&self, id: Option<&str>) {
         self.state.lock().unwrap().correlation_id = id.map(String::from);
     }

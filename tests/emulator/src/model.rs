@@ -22,6 +22,20 @@ impl Attributes {
         Attributes { delete_enabled: false, write_enabled: false, ..Attributes::default() }
     }
 
+    /// Applies a PATCH body's `deleteEnabled`/`writeEnabled`/`readEnabled`/`listEnabled`.
+    pub fn apply(&mut self, changes: &Value) {
+        for (key, slot) in [
+            ("deleteEnabled", &mut self.delete_enabled),
+            ("writeEnabled", &mut self.write_enabled),
+            ("readEnabled", &mut self.read_enabled),
+            ("listEnabled", &mut self.list_enabled),
+        ] {
+            if let Some(b) = changes.get(key).and_then(Value::as_bool) {
+                *slot = b;
+            }
+        }
+    }
+
     /// ACR refuses a delete when deletion or writing is disabled.
     pub fn allows_delete(&self) -> bool {
         self.delete_enabled && self.write_enabled
@@ -161,6 +175,8 @@ pub struct Seed {
     pub users: Vec<User>,
     /// ACR refresh tokens that clients may use as passwords with the all-zero username.
     pub refresh_tokens: Vec<(String, Identity)>,
+    /// Soft-deleted repositories: `{createdAt, deletedAt, repository}`.
+    pub deleted: Vec<Value>,
     /// Entra access tokens accepted by `/oauth2/exchange`, with their tenant.
     pub aad_tokens: Vec<(String, String, Identity)>,
 }
@@ -179,10 +195,18 @@ impl Seed {
                     .into_iter()
                     .map(|m| {
                         let tags: Vec<&str> = r.tags_of(&m.digest).iter().map(|t| t.name.as_str()).collect();
-                        json!({"digest": m.digest, "tags": tags, "lastUpdateTime": m.updated})
+                        let tag_attributes: serde_json::Map<String, Value> = r
+                            .tags_of(&m.digest)
+                            .iter()
+                            .map(|t| (t.name.clone(), t.attributes.to_json()))
+                            .collect();
+                        json!({
+                            "digest": m.digest, "tags": tags, "lastUpdateTime": m.updated,
+                            "attributes": m.attributes.to_json(), "tagAttributes": tag_attributes,
+                        })
                     })
                     .collect();
-                (r.name.clone(), json!({"manifests": manifests}))
+                (r.name.clone(), json!({"attributes": r.attributes.to_json(), "manifests": manifests}))
             })
             .collect();
         json!({ "repositories": repos })

@@ -34,6 +34,8 @@ pub struct State {
     pub faults: Vec<Fault>,
     pub challenge: Challenge,
     pub correlation_id: Option<String>,
+    /// A classic registry: no ACR tag listing (405), only `/v2/{repo}/tags/list`.
+    pub classic: bool,
     counter: u64,
 }
 
@@ -48,6 +50,7 @@ impl State {
             faults: Vec::new(),
             challenge: Challenge::Bearer,
             correlation_id: None,
+            classic: false,
             counter: 0,
         }
     }
@@ -135,6 +138,10 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             }
             Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         },
+        ("POST", "/_emulator/classic") => {
+            state.classic = body == b"true";
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "/_emulator/correlation") => {
             state.correlation_id = Some(String::from_utf8_lossy(body).into_owned()).filter(|s| !s.is_empty());
             StatusCode::NO_CONTENT.into_response()
@@ -267,7 +274,39 @@ fn route(
                 paginate(names.iter().map(|n| (n.clone(), json!(n))).collect(), params, "/v2/_catalog");
             with_link(json_response(StatusCode::OK, json!({"repositories": page})), link)
         }
-        (_, ["acr", "v1", rest @ ..]) => acr_route(state, method, rest, params, auth),
+        ("GET", ["acr", "v1", "_deleted", "_catalog"]) => {
+            match authenticate(state, auth) {
+                Some(g) if g.catalog => {}
+                _ => return challenge_response(state, Some("registry:deleted_catalog:*")),
+            }
+            let mut items: Vec<(String, Value)> = state
+                .seed
+                .deleted
+                .iter()
+                .map(|d| (d["repository"].as_str().unwrap_or_default().to_string(), d.clone()))
+                .collect();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            let (page, link) = paginate(items, params, "/acr/v1/_deleted/_catalog");
+            with_link(json_response(StatusCode::OK, json!({"repositories": page})), link)
+        }
+        (_, ["acr", "v1", rest @ ..]) => acr_route(state, method, rest, params, auth, body),
+        ("GET", ["v2", rest @ .., "tags", "list"]) => {
+            let repo = rest.join("/");
+            if let Some(r) = denial(state, auth, &repo, "metadata_read") {
+                return r;
+            }
+            let Some(r) = state.seed.repositories.iter().find(|r| r.name == repo) else {
+                return name_unknown(&repo);
+            };
+            let mut names: Vec<String> = r.tags.iter().map(|t| t.name.clone()).collect();
+            names.sort();
+            let (page, link) = paginate(
+                names.iter().map(|n| (n.clone(), json!(n))).collect(),
+                params,
+                &format!("/v2/{repo}/tags/list"),
+            );
+            with_link(json_response(StatusCode::OK, json!({"name": repo, "tags": page})), link)
+        }
         ("DELETE", ["v2", rest @ .., "manifests", reference]) => {
             let repo = rest.join("/");
             if let Some(r) = denial(state, auth, &repo, "delete") {
@@ -304,6 +343,7 @@ fn acr_route(
     rest: &[&str],
     params: &[(String, String)],
     auth: &str,
+    body: &[u8],
 ) -> Response {
     let (repo, kind, item) = match rest {
         [r @ .., "_manifests"] => (r.join("/"), Some("_manifests"), None),
@@ -363,6 +403,50 @@ fn acr_route(
                 None => manifest_unknown(),
             }
         }
+        ("GET", Some("_tags"), None) if state.classic => acr_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "UNSUPPORTED",
+            "The operation is unsupported.",
+            Value::Null,
+        ),
+        ("PATCH", kind, item) => {
+            let Ok(changes) = serde_json::from_slice::<Value>(body) else {
+                return acr_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "invalid JSON body", Value::Null);
+            };
+            let r = &mut state.seed.repositories[index];
+            let attributes = match (kind, item) {
+                (None, None) => Some(&mut r.attributes),
+                (Some("_tags"), Some(tag)) => {
+                    r.tags.iter_mut().find(|t| t.name == tag).map(|t| &mut t.attributes)
+                }
+                (Some("_manifests"), Some(d)) => {
+                    r.manifests.iter_mut().find(|m| m.digest == d).map(|m| &mut m.attributes)
+                }
+                _ => None,
+            };
+            let Some(attributes) = attributes else {
+                return if kind == Some("_tags") { tag_unknown() } else { manifest_unknown() };
+            };
+            attributes.apply(&changes);
+            let r = &state.seed.repositories[index];
+            let item =
+                |name: &str, value: Value| json!({"registry": login_server, "imageName": repo, name: value});
+            match (kind, item_name(rest)) {
+                (None, _) => json_response(StatusCode::OK, r.attributes_json(&login_server)),
+                (Some("_tags"), Some(tag)) => json_response(
+                    StatusCode::OK,
+                    item("tag", r.tag_json(r.tags.iter().find(|t| t.name == tag).unwrap())),
+                ),
+                (_, Some(digest)) => json_response(
+                    StatusCode::OK,
+                    item(
+                        "manifest",
+                        r.manifest_json(r.manifests.iter().find(|m| m.digest == digest).unwrap()),
+                    ),
+                ),
+                _ => manifest_unknown(),
+            }
+        }
         ("GET", Some("_tags"), None) => {
             let r = &state.seed.repositories[index];
             let entries = r.tags.iter().filter(|t| t.attributes.list_enabled).map(|t| Entry {
@@ -404,6 +488,13 @@ fn acr_route(
             "The operation is unsupported.",
             Value::Null,
         ),
+    }
+}
+
+fn item_name<'a>(rest: &[&'a str]) -> Option<&'a str> {
+    match rest {
+        [.., "_tags" | "_manifests", item] => Some(item),
+        _ => None,
     }
 }
 
@@ -575,7 +666,7 @@ fn token(state: &mut State, body: &[u8]) -> Response {
     for scope in param(&f, "scope").unwrap_or("").split(' ').filter(|s| !s.is_empty()) {
         let parts: Vec<&str> = scope.split(':').collect();
         match parts.as_slice() {
-            ["registry", "catalog", "*"] => grant.catalog = identity.catalog,
+            ["registry", "catalog" | "deleted_catalog", "*"] => grant.catalog = identity.catalog,
             ["repository", repo @ .., actions] if !repo.is_empty() => {
                 let repo = repo.join(":");
                 let allowed = identity.allowed(&repo);

@@ -190,6 +190,10 @@ pub fn default_seed() -> Seed {
             User { username: TOKEN_USER.into(), password: TOKEN_PASSWORD.into(), identity: token_identity },
         ],
         refresh_tokens: vec![(REFRESH_TOKEN.into(), admin.clone())],
+        deleted: vec![
+            serde_json::json!({"createdAt": "2019-01-01T00:00:00.0000000Z", "deletedAt": "2019-05-01T00:00:00.0000000Z", "repository": "old/app"}),
+            serde_json::json!({"createdAt": "2019-02-01T00:00:00.0000000Z", "deletedAt": "2019-05-02T00:00:00.0000000Z", "repository": "retired"}),
+        ],
         aad_tokens: vec![(AAD_TOKEN.into(), AAD_TENANT.into(), admin)],
     }
 }

@@ -1,0 +1,70 @@
+//! `az acr manifest list-metadata`: a repository's manifests as the registry describes them
+//! (where show-manifests' deprecation warning sends its users).
+
+use super::{CommandResult, Context, connect, registry_name};
+use crate::cli::{CommandArgs, RegistryArgs};
+use crate::error::AppError;
+use crate::output::Data;
+use crate::registry::reference::CLOUD_SUFFIX;
+use crate::registry::{Access, scope};
+
+pub const PREVIEW: &str = "Command group 'acr manifest' is in preview and under development. Reference and support levels: https://aka.ms/CLI_refstatus";
+
+const NEED_REPOSITORY: &str = "You must provide either a fully qualified repository specifier such as 'myregistry.azurecr.io/hello-world' as a positional parameter or provide '-r MyRegistry -n hello-world' argument values.";
+
+pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
+    let (registry_args, repo) = resolve(ctx, args)?;
+    let name = registry_name(ctx, &registry_args)?;
+    let mut registry = connect(ctx, &registry_args, &name).await?;
+    let orderby = args.orderby.map(|o| o.wire());
+    let path = format!("/acr/v1/{repo}/_manifests");
+    let manifests =
+        registry.list(&path, &scope(&repo, Access::MetadataRead), "manifests", args.top, orderby).await?;
+    Ok(Some(Data::List(manifests)))
+}
+
+/// The registry and repository, from `myregistry.azurecr.io/repo` or from `-r` and `-n`.
+fn resolve(ctx: &Context, args: &CommandArgs) -> Result<(RegistryArgs, String), AppError> {
+    let fail = |m: &str| AppError::Cli(m.to_string());
+    let mut registry = RegistryArgs {
+        name: args.registry.name.clone(),
+        suffix: args.registry.suffix.clone(),
+        username: args.registry.username.clone(),
+        password: args.registry.password.clone(),
+        resource_group_given: false,
+    };
+    match (&args.repo_id, &args.repository) {
+        (Some(repo_id), None) => {
+            let id = repo_id.strip_prefix("https://").unwrap_or(repo_id);
+            if !id.contains('.') && !id.contains('/') {
+                return Err(fail(
+                    "The positional parameter 'repo_id' must be a fully qualified repository specifier such as 'myregistry.azurecr.io/hello-world'.",
+                ));
+            }
+            let (address, repo) = id.split_once('/').unwrap_or((id, ""));
+            if repo.contains(':') || repo.contains('@') {
+                return Err(fail("The positional parameter 'repo_id' should not include a tag or digest."));
+            }
+            let (name, suffix) = match address.find('.') {
+                Some(i) => (&address[..i], &address[i..]),
+                None => (address, ""),
+            };
+            if suffix != CLOUD_SUFFIX {
+                return Err(AppError::Cli(format!(
+                    "Provided registry suffix '{suffix}' does not match the configured az cli acr login server suffix '{CLOUD_SUFFIX}'. Check the 'acrLoginServerEndpoint' value when running 'az cloud show'."
+                )));
+            }
+            registry.name = Some(name.to_string());
+            Ok((registry, repo.to_string()))
+        }
+        (None, Some(repo)) if registry.name.is_some() || ctx.config.default_registry().is_some() => {
+            if repo.contains(':') || repo.contains('@') {
+                return Err(fail(
+                    "Parameter 'name' refers to a repository and should not include a tag or digest.",
+                ));
+            }
+            Ok((registry, repo.clone()))
+        }
+        _ => Err(fail(NEED_REPOSITORY)),
+    }
+}
