@@ -78,6 +78,7 @@ fn peak_rss() -> u64 {
 
 /// The child: one measured run. Prints load seconds, query+render seconds, peak RSS, bytes out.
 fn child(path: &str, expression: &str, format: &str) {
+    azacr::tune_allocator();
     let start = Instant::now();
     let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
     let manifests: Data = serde_json::from_reader(file).unwrap();
