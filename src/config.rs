@@ -65,6 +65,19 @@ impl Config {
         self.get("defaults", "acr").filter(|v| !v.is_empty())
     }
 
+    /// Whether `--subscription` names a subscription az knows (by name or id, any case).
+    pub fn knows_subscription(&self, wanted: &str) -> bool {
+        let Some(profile) = read_json(&self.dir.join("azureProfile.json")) else { return false };
+        let wanted = wanted.to_lowercase();
+        profile.get("subscriptions").and_then(Value::as_array).is_some_and(|subs| {
+            subs.iter().any(|s| {
+                ["id", "name"]
+                    .iter()
+                    .any(|k| s.get(*k).and_then(Value::as_str).is_some_and(|v| v.to_lowercase() == wanted))
+            })
+        })
+    }
+
     /// The Entra token for registries that `az login` left in az's MSAL cache, or az's
     /// message for why there is none.
     pub fn aad_token(&self) -> Result<AadToken, String> {

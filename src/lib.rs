@@ -50,6 +50,12 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
         Parsed::Run { globals, command } => (globals, command),
     };
     ui.only_show_errors |= globals.only_show_errors;
+    if let Some(subscription) = &globals.subscription
+        && !config.knows_subscription(subscription)
+    {
+        // az says so while parsing, before any other warning.
+        ui.warn(&format!("Subscription '{subscription}' not recognized."));
+    }
     if ui.only_show_errors && (globals.debug || globals.verbose) {
         let line = "--only-show-errors can't be used together with --debug or --verbose";
         ui.note(line);

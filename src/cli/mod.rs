@@ -19,6 +19,7 @@ pub struct Globals {
     pub only_show_errors: bool,
     pub debug: bool,
     pub verbose: bool,
+    pub subscription: Option<String>,
 }
 
 /// The options every `acr` command takes to reach a registry.
@@ -128,6 +129,11 @@ fn registry_args() -> [Arg; 5] {
     ]
 }
 
+/// argparse takes `--top -1` as a value, since no option looks like a negative number.
+fn top() -> Arg {
+    value("top", "top").allow_negative_numbers(true)
+}
+
 fn policy_args() -> [Arg; 2] {
     [flag("acquire_policy_token", "acquire-policy-token"), value("change_reference", "change-reference")]
 }
@@ -150,9 +156,9 @@ fn three_state(name: &'static str, long: &'static str) -> Arg {
 }
 
 fn command_tree() -> Command {
-    let listing = [value("top", "top"), value("orderby", "orderby"), flag("detail", "detail")];
+    let listing = [top(), value("orderby", "orderby"), flag("detail", "detail")];
     let repository = Command::new("repository")
-        .subcommand(Command::new("list").args(registry_args()).arg(value("top", "top")))
+        .subcommand(Command::new("list").args(registry_args()).arg(top()))
         .subcommand(
             Command::new("list-deleted")
                 .args(registry_args().into_iter().filter(|a| a.get_id() != "resource_group"))
@@ -203,7 +209,7 @@ fn command_tree() -> Command {
                 value("suffix", "suffix"),
                 value("username", "username").short('u'),
                 value("password", "password").short('p'),
-                value("top", "top"),
+                top(),
                 value("orderby", "orderby"),
             ])
             .args(policy_args()),
@@ -228,6 +234,9 @@ const REPOSITORY_COMMANDS: [&str; 8] =
 
 pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
     let wants_help = args.iter().any(|a| a == "-h" || a == "--help");
+    if !wants_help {
+        misplaced_global(&args)?;
+    }
     let matches = command_tree()
         .try_get_matches_from(std::iter::once("az".to_string()).chain(args.iter().cloned()))
         .map_err(|e| if wants_help { AppError::usage("") } else { translate(e, &args) });
@@ -318,6 +327,7 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
     globals.only_show_errors = any_flag(&matches, sub, "only_show_errors");
     globals.debug = any_flag(&matches, sub, "debug");
     globals.verbose = any_flag(&matches, sub, "verbose");
+    globals.subscription = deepest_value(&matches, sub, "subscription");
     let registry = RegistryArgs {
         name: sub.get_one::<String>("name").cloned(),
         suffix: sub.get_one::<String>("suffix").cloned(),
@@ -367,6 +377,32 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
 
 fn has_default_registry() -> bool {
     crate::config::Config::load().default_registry().is_some()
+}
+
+/// az's global options belong to the command itself: given before the command's words, the
+/// option's value is read as the next command word, which az then reports as misspelled.
+fn misplaced_global(args: &[String]) -> Result<(), AppError> {
+    const TAKES_VALUE: [&str; 4] = ["-o", "--output", "--query", "--subscription"];
+    let mut words = 0;
+    for (i, arg) in args.iter().enumerate() {
+        if !arg.starts_with('-') {
+            words += 1;
+            if words == 3 {
+                return Ok(());
+            }
+            continue;
+        }
+        if TAKES_VALUE.contains(&arg.as_str())
+            && let Some(value) = args.get(i + 1)
+        {
+            return Err(AppError::Usage {
+                message: format!("'{value}' is misspelled or not recognized by the system."),
+                after: std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect(),
+            });
+        }
+        return Ok(());
+    }
+    Ok(())
 }
 
 /// Global options may sit at any level; the one given last on the line wins.
@@ -464,7 +500,17 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
             // clap names the option as `--repository <repository>`; argparse as `--repository`.
             let arg = context(ContextKind::InvalidArg).unwrap_or_default();
             let option = arg.split(' ').next().unwrap_or_default();
-            let display = if option == "--name" { "--name/-n" } else { option };
+            // argparse names an option by all its spellings.
+            let display = match option {
+                "--name" => "--name/-n",
+                "--image" => "--image/-t",
+                "--username" => "--username/-u",
+                "--password" => "--password/-p",
+                "--output" => "--output/-o",
+                "--resource-group" => "--resource-group/-g",
+                "--registry" => "--registry/-r",
+                other => other,
+            };
             AppError::usage(format!("argument {display}: expected one argument")).with_examples_for(args)
         }
         _ => {

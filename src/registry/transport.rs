@@ -129,8 +129,19 @@ fn header(response: &Response, name: &str) -> Option<String> {
 
 /// Python's json error for the commonest bad body, an empty one.
 fn python_json_error(e: &serde_json::Error, body: &[u8]) -> String {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return format!("Expecting value: line 1 column {} (char {})", body.len() + 1, body.len());
+    // Python's decoder says "Expecting value" where no JSON value can start.
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    let rest = &body[start..];
+    let literal = [&b"null"[..], b"true", b"false", b"NaN", b"Infinity", b"-Infinity"]
+        .iter()
+        .any(|l| rest.starts_with(l));
+    let number = rest.first().is_some_and(u8::is_ascii_digit)
+        || (rest.first() == Some(&b'-') && rest.get(1).is_some_and(u8::is_ascii_digit));
+    let starts_value = literal || number || rest.first().is_some_and(|b| b"{[\"".contains(b));
+    if !starts_value {
+        let line = 1 + body[..start].iter().filter(|b| **b == b'\n').count();
+        let column = start - body[..start].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        return format!("Expecting value: line {line} column {column} (char {start})");
     }
     e.to_string()
 }
