@@ -48,3 +48,53 @@ fn help_is_az_text() {
     assert_eq!(out.code, 0);
     assert!(out.stdout.starts_with("\nCommand\n    az acr repository delete : Delete a repository or image in an Azure Container Registry.\n"), "{}", out.stdout);
 }
+
+#[test]
+fn ctrl_c_exits_1_and_prints_nothing() {
+    let emulator = Emulator::start(default_seed());
+    emulator.set_latency(std::time::Duration::from_secs(10));
+    let config = crate::support::ConfigDir::empty();
+    let mut cmd = crate::support::command(&crate::support::azacr_bin(), &emulator, &config, None);
+    cmd.args(crate::support::admin_args("show-tags", &["--repository", "acr-helloworld"]))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: sends SIGINT to the child we just started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!((out.stdout.len(), out.stderr.len()), (0, 0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn local_config_files_are_found_upwards_from_the_working_directory() {
+    let emulator = Emulator::start(default_seed());
+    let root = tempfile::tempdir().unwrap();
+    // az looks for `<name of its config dir>/config` in the working directory and above.
+    let global = root.path().join("home/.azure");
+    let nested = root.path().join("work/a/b");
+    std::fs::create_dir_all(&global).unwrap();
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::create_dir_all(root.path().join("work/.azure")).unwrap();
+    std::fs::write(root.path().join("work/.azure/config"), "[defaults]\nacr = myregistry\n").unwrap();
+    let config = crate::support::ConfigDir::empty();
+    let mut cmd = crate::support::command(&crate::support::azacr_bin(), &emulator, &config, None);
+    cmd.env("AZURE_CONFIG_DIR", &global)
+        .current_dir(&nested)
+        .args(["acr", "repository", "list", "-o", "tsv", "--query", "[0]"])
+        .args(crate::support::ADMIN);
+    let out = crate::support::run(cmd);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "acr-helloworld\n"), "{}", out.stderr);
+    // Without the local file, --name is required again.
+    std::fs::remove_file(root.path().join("work/.azure/config")).unwrap();
+    let mut cmd = crate::support::command(&crate::support::azacr_bin(), &emulator, &config, None);
+    cmd.env("AZURE_CONFIG_DIR", &global).current_dir(&nested).args(["acr", "repository", "list"]);
+    let out = crate::support::run(cmd);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("ERROR: the following arguments are required: --name/-n\n"),
+        "{}",
+        out.stderr
+    );
+}

@@ -103,7 +103,13 @@ impl Emulator {
                 let app = Router::new().fallback(
                     move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                         let state = server_state.clone();
-                        async move { routes::handle(&state, method, uri, headers, body) }
+                        async move {
+                            let latency = state.lock().unwrap().latency;
+                            if !latency.is_zero() {
+                                tokio::time::sleep(latency).await;
+                            }
+                            routes::handle(&state, method, uri, headers, body)
+                        }
                     },
                 );
                 // Without TCP_NODELAY, small responses wait for delayed ACKs (~40 ms each).
@@ -162,6 +168,11 @@ impl Emulator {
 
     pub fn set_challenge(&self, challenge: Challenge) {
         self.state.lock().unwrap().challenge = challenge;
+    }
+
+    /// Delays every answer (for interruption and timeout tests).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.state.lock().unwrap().latency = latency;
     }
 
     /// Makes the registry classic: 405 for the ACR tag listing.

@@ -36,6 +36,7 @@ pub struct State {
     pub correlation_id: Option<String>,
     /// A classic registry: no ACR tag listing (405), only `/v2/{repo}/tags/list`.
     pub classic: bool,
+    pub latency: std::time::Duration,
     counter: u64,
 }
 
@@ -51,6 +52,7 @@ impl State {
             challenge: Challenge::Bearer,
             correlation_id: None,
             classic: false,
+            latency: std::time::Duration::ZERO,
             counter: 0,
         }
     }
