@@ -46,7 +46,13 @@ pub fn run(args: Vec<String>) -> u8 {
 
 fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppError> {
     let (globals, command) = match cli::parse(args)? {
-        Parsed::Help(help) => return ui.print(help.text).map_err(AppError::Output),
+        Parsed::Help(help) => {
+            let text = match config.default_registry() {
+                Some(registry) => help.with_default_registry(&registry),
+                None => help.text.to_string(),
+            };
+            return ui.print(&text).map_err(AppError::Output);
+        }
         Parsed::Run { globals, command } => (globals, command),
     };
     ui.only_show_errors |= globals.only_show_errors;

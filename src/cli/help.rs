@@ -35,6 +35,117 @@ impl Help {
     }
 }
 
+impl Help {
+    /// The page as az prints it when a default registry is configured: the registry option
+    /// is no longer `[Required]` and names its `Config:` value; the arguments are laid out
+    /// again, since their column width may change.
+    pub fn with_default_registry(&self, value: &str) -> String {
+        relayout(self.text, |item| {
+            if item.name == "--name -n" && item.summary.starts_with("The name of the container registry")
+                || item.name == "--registry -r"
+            {
+                item.required = false;
+                item.summary.push_str(&format!("  Config: {value}."));
+            }
+        })
+    }
+}
+
+/// One argument line of a help page.
+struct Item {
+    name: String,
+    required: bool,
+    summary: String,
+}
+
+const REQUIRED: &str = "[Required]";
+
+/// Lays a page's argument lists out again as knack does (name column as wide as the widest
+/// name with its tags, summaries wrapped at 100 columns under the column), after `edit`.
+fn relayout(text: &str, mut edit: impl FnMut(&mut Item)) -> String {
+    enum Part {
+        Verbatim(String),
+        Item(Item),
+    }
+    let mut parts: Vec<Part> = Vec::new();
+    let mut in_arguments = false;
+    for line in text.split('\n') {
+        if line == "Arguments" {
+            in_arguments = true;
+        } else if line == "Examples" {
+            in_arguments = false;
+        }
+        let continuation = line.starts_with("     ");
+        match parts.last_mut() {
+            Some(Part::Item(item)) if in_arguments && continuation => {
+                let more = line.trim();
+                // textwrap breaks hyphenated words after the hyphen; rejoin those without a space.
+                let hyphen_break = item.summary.ends_with('-')
+                    && item.summary.chars().rev().nth(1).is_some_and(char::is_alphabetic)
+                    && more.starts_with(char::is_alphabetic);
+                if !hyphen_break {
+                    item.summary.push(' ');
+                }
+                item.summary.push_str(more);
+                continue;
+            }
+            _ => {}
+        }
+        let item = in_arguments
+            .then(|| line.strip_prefix("    "))
+            .flatten()
+            .filter(|rest| !rest.starts_with(' '))
+            .and_then(|rest| rest.split_once(" : "));
+        match item {
+            Some((left, summary)) => {
+                let left = left.trim_end();
+                let (name, required) = match left.strip_suffix(REQUIRED) {
+                    Some(name) => (name.trim_end(), true),
+                    None => (left, false),
+                };
+                parts.push(Part::Item(Item { name: name.to_string(), required, summary: summary.to_string() }));
+            }
+            None => parts.push(Part::Verbatim(line.to_string())),
+        }
+    }
+    for part in &mut parts {
+        if let Part::Item(item) = part {
+            // knack puts two spaces before these; a line break may have eaten one.
+            for marker in ["Allowed values:", "Default:", "Config:"] {
+                item.summary = item.summary.replace(&format!(". {marker}"), &format!(".  {marker}"));
+            }
+            edit(item);
+        }
+    }
+    // knack lists each group's required arguments first, then by name without dashes.
+    let sort_key = |i: &Item| (!i.required, i.name.replace('-', "").to_lowercase());
+    let mut start = 0;
+    while start < parts.len() {
+        let end = (start..parts.len()).find(|&i| matches!(parts[i], Part::Verbatim(_))).unwrap_or(parts.len());
+        parts[start..end].sort_by(|a, b| match (a, b) {
+            (Part::Item(x), Part::Item(y)) => sort_key(x).cmp(&sort_key(y)),
+            _ => std::cmp::Ordering::Equal,
+        });
+        start = end + 1;
+    }
+    let line_len = |item: &Item| item.name.chars().count() + if item.required { REQUIRED.len() + 2 } else { 1 };
+    let max_len = parts.iter().filter_map(|p| if let Part::Item(i) = p { Some(line_len(i)) } else { None }).max().unwrap_or(0);
+    let hanging = " ".repeat(max_len + 6);
+    let lines: Vec<String> = parts
+        .iter()
+        .map(|part| match part {
+            Part::Verbatim(line) => line.clone(),
+            Part::Item(item) => {
+                let (tags, pad) =
+                    if item.required { (REQUIRED, max_len - line_len(item) + 1) } else { ("", max_len - line_len(item)) };
+                let line = format!("{}{}{tags} : {}", item.name, " ".repeat(pad), item.summary);
+                super::textwrap::fill(&line, 100, "    ", &hanging)
+            }
+        })
+        .collect();
+    lines.join("\n")
+}
+
 fn page(path: &str) -> Option<&'static str> {
     PAGES.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
 }
@@ -178,6 +289,13 @@ mod tests {
             "az acr repository show-manifests -n myregistry --repository MyRepository --top 10 --orderby time_desc"
         );
         assert_eq!(picked[2].1, "Show manifests of a repository in an Azure Container Registry.");
+    }
+
+    #[test]
+    fn laying_the_arguments_out_again_gives_the_recorded_page() {
+        for (path, text) in PAGES {
+            assert_eq!(relayout(text, |_| {}), text, "{path}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! clap and reported with argparse's words. Nothing here talks to a registry.
 
 mod help;
+mod textwrap;
 
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command};
