@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod env;
 pub mod error;
+pub mod log;
 pub mod output;
 pub mod prompt;
 pub mod registry;
@@ -45,6 +46,7 @@ pub fn run(args: Vec<String>) -> u8 {
 }
 
 fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppError> {
+    let started = std::time::Instant::now();
     let (globals, command) = match cli::parse(args)? {
         Parsed::Help(help) => {
             let text = match config.default_registry() {
@@ -56,6 +58,9 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
         Parsed::Run { globals, command } => (globals, command),
     };
     ui.only_show_errors |= globals.only_show_errors;
+    if globals.debug {
+        log::enable_debug();
+    }
     if let Some(subscription) = &globals.subscription
         && !config.knows_subscription(subscription)
     {
@@ -107,5 +112,9 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     } else {
         output::render(&value, format, globals.query.is_some())
     };
-    ui.print(&text).map_err(AppError::Output)
+    ui.print(&text).map_err(AppError::Output)?;
+    if globals.verbose || globals.debug {
+        ui.info(&format!("Command ran in {:.3} seconds", started.elapsed().as_secs_f64()));
+    }
+    Ok(())
 }

@@ -39,6 +39,12 @@ impl Ui {
         }
     }
 
+    /// az's `INFO:` lines (`--verbose`).
+    pub fn info(&self, message: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "INFO: {message}");
+    }
+
     pub fn error(&self, message: &str) {
         self.stderr_line("ERROR: ", "\x1b[91m", message);
     }

@@ -103,7 +103,11 @@ fn relayout(text: &str, mut edit: impl FnMut(&mut Item)) -> String {
                     Some(name) => (name.trim_end(), true),
                     None => (left, false),
                 };
-                parts.push(Part::Item(Item { name: name.to_string(), required, summary: summary.to_string() }));
+                parts.push(Part::Item(Item {
+                    name: name.to_string(),
+                    required,
+                    summary: summary.to_string(),
+                }));
             }
             None => parts.push(Part::Verbatim(line.to_string())),
         }
@@ -121,23 +125,32 @@ fn relayout(text: &str, mut edit: impl FnMut(&mut Item)) -> String {
     let sort_key = |i: &Item| (!i.required, i.name.replace('-', "").to_lowercase());
     let mut start = 0;
     while start < parts.len() {
-        let end = (start..parts.len()).find(|&i| matches!(parts[i], Part::Verbatim(_))).unwrap_or(parts.len());
+        let end =
+            (start..parts.len()).find(|&i| matches!(parts[i], Part::Verbatim(_))).unwrap_or(parts.len());
         parts[start..end].sort_by(|a, b| match (a, b) {
             (Part::Item(x), Part::Item(y)) => sort_key(x).cmp(&sort_key(y)),
             _ => std::cmp::Ordering::Equal,
         });
         start = end + 1;
     }
-    let line_len = |item: &Item| item.name.chars().count() + if item.required { REQUIRED.len() + 2 } else { 1 };
-    let max_len = parts.iter().filter_map(|p| if let Part::Item(i) = p { Some(line_len(i)) } else { None }).max().unwrap_or(0);
+    let line_len =
+        |item: &Item| item.name.chars().count() + if item.required { REQUIRED.len() + 2 } else { 1 };
+    let max_len = parts
+        .iter()
+        .filter_map(|p| if let Part::Item(i) = p { Some(line_len(i)) } else { None })
+        .max()
+        .unwrap_or(0);
     let hanging = " ".repeat(max_len + 6);
     let lines: Vec<String> = parts
         .iter()
         .map(|part| match part {
             Part::Verbatim(line) => line.clone(),
             Part::Item(item) => {
-                let (tags, pad) =
-                    if item.required { (REQUIRED, max_len - line_len(item) + 1) } else { ("", max_len - line_len(item)) };
+                let (tags, pad) = if item.required {
+                    (REQUIRED, max_len - line_len(item) + 1)
+                } else {
+                    ("", max_len - line_len(item))
+                };
                 let line = format!("{}{}{tags} : {}", item.name, " ".repeat(pad), item.summary);
                 super::textwrap::fill(&line, 100, "    ", &hanging)
             }

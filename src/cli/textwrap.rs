@@ -23,18 +23,13 @@ fn chunks(text: &str) -> Vec<String> {
             while i < chars.len() && chars[i].is_whitespace() {
                 i += 1;
             }
-        } else if chars[i] == '-'
-            && i > 0
-            && word_punct(chars[i - 1])
-            && chars.get(i + 1) == Some(&'-')
-            && {
-                let mut j = i;
-                while chars.get(j) == Some(&'-') {
-                    j += 1;
-                }
-                chars.get(j).is_some_and(|c| c.is_alphanumeric() || *c == '_')
+        } else if chars[i] == '-' && i > 0 && word_punct(chars[i - 1]) && chars.get(i + 1) == Some(&'-') && {
+            let mut j = i;
+            while chars.get(j) == Some(&'-') {
+                j += 1;
             }
-        {
+            chars.get(j).is_some_and(|c| c.is_alphanumeric() || *c == '_')
+        } {
             while chars.get(i) == Some(&'-') {
                 i += 1;
             }
@@ -51,10 +46,8 @@ fn chunks(text: &str) -> Vec<String> {
                     && chars.get(i).is_some_and(|c| letter(*c))
                     && (chars.get(i + 1).is_some_and(|c| letter(*c))
                         || (chars.get(i + 1) == Some(&'-') && chars.get(i + 2).is_some_and(|c| letter(*c))));
-                let em_dash_next = word_punct(chars[i - 1])
-                    && chars[i] == '-'
-                    && chars.get(i + 1) == Some(&'-')
-                    && {
+                let em_dash_next =
+                    word_punct(chars[i - 1]) && chars[i] == '-' && chars.get(i + 1) == Some(&'-') && {
                         let mut j = i;
                         while chars.get(j) == Some(&'-') {
                             j += 1;
@@ -126,10 +119,14 @@ mod tests {
 
     #[test]
     fn splits_like_textwrap() {
-        assert_eq!(chunks("in the format 'registry-tenant.azurecr.io'"), [
-            "in", " ", "the", " ", "format", " ", "'registry-", "tenant.azurecr.io'"
-        ]);
-        assert_eq!(chunks("specify '--suffix tenant'"), ["specify", " ", "'", "--", "suffix", " ", "tenant'"]);
+        assert_eq!(
+            chunks("in the format 'registry-tenant.azurecr.io'"),
+            ["in", " ", "the", " ", "format", " ", "'registry-", "tenant.azurecr.io'"]
+        );
+        assert_eq!(
+            chunks("specify '--suffix tenant'"),
+            ["specify", " ", "'", "--", "suffix", " ", "tenant'"]
+        );
         assert_eq!(chunks("x-1 a-b"), ["x-1", " ", "a-b"]);
     }
 

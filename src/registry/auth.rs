@@ -38,8 +38,12 @@ impl Challenge {
     pub async fn probe(client: &Client, login_server: &str, name: &str) -> Result<Challenge, RegistryError> {
         let unreachable =
             || RegistryError::Unreachable { login_server: login_server.into(), name: name.into() };
-        let response =
-            client.get(format!("https://{login_server}/v2/")).send().await.map_err(|_| unreachable())?;
+        let url = format!("https://{login_server}/v2/");
+        let response = client.get(&url).send().await.map_err(|e| {
+            crate::log::debug(format_args!("GET {url} failed: {}", describe(&e)));
+            unreachable()
+        })?;
+        crate::log::debug(format_args!("GET {url} -> {}", response.status().as_u16()));
         let status = response.status().as_u16();
         if status == 403 {
             return Err(RegistryError::Forbidden { login_server: login_server.into(), name: name.into() });
@@ -200,10 +204,11 @@ async fn post_form(client: &Client, url: &str, form: &[(&str, &str)], field: &st
         .send()
         .await
         .map_err(|e| {
-            let _ = describe(&e);
+            crate::log::debug(format_args!("POST {url} failed: {}", describe(&e)));
             0u16
         })?;
     let status = response.status().as_u16();
+    crate::log::debug(format_args!("POST {url} -> {status}"));
     if status != 200 {
         return Err(status);
     }

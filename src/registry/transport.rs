@@ -90,6 +90,7 @@ async fn try_once(client: &Client, call: &Call<'_>) -> Result<Reply, Failure> {
     let response =
         request.send().await.map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
     let status = response.status();
+    crate::log::debug(format_args!("{} {} -> {}", call.method, call.url, status.as_u16()));
     let link = header(&response, "link");
     let correlation = header(&response, "x-ms-correlation-request-id");
     let retry_after =

@@ -98,3 +98,27 @@ fn local_config_files_are_found_upwards_from_the_working_directory() {
         out.stderr
     );
 }
+
+#[test]
+fn debug_traces_requests_without_secrets() {
+    let emulator = Emulator::start(default_seed());
+    let out = azacr(
+        &emulator,
+        &crate::support::admin_args("show-tags", &["--repository", "acr-helloworld", "--debug", "-o", "tsv"]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "latest\nv1\nv2\nv3\n");
+    assert!(
+        out.stderr.contains("DEBUG: azacr: GET https://myregistry.azurecr.io/v2/ -> 401\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("DEBUG: azacr: POST https://myregistry.azurecr.io/oauth2/token -> 200\n"));
+    assert!(out.stderr.contains(
+        "DEBUG: azacr: GET https://myregistry.azurecr.io/acr/v1/acr-helloworld/_tags?n=100 -> 200\n"
+    ));
+    assert!(out.stderr.contains("INFO: Command ran in "));
+    // Neither the password nor the token the registry issued appears.
+    assert!(!out.stderr.contains(azacr_emulator::seed::ADMIN_PASSWORD));
+    assert!(!out.stderr.contains("acr-access-"), "{}", out.stderr);
+}
