@@ -91,10 +91,8 @@ pub fn azacr(emulator: &Emulator, args: &[&str]) -> Outcome {
     run(cmd)
 }
 
-/// Runs `cmd` with a terminal as stdin, stdout and stderr (az's colour mode); what the
-/// terminal showed comes back as stdout.
-pub fn run_in_terminal(mut cmd: Command) -> Outcome {
-    use std::io::Read;
+/// A new pseudo-terminal: (master, slave).
+fn open_terminal() -> (std::fs::File, std::fs::File) {
     use std::os::fd::FromRawFd;
     let (mut master, mut slave) = (0, 0);
     // SAFETY: openpty writes two new descriptors, which are owned by the Files made from them.
@@ -102,8 +100,14 @@ pub fn run_in_terminal(mut cmd: Command) -> Outcome {
         libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
     };
     assert_eq!(rc, 0, "openpty failed");
-    let (mut master, slave) =
-        unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
+    unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) }
+}
+
+/// Runs `cmd` with a terminal as stdin, stdout and stderr (az's colour mode); what the
+/// terminal showed comes back as stdout.
+pub fn run_in_terminal(mut cmd: Command) -> Outcome {
+    use std::io::Read;
+    let (mut master, slave) = open_terminal();
     cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
         .stdout(Stdio::from(slave.try_clone().unwrap()))
         .stderr(Stdio::from(slave));
@@ -131,15 +135,7 @@ pub fn run_in_terminal(mut cmd: Command) -> Outcome {
 /// the command has finished.
 pub fn stdin_terminal(cmd: &mut Command, answers: &str) -> std::fs::File {
     use std::io::Write;
-    use std::os::fd::FromRawFd;
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two new descriptors, which are owned by the Files made from them.
-    let rc = unsafe {
-        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
-    };
-    assert_eq!(rc, 0, "openpty failed");
-    let (mut master, slave) =
-        unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
+    let (mut master, slave) = open_terminal();
     master.write_all(answers.as_bytes()).expect("type the answers");
     cmd.stdin(Stdio::from(slave));
     master

@@ -398,10 +398,7 @@ fn acr_route(
         ("GET", Some("_manifests"), Some(digest)) => {
             let r = &state.seed.repositories[index];
             match r.manifests.iter().find(|m| m.digest == digest) {
-                Some(m) => json_response(
-                    StatusCode::OK,
-                    json!({"registry": login_server, "imageName": repo, "manifest": r.manifest_json(m)}),
-                ),
+                Some(m) => one_item(&login_server, &repo, "manifest", r.manifest_json(m)),
                 None => manifest_unknown(),
             }
         }
@@ -431,21 +428,18 @@ fn acr_route(
             };
             attributes.apply(&changes);
             let r = &state.seed.repositories[index];
-            let item =
-                |name: &str, value: Value| json!({"registry": login_server, "imageName": repo, name: value});
             match (kind, item_name(rest)) {
                 (None, _) => json_response(StatusCode::OK, r.attributes_json(&login_server)),
-                (Some("_tags"), Some(tag)) => json_response(
-                    StatusCode::OK,
-                    item("tag", r.tag_json(r.tags.iter().find(|t| t.name == tag).unwrap())),
+                (Some("_tags"), Some(tag)) => one_item(
+                    &login_server,
+                    &repo,
+                    "tag",
+                    r.tag_json(r.tags.iter().find(|t| t.name == tag).unwrap()),
                 ),
-                (_, Some(digest)) => json_response(
-                    StatusCode::OK,
-                    item(
-                        "manifest",
-                        r.manifest_json(r.manifests.iter().find(|m| m.digest == digest).unwrap()),
-                    ),
-                ),
+                (_, Some(digest)) => {
+                    let m = r.manifests.iter().find(|m| m.digest == digest).unwrap();
+                    one_item(&login_server, &repo, "manifest", r.manifest_json(m))
+                }
                 _ => manifest_unknown(),
             }
         }
@@ -466,10 +460,7 @@ fn acr_route(
         ("GET", Some("_tags"), Some(tag)) => {
             let r = &state.seed.repositories[index];
             match r.tags.iter().find(|t| t.name == tag) {
-                Some(t) => json_response(
-                    StatusCode::OK,
-                    json!({"registry": login_server, "imageName": repo, "tag": r.tag_json(t)}),
-                ),
+                Some(t) => one_item(&login_server, &repo, "tag", r.tag_json(t)),
                 None => tag_unknown(),
             }
         }
@@ -491,6 +482,11 @@ fn acr_route(
             Value::Null,
         ),
     }
+}
+
+/// `GET /acr/v1/{repo}/_tags/{tag}` and `…/_manifests/{digest}`: the item under `field`.
+fn one_item(login_server: &str, repo: &str, field: &str, value: Value) -> Response {
+    json_response(StatusCode::OK, json!({"registry": login_server, "imageName": repo, field: value}))
 }
 
 fn item_name<'a>(rest: &[&'a str]) -> Option<&'a str> {
