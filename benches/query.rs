@@ -89,9 +89,9 @@ fn child(path: &str, expression: &str, format: &str) {
             .into_iter()
             .map(|mut m| {
                 let mut pick = |k: &str, default: Data| m.take(k).unwrap_or(default);
-                let digest = pick("digest", Data::Str(String::new()));
+                let digest = pick("digest", Data::Str("".into()));
                 let tags = pick("tags", Data::List(Vec::new()));
-                let timestamp = pick("lastUpdateTime", Data::Str(String::new()));
+                let timestamp = pick("lastUpdateTime", Data::Str("".into()));
                 Data::dict([("digest", digest), ("tags", tags), ("timestamp", timestamp)])
             })
             .collect(),

@@ -29,9 +29,9 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
 /// az's three-key view of a manifest; a missing key gets a default, an explicit null stays.
 fn summary(mut manifest: Data) -> Data {
     let mut pick = |key: &str, default: Data| manifest.take(key).unwrap_or(default);
-    let digest = pick("digest", Data::Str(String::new()));
+    let digest = pick("digest", Data::Str("".into()));
     let tags = pick("tags", Data::List(Vec::new()));
-    let timestamp = pick("lastUpdateTime", Data::Str(String::new()));
+    let timestamp = pick("lastUpdateTime", Data::Str("".into()));
     Data::dict([("digest", digest), ("tags", tags), ("timestamp", timestamp)])
 }
 

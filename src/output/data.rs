@@ -20,7 +20,8 @@ pub enum Data {
     Bool(bool),
     Int(i128),
     Float(f64),
-    Str(String),
+    /// Shared, so that query results and show-manifests' reshaping copy no text.
+    Str(Rc<str>),
     List(Vec<Data>),
     Dict(Vec<(Key, Data)>, Ordered),
 }
@@ -38,10 +39,14 @@ impl Data {
         matches!(self, Data::Null)
     }
 
-    /// The entries with the keys sorted (Python's `sorted()`: by code point).
+    /// The entries with the keys sorted (Python's `sorted()`: by code point), without
+    /// allocating when they already are (as most registry objects' are not, but reshaped
+    /// rows and query results often are).
     pub fn sorted_entries(entries: &[(Key, Data)]) -> Vec<&(Key, Data)> {
         let mut sorted: Vec<&(Key, Data)> = entries.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        if !entries.windows(2).all(|w| w[0].0 <= w[1].0) {
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        }
         sorted
     }
 
@@ -66,7 +71,7 @@ impl Data {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Data::Str(s) => Some(s),
+            Data::Str(s) => Some(&**s),
             _ => None,
         }
     }
@@ -93,7 +98,7 @@ impl From<&serde_json::Value> for Data {
                 (_, Some(u)) => Data::Int(u.into()),
                 _ => Data::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
-            Value::String(s) => Data::Str(s.clone()),
+            Value::String(s) => Data::Str(s.as_str().into()),
             Value::Array(items) => Data::List(items.iter().map(Data::from).collect()),
             Value::Object(map) => {
                 Data::Dict(map.iter().map(|(k, v)| (key(k), Data::from(v))).collect(), Ordered::No)
@@ -159,11 +164,11 @@ impl<'de> Visitor<'de> for DataVisitor {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Data, E> {
-        Ok(Data::Str(s.to_string()))
+        Ok(Data::Str(s.into()))
     }
 
     fn visit_string<E: de::Error>(self, s: String) -> Result<Data, E> {
-        Ok(Data::Str(s))
+        Ok(Data::Str(s.into()))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Data, A::Error> {

@@ -9,7 +9,7 @@ pub fn str_of(value: &Data) -> String {
         Data::Bool(b) => if *b { "True" } else { "False" }.into(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) => float(*f),
-        Data::Str(s) => s.clone(),
+        Data::Str(s) => s.to_string(),
         other => repr(other),
     }
 }

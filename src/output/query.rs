@@ -267,7 +267,7 @@ impl<'a> Val<'a> {
             Val::Bool(b) => Data::Bool(b),
             Val::Num(Num::Int(i)) => Data::Int(i),
             Val::Num(Num::Float(f)) => Data::Float(f),
-            Val::Str(s) => Data::Str(s),
+            Val::Str(s) => Data::Str(s.into()),
             Val::Arr(items) => Data::List(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?),
             Val::Obj(map, ordered) => Data::Dict(
                 (*map)
@@ -777,13 +777,15 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             if required != "number" && required != "string" {
                 return Err(type_error_names("sort_by", first, required, &["string", "number"]));
             }
-            let mut keyed = Vec::with_capacity(items.len());
-            for item in items {
-                let key = key_of(lits, "sort_by", expr, &item, &[required])?;
-                keyed.push((key, item));
-            }
-            keyed.sort_by(|a, b| order(&a.0, &b.0));
-            Val::Arr(keyed.into_iter().map(|(_, v)| v).collect())
+            let keys = items
+                .iter()
+                .map(|item| key_of(lits, "sort_by", expr, item, &[required]))
+                .collect::<Result<Vec<_>, _>>()?;
+            // Sort positions rather than the (large) values themselves; the sort is stable.
+            let mut positions: Vec<usize> = (0..items.len()).collect();
+            positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
+            let mut slots: Vec<Option<Val<'a>>> = items.into_iter().map(Some).collect();
+            Val::Arr(positions.into_iter().map(|i| slots[i].take().unwrap_or(Val::Null)).collect())
         }
         "merge" => {
             let mut map = IndexMap::new();

@@ -66,7 +66,7 @@ impl Emitter {
                 for (key, value) in Data::sorted_entries(entries) {
                     self.write_indent();
                     self.node(
-                        &Data::Str(key.to_string()),
+                        &Data::Str(key.clone()),
                         Context { root: false, mapping: true, simple_key: true },
                     );
                     self.write_indicator(":", false, false, false);
@@ -140,7 +140,7 @@ impl Emitter {
             Data::Bool(b) => (if *b { "true" } else { "false" }.to_string(), false),
             Data::Int(i) => (i.to_string(), false),
             Data::Float(f) => (float(*f), false),
-            Data::Str(s) => (s.clone(), true),
+            Data::Str(s) => (s.to_string(), true),
             _ => unreachable!("collections are not scalars"),
         };
         // A str may be written plain only if reading it back gives a str again.

@@ -44,7 +44,7 @@ fn to_json(d: &Data) -> Value {
         Data::Bool(b) => Value::Bool(*b),
         Data::Int(i) => serde_json::json!(*i as f64),
         Data::Float(f) => serde_json::json!(f),
-        Data::Str(s) => Value::String(s.clone()),
+        Data::Str(s) => Value::String(s.to_string()),
         Data::List(items) => Value::Array(items.iter().map(to_json).collect()),
         Data::Dict(entries, _) => {
             Value::Object(entries.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())

@@ -100,7 +100,7 @@ impl Parser {
         match self.peek()? {
             '{' => self.object(),
             '[' => self.array(),
-            '"' => self.string().map(Data::Str),
+            '"' => self.string().map(|s| Data::Str(s.into())),
             _ if self.eat("null") => Some(Data::Null),
             _ if self.eat("true") => Some(Data::Bool(true)),
             _ if self.eat("false") => Some(Data::Bool(false)),
@@ -283,11 +283,11 @@ mod tests {
         assert!(matches!(json_loads("-0"), Some(Data::Int(0))));
         assert!(json_loads("foo").is_none());
         let (_, lits) = prepare("`foo`").unwrap();
-        assert!(matches!(&lits[0], Data::Str(s) if s == "foo"));
+        assert!(matches!(&lits[0], Data::Str(s) if &**s == "foo"));
         let (_, lits) = prepare(r"`a\`b`").unwrap();
-        assert!(matches!(&lits[0], Data::Str(s) if s == "a`b"));
+        assert!(matches!(&lits[0], Data::Str(s) if &**s == "a`b"));
         assert!(prepare("`\"unterminated`").is_none());
-        assert!(prepare("`[1, `").is_some_and(|(_, l)| matches!(&l[0], Data::Str(s) if s == "[1, ")));
+        assert!(prepare("`[1, `").is_some_and(|(_, l)| matches!(&l[0], Data::Str(s) if &**s == "[1, ")));
         assert!(prepare("`1").is_none());
     }
 }
