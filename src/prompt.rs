@@ -29,3 +29,13 @@ pub fn confirm(ui: &Ui, question: &str) -> Result<(), AppError> {
         }
     }
 }
+
+/// az's `Password: ` prompt (getpass: on the terminal, without echo) for `-u` without `-p`.
+pub fn password(ui: &Ui) -> Result<String, AppError> {
+    if !ui.stdin_is_tty {
+        return Err(AppError::Cli(
+            "Please specify both username and password in non-interactive mode.".into(),
+        ));
+    }
+    rpassword::prompt_password("Password: ").map_err(|_| AppError::Interrupted)
+}

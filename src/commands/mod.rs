@@ -73,10 +73,9 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
         (Some(username), Some(password)) => {
             Credentials::Password { username: username.clone(), password: password.clone() }
         }
-        (Some(_), None) => {
-            return Err(AppError::Cli(
-                "Please specify both username and password in non-interactive mode.".into(),
-            ));
+        (Some(username), None) => {
+            let password = crate::prompt::password(&ctx.ui)?;
+            Credentials::Password { username: username.clone(), password }
         }
         (None, None) => Credentials::Aad(ctx.config.aad_token()),
     };

@@ -105,9 +105,25 @@ fn open_terminal() -> (std::fs::File, std::fs::File) {
 
 /// Runs `cmd` with a terminal as stdin, stdout and stderr (az's colour mode); what the
 /// terminal showed comes back as stdout.
-pub fn run_in_terminal(mut cmd: Command) -> Outcome {
-    use std::io::Read;
+pub fn run_in_terminal(cmd: Command) -> Outcome {
+    run_in_terminal_typing(cmd, "")
+}
+
+/// As `run_in_terminal`, typing `typed` once the program first shows something (a prompt);
+/// the terminal is also the process's controlling terminal, where password prompts read.
+pub fn run_in_terminal_typing(mut cmd: Command, typed: &str) -> Outcome {
+    use std::io::{Read, Write};
+    use std::os::unix::process::CommandExt;
     let (mut master, slave) = open_terminal();
+    let mut pending = typed.as_bytes();
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
     cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
         .stdout(Stdio::from(slave.try_clone().unwrap()))
         .stderr(Stdio::from(slave));
@@ -121,6 +137,12 @@ pub fn run_in_terminal(mut cmd: Command) -> Outcome {
             break;
         }
         shown.extend_from_slice(&buf[..n]);
+        if !pending.is_empty() {
+            // Typed after the prompt, so that the terminal's echo is already off.
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            master.write_all(pending).expect("type");
+            pending = &[];
+        }
     }
     let status = child.wait().expect("wait");
     Outcome {
@@ -178,4 +200,28 @@ fn timestamps_are_redacted() {
         "ERROR: <TIMESTAMP> Error: x. Correlation ID: c."
     );
     assert_eq!(redact_timestamps("a 2026-11-22 23:56:09 b"), "a <TIMESTAMP> b");
+}
+
+#[test]
+fn a_username_without_password_asks_for_it_at_the_terminal() {
+    let emulator = azacr_emulator::Emulator::start(azacr_emulator::default_seed());
+    let config = ConfigDir::empty();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args([
+        "acr",
+        "repository",
+        "show-tags",
+        "-n",
+        "myregistry",
+        "--repository",
+        "acr-helloworld",
+        "-o",
+        "tsv",
+    ])
+    .args(["-u", azacr_emulator::seed::ADMIN_USER]);
+    let out = run_in_terminal_typing(cmd, &format!("{}\n", azacr_emulator::seed::ADMIN_PASSWORD));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    // The prompt, the newline echoed after the hidden answer, then the result (the terminal adds \r).
+    assert_eq!(out.stdout, "Password: \r\nlatest\r\nv1\r\nv2\r\nv3\r\n");
+    assert!(!out.stdout.contains(azacr_emulator::seed::ADMIN_PASSWORD));
 }
