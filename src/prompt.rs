@@ -39,3 +39,13 @@ pub fn password(ui: &Ui) -> Result<String, AppError> {
     }
     rpassword::prompt_password("Password: ").map_err(|_| AppError::Interrupted)
 }
+
+/// az's `input(question)`: the question on stdout, one line from stdin.
+pub fn line(ui: &Ui, question: &str) -> Result<String, AppError> {
+    ui.print(question).map_err(AppError::Output)?;
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).map_err(AppError::Output)? == 0 {
+        return Err(AppError::Interrupted);
+    }
+    Ok(answer.trim_end_matches(['\n', '\r']).to_string())
+}

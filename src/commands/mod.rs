@@ -66,10 +66,22 @@ pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppEr
 
 /// Credentials as az gathers them, then the first request to the registry.
 pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Registry, AppError> {
-    let credentials = match (&args.username, &args.password) {
-        (None, Some(_)) => {
-            return Err(AppError::Cli("Please also specify username if password is specified.".into()));
+    if args.username.is_none() && args.password.is_some() {
+        return Err(AppError::Cli("Please also specify username if password is specified.".into()));
+    }
+    let login_server = reference::login_server(name, args.suffix.as_deref());
+    let mut registry = match Registry::connect(name, &login_server).await {
+        Err(e @ RegistryError::Unreachable { .. }) => {
+            // az could not find the registry in ARM either, and says so first.
+            ctx.ui.warn(&format!(
+                "{}\nUsing '{login_server}' as the default registry login server.",
+                crate::config::AZ_LOGIN_MESSAGE
+            ));
+            return Err(e.into());
         }
+        other => other?,
+    };
+    let credentials = match (&args.username, &args.password) {
         (Some(username), Some(password)) => {
             Credentials::Password { username: username.clone(), password: password.clone() }
         }
@@ -77,20 +89,24 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
             let password = crate::prompt::password(&ctx.ui)?;
             Credentials::Password { username: username.clone(), password }
         }
-        (None, None) => Credentials::Aad(ctx.config.aad_token()),
+        _ => match ctx.config.aad_token() {
+            Ok(token) => Credentials::Aad(Ok(token)),
+            // Not signed in: at a terminal az asks who to sign in as, after saying why.
+            Err(reason) if ctx.ui.stdin_is_tty => {
+                ctx.ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
+                ctx.ui.warn(&format!(
+                    "Unable to get admin user credentials with message: {}",
+                    crate::config::AZ_LOGIN_MESSAGE
+                ));
+                let username = crate::prompt::line(&ctx.ui, "Username: ")?;
+                let password = crate::prompt::password(&ctx.ui)?;
+                Credentials::Password { username, password }
+            }
+            Err(reason) => Credentials::Aad(Err(reason)),
+        },
     };
-    let login_server = reference::login_server(name, args.suffix.as_deref());
-    match Registry::connect(name, &login_server, credentials).await {
-        Err(e @ RegistryError::Unreachable { .. }) => {
-            // az could not find the registry in ARM either, and says so first.
-            ctx.ui.warn(&format!(
-                "{}\nUsing '{login_server}' as the default registry login server.",
-                crate::config::AZ_LOGIN_MESSAGE
-            ));
-            Err(e.into())
-        }
-        other => Ok(other?),
-    }
+    registry.sign_in(credentials);
+    Ok(registry)
 }
 
 pub const EXCLUSIVE_USAGE: &str =

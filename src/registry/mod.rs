@@ -58,20 +58,22 @@ pub struct Registry {
 
 impl Registry {
     /// Probes the login server (az's reachability check and challenge in one request).
-    pub async fn connect(
-        name: &str,
-        login_server: &str,
-        credentials: Credentials,
-    ) -> Result<Registry, RegistryError> {
+    /// Probes the login server; `sign_in` must follow before any data call.
+    pub async fn connect(name: &str, login_server: &str) -> Result<Registry, RegistryError> {
         let client = transport::build_client(login_server)?;
         let challenge = auth::Challenge::probe(&client, login_server, name).await?;
         Ok(Registry {
             client,
             login_server: login_server.to_string(),
             challenge,
-            credentials,
+            credentials: Credentials::Aad(Err(String::new())),
             tokens: HashMap::new(),
         })
+    }
+
+    pub fn sign_in(&mut self, credentials: Credentials) {
+        self.credentials = credentials;
+        self.tokens.clear();
     }
 
     async fn authorization(&mut self, scope: &str) -> Result<String, RegistryError> {

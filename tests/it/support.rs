@@ -106,16 +106,18 @@ fn open_terminal() -> (std::fs::File, std::fs::File) {
 /// Runs `cmd` with a terminal as stdin, stdout and stderr (az's colour mode); what the
 /// terminal showed comes back as stdout.
 pub fn run_in_terminal(cmd: Command) -> Outcome {
-    run_in_terminal_typing(cmd, "")
+    run_in_terminal_answering(cmd, &[])
 }
 
-/// As `run_in_terminal`, typing `typed` once the program first shows something (a prompt);
-/// the terminal is also the process's controlling terminal, where password prompts read.
-pub fn run_in_terminal_typing(mut cmd: Command, typed: &str) -> Outcome {
+/// As `run_in_terminal`, answering each `(prompt, answer)` in turn once the prompt shows; the
+/// terminal is also the process's controlling terminal, where password prompts read.
+pub fn run_in_terminal_answering(mut cmd: Command, answers: &[(&str, &str)]) -> Outcome {
     use std::io::{Read, Write};
     use std::os::unix::process::CommandExt;
     let (mut master, slave) = open_terminal();
-    let mut pending = typed.as_bytes();
+    let mut pending = answers.iter();
+    let mut next = pending.next();
+    let mut seen = 0;
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -137,11 +139,14 @@ pub fn run_in_terminal_typing(mut cmd: Command, typed: &str) -> Outcome {
             break;
         }
         shown.extend_from_slice(&buf[..n]);
-        if !pending.is_empty() {
-            // Typed after the prompt, so that the terminal's echo is already off.
+        while let Some((prompt, answer)) = next {
+            let text = String::from_utf8_lossy(&shown[seen..]).into_owned();
+            let Some(at) = text.find(prompt) else { break };
+            seen += at + prompt.len();
+            // Typed after the prompt, once a password prompt has turned the echo off.
             std::thread::sleep(std::time::Duration::from_millis(100));
-            master.write_all(pending).expect("type");
-            pending = &[];
+            master.write_all(answer.as_bytes()).expect("type");
+            next = pending.next();
         }
     }
     let status = child.wait().expect("wait");
@@ -219,9 +224,30 @@ fn a_username_without_password_asks_for_it_at_the_terminal() {
         "tsv",
     ])
     .args(["-u", azacr_emulator::seed::ADMIN_USER]);
-    let out = run_in_terminal_typing(cmd, &format!("{}\n", azacr_emulator::seed::ADMIN_PASSWORD));
+    let password = format!("{}\n", azacr_emulator::seed::ADMIN_PASSWORD);
+    let out = run_in_terminal_answering(cmd, &[("Password: ", &password)]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     // The prompt, the newline echoed after the hidden answer, then the result (the terminal adds \r).
     assert_eq!(out.stdout, "Password: \r\nlatest\r\nv1\r\nv2\r\nv3\r\n");
     assert!(!out.stdout.contains(azacr_emulator::seed::ADMIN_PASSWORD));
+}
+
+#[test]
+fn without_credentials_at_a_terminal_az_asks_who_to_sign_in_as() {
+    let emulator = azacr_emulator::Emulator::start(azacr_emulator::default_seed());
+    let config = ConfigDir::empty();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["acr", "repository", "list", "-n", "myregistry", "-o", "tsv", "--query", "[0]"]);
+    let user = format!("{}\n", azacr_emulator::seed::ADMIN_USER);
+    let password = format!("{}\n", azacr_emulator::seed::ADMIN_PASSWORD);
+    let out = run_in_terminal_answering(cmd, &[("Username: ", &user), ("Password: ", &password)]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    // A terminal on both streams: az's colour mode (no WARNING: prefix).
+    let warning = |m: &str| format!("\x1b[93m{m}\x1b[0m\r\n");
+    let expected = warning(
+        "Unable to get AAD authorization tokens with message: Please run 'az login' to setup account.",
+    ) + &warning(
+        "Unable to get admin user credentials with message: Please run 'az login' to setup account.",
+    ) + "Username: myregistry\r\nPassword: \r\nacr-helloworld\r\n";
+    assert_eq!(out.stdout, expected);
 }
