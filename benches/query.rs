@@ -98,6 +98,12 @@ fn child(path: &str, expression: &str, format: &str) {
     );
     let loaded = start.elapsed().as_secs_f64();
     let work = Instant::now();
+    // BENCH_REPEAT=n repeats the measured step, for profiling it.
+    let repeat: usize = std::env::var("BENCH_REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
+    for _ in 1..repeat {
+        let result = Query::compile(expression).unwrap().search(&shaped).unwrap();
+        std::hint::black_box(render(&result, Format::parse(format).unwrap(), true));
+    }
     let result: Data = Query::compile(expression).unwrap().search(&shaped).unwrap();
     let searched = work.elapsed().as_secs_f64();
     let out = render(&result, Format::parse(format).unwrap(), true);

@@ -5,7 +5,7 @@ use super::data::{Data, Ordered};
 use super::pyrepr;
 
 pub fn render(value: &Data) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(4096);
     let rows: Vec<&Data> = match value {
         Data::List(items) => items.iter().collect(),
         other => vec![other],
@@ -18,7 +18,7 @@ pub fn render(value: &Data) -> String {
             }
             Data::List(items) => join(items.iter(), &mut out),
             Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            scalar => out.push_str(&cell(scalar)),
+            scalar => cell(scalar, &mut out),
         }
         out.push('\n');
     }
@@ -30,16 +30,17 @@ fn join<'a>(cells: impl Iterator<Item = &'a Data>, out: &mut String) {
         if i > 0 {
             out.push('\t');
         }
-        out.push_str(&cell(c));
+        cell(c, out);
     }
 }
 
 /// A value inside a row: lists print their length, dicts an empty cell, scalars `str()`.
-fn cell(value: &Data) -> String {
+fn cell(value: &Data, out: &mut String) {
     match value {
-        Data::List(items) => items.len().to_string(),
-        Data::Dict(..) => String::new(),
-        scalar => pyrepr::str_of(scalar),
+        Data::List(items) => out.push_str(&items.len().to_string()),
+        Data::Dict(..) => {}
+        Data::Str(s) => out.push_str(s),
+        scalar => out.push_str(&pyrepr::str_of(scalar)),
     }
 }
 

@@ -26,7 +26,8 @@ pub fn build_azacr(release: bool) -> PathBuf {
     assert!(cmd.status().expect("run cargo").success(), "cargo build failed");
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    target.join(if release { "release" } else { "debug" }).join("azacr")
+    let binary = target.join(if release { "release" } else { "debug" }).join("azacr");
+    binary.canonicalize().unwrap_or(binary)
 }
 
 /// A folder whose `az` runs `program` with `args` first.
