@@ -26,6 +26,9 @@ pub enum AppError {
     /// Ctrl-C or end of input at a prompt: exit 1, nothing printed.
     #[error("interrupted")]
     Interrupted,
+    /// Already written to stderr in its own form: exit 1, nothing more printed.
+    #[error("reported")]
+    AlreadyReported,
     /// Writing the result failed (a closed pipe is not reported).
     #[error("{0}")]
     Output(std::io::Error),
@@ -47,7 +50,7 @@ impl AppError {
     /// Writes the error as az does.
     pub fn report(&self, ui: &Ui) {
         match self {
-            AppError::Interrupted => {}
+            AppError::Interrupted | AppError::AlreadyReported => {}
             AppError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             AppError::Usage { message, after } => {
                 ui.error(message);

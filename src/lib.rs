@@ -71,7 +71,7 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
         let line = "--only-show-errors can't be used together with --debug or --verbose";
         ui.note(line);
         ui.note(line);
-        return Err(AppError::Interrupted);
+        return Err(AppError::AlreadyReported);
     }
     let format = match globals.output {
         Some(f) => f,

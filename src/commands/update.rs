@@ -25,27 +25,12 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     }
     let (path, index) = target.attributes_path();
     let repo = target.repository();
-    let result = if body.is_empty() {
-        // With nothing to set, az reads the attributes (a GET that carries an empty JSON body).
-        registry
-            .send_json(
-                reqwest::Method::GET,
-                &path,
-                &scope(repo, Access::MetadataRead),
-                &Value::Object(body),
-                index,
-            )
-            .await?
+    // With nothing to set, az reads the attributes (a GET that carries an empty JSON body).
+    let (method, access) = if body.is_empty() {
+        (reqwest::Method::GET, Access::MetadataRead)
     } else {
-        registry
-            .send_json(
-                reqwest::Method::PATCH,
-                &path,
-                &scope(repo, Access::MetadataWrite),
-                &Value::Object(body),
-                index,
-            )
-            .await?
+        (reqwest::Method::PATCH, Access::MetadataWrite)
     };
+    let result = registry.send_json(method, &path, &scope(repo, access), &Value::Object(body), index).await?;
     Ok(Some(result))
 }
