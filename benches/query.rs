@@ -7,7 +7,8 @@
 //! shapes it as show-manifests does, evaluates the query and renders the result, and reports
 //! the load time, the query+render time and its peak RSS (VmHWM). With az's Python
 //! (`AZ_VENV`, default ~/az-2.91) the same work runs through Python's json, jmespath and
-//! knack's writers.
+//! knack's writers. For profiling a child alone: `BENCH_PHASES=1` splits its time,
+//! `BENCH_REPEAT=n` repeats the measured step, `BENCH_NO_TUNE=1` keeps glibc's defaults.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -78,7 +79,9 @@ fn peak_rss() -> u64 {
 
 /// The child: one measured run. Prints load seconds, query+render seconds, peak RSS, bytes out.
 fn child(path: &str, expression: &str, format: &str) {
-    azacr::tune_allocator();
+    if std::env::var_os("BENCH_NO_TUNE").is_none() {
+        azacr::tune_allocator();
+    }
     let start = Instant::now();
     let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
     let manifests: Data = serde_json::from_reader(file).unwrap();
