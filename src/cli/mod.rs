@@ -237,6 +237,7 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
     let wants_help = args.iter().any(|a| a == "-h" || a == "--help");
     if !wants_help {
         misplaced_global(&args)?;
+        ambiguous_prefix(&args)?;
     }
     let matches = command_tree()
         .try_get_matches_from(std::iter::once("az".to_string()).chain(args.iter().cloned()))
@@ -402,6 +403,57 @@ fn misplaced_global(args: &[String]) -> Result<(), AppError> {
             });
         }
         return Ok(());
+    }
+    Ok(())
+}
+
+/// argparse refuses a long-option prefix that several options share (clap would call it
+/// unknown). az checks its global options on their own first (no examples then), then the
+/// command's.
+fn ambiguous_prefix(args: &[String]) -> Result<(), AppError> {
+    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).take(3).collect();
+    let tree = command_tree();
+    let Some(command) = tree
+        .find_subcommand(words.first().copied().unwrap_or_default())
+        .and_then(|c| c.find_subcommand(words.get(1).copied().unwrap_or_default()))
+        .and_then(|c| c.find_subcommand(words.get(2).copied().unwrap_or_default()))
+    else {
+        return Ok(());
+    };
+    let sorted = |mut names: Vec<&str>| -> Vec<String> {
+        names.sort();
+        names.dedup();
+        names.into_iter().map(String::from).collect()
+    };
+    let globals = sorted(tree.get_arguments().filter_map(|a| a.get_long()).collect());
+    let own = sorted(
+        command
+            .get_arguments()
+            .filter_map(|a| a.get_long())
+            .filter(|l| !globals.iter().any(|g| g == l))
+            .collect(),
+    );
+    for arg in args {
+        let Some(typed) = arg.strip_prefix("--") else { continue };
+        let typed = typed.split('=').next().unwrap_or(typed);
+        if typed.is_empty() || globals.iter().chain(&own).any(|l| l == typed) {
+            continue;
+        }
+        for (names, examples) in [(&globals, false), (&own, true)] {
+            let candidates: Vec<String> =
+                names.iter().filter(|l| l.starts_with(typed)).map(|l| format!("--{l}")).collect();
+            if candidates.len() < 2 {
+                continue;
+            }
+            let message = format!("ambiguous option: --{typed} could match {}", candidates.join(", "));
+            if !examples {
+                return Err(AppError::Usage {
+                    message,
+                    after: std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect(),
+                });
+            }
+            return Err(with_examples(&format!("acr {} {}", words[1], words[2]), message, args));
+        }
     }
     Ok(())
 }
