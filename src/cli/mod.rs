@@ -397,10 +397,7 @@ fn misplaced_global(args: &[String]) -> Result<(), AppError> {
         if TAKES_VALUE.contains(&arg.as_str())
             && let Some(value) = args.get(i + 1)
         {
-            return Err(AppError::Usage {
-                message: format!("'{value}' is misspelled or not recognized by the system."),
-                after: std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect(),
-            });
+            return Err(with_link(format!("'{value}' is misspelled or not recognized by the system.")));
         }
         return Ok(());
     }
@@ -447,10 +444,7 @@ fn ambiguous_prefix(args: &[String]) -> Result<(), AppError> {
             }
             let message = format!("ambiguous option: --{typed} could match {}", candidates.join(", "));
             if !examples {
-                return Err(AppError::Usage {
-                    message,
-                    after: std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect(),
-                });
+                return Err(with_link(message));
             }
             return Err(with_examples(&format!("acr {} {}", words[1], words[2]), message, args));
         }
@@ -487,11 +481,16 @@ fn any_flag(root: &ArgMatches, sub: &ArgMatches, id: &str) -> bool {
 const REFERENCE_LINKS: [&str; 2] =
     ["https://aka.ms/cli_ref", "Read more about the command in reference docs"];
 
-fn required(what: &str) -> AppError {
+/// An argument error followed only by the reference link.
+fn with_link(message: String) -> AppError {
     AppError::Usage {
-        message: format!("the following arguments are required: {what}"),
+        message,
         after: std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect(),
     }
+}
+
+fn required(what: &str) -> AppError {
+    with_link(format!("the following arguments are required: {what}"))
 }
 
 fn invalid_choice(path: &str, raw: &str, option: &str, allowed: &str, args: &[String]) -> AppError {
@@ -525,14 +524,12 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
         Some(ContextValue::Strings(v)) => v.first().cloned(),
         _ => None,
     };
-    let links =
-        || std::iter::once(String::new()).chain(REFERENCE_LINKS.map(String::from)).collect::<Vec<_>>();
     match error.kind() {
         ErrorKind::InvalidSubcommand => {
             let word = context(ContextKind::InvalidSubcommand).unwrap_or_default();
             let mut message = format!("'{word}' is misspelled or not recognized by the system.");
             let Some(best) = help::close_match(&word, &REPOSITORY_COMMANDS) else {
-                return AppError::Usage { message, after: links() };
+                return with_link(message);
             };
             message.push_str(&format!("\nDid you mean '{best}' ?"));
             // az looks up help examples for the corrected line cut at its first '-', so only a
@@ -543,7 +540,7 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
             let inferred = line.split('-').next().unwrap_or_default();
             match inferred.strip_prefix("az ") {
                 Some(path) if !inferred.ends_with(' ') => with_examples(path, message, args),
-                _ => AppError::Usage { message, after: links() },
+                _ => with_link(message),
             }
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -575,7 +572,7 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
                 }
                 None => vec![arg],
             };
-            AppError::Usage { message: format!("unrecognized arguments: {}", rest.join(" ")), after: links() }
+            with_link(format!("unrecognized arguments: {}", rest.join(" ")))
         }
     }
 }
