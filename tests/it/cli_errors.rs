@@ -59,7 +59,8 @@ fn ctrl_c_exits_1_and_prints_nothing() {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Long enough for azacr to be waiting on the (slow) registry, on a busy machine too.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
     // SAFETY: sends SIGINT to the child we just started.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();

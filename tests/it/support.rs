@@ -144,7 +144,7 @@ pub fn run_in_terminal_answering(mut cmd: Command, answers: &[(&str, &str)]) -> 
             let Some(at) = text.find(prompt) else { break };
             seen += at + prompt.len();
             // Typed after the prompt, once a password prompt has turned the echo off.
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::thread::sleep(std::time::Duration::from_millis(300));
             master.write_all(answer.as_bytes()).expect("type");
             next = pending.next();
         }
