@@ -47,7 +47,7 @@ pub fn run(args: Vec<String>) -> u8 {
 
 fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppError> {
     let started = std::time::Instant::now();
-    let (globals, command) = match cli::parse(args)? {
+    let (globals, command) = match cli::parse(args, config.default_registry().is_some())? {
         Parsed::Help(help) => {
             let text = match config.default_registry() {
                 Some(registry) => help.with_default_registry(&registry),

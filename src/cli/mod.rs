@@ -233,7 +233,9 @@ fn image_args() -> [Arg; 2] {
 const REPOSITORY_COMMANDS: [&str; 8] =
     ["delete", "list", "list-deleted", "show", "show-manifests", "show-tags", "untag", "update"];
 
-pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
+/// `default_registry`: whether az's configuration names a default registry (then `--name`
+/// is not required).
+pub fn parse(args: Vec<String>, default_registry: bool) -> Result<Parsed, AppError> {
     let wants_help = args.iter().any(|a| a == "-h" || a == "--help");
     if !wants_help {
         misplaced_global(&args)?;
@@ -342,7 +344,7 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
     let (repository, image) = (text("repository"), text("image"));
     // argparse lists the missing required arguments in the order az registers them.
     let mut missing = Vec::new();
-    if cmd != Cmd::ListMetadata && registry.name.is_none() && !has_default_registry() {
+    if cmd != Cmd::ListMetadata && registry.name.is_none() && !default_registry {
         missing.push("--name/-n");
     }
     if matches!(cmd, Cmd::ShowTags | Cmd::ShowManifests) && repository.is_none() {
@@ -375,10 +377,6 @@ pub fn parse(args: Vec<String>) -> Result<Parsed, AppError> {
         },
     };
     Ok(Parsed::Run { globals: Box::new(globals), command })
-}
-
-fn has_default_registry() -> bool {
-    crate::config::Config::load().default_registry().is_some()
 }
 
 /// az's global options belong to the command itself: given before the command's words, the
@@ -612,7 +610,7 @@ mod tests {
     fn prefixes_last_wins_and_attached_values() {
         let Parsed::Run { globals, command: a } = parse(args(
             "acr repository show-manifests -n reg --repo a --repository b -otsv --orderby TIME_Desc --top 5",
-        ))
+        ), false)
         .unwrap() else {
             panic!("show-manifests expected")
         };
@@ -624,12 +622,13 @@ mod tests {
 
     #[test]
     fn argparse_messages() {
-        let err = parse(args("acr repository show-manifests -n reg --top abc --repository r")).unwrap_err();
+        let err =
+            parse(args("acr repository show-manifests -n reg --top abc --repository r"), false).unwrap_err();
         assert_eq!(err.to_string(), "argument --top: invalid int value: 'abc'");
         assert_eq!(err.exit_code(), 2);
-        let err = parse(args("acr repository delete -n reg --bogus x")).unwrap_err();
+        let err = parse(args("acr repository delete -n reg --bogus x"), false).unwrap_err();
         assert_eq!(err.to_string(), "unrecognized arguments: --bogus x");
-        let err = parse(args("acr repository lst -n x")).unwrap_err();
+        let err = parse(args("acr repository lst -n x"), false).unwrap_err();
         assert_eq!(
             err.to_string(),
             "'lst' is misspelled or not recognized by the system.\nDid you mean 'list' ?"

@@ -70,7 +70,7 @@ pub struct Emulator {
     addr: SocketAddr,
     state: Shared,
     ca_path: PathBuf,
-    _dir: TempDir,
+    _dir: tempfile::TempDir,
     handle: axum_server::Handle<SocketAddr>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -83,7 +83,7 @@ impl Emulator {
 
     pub fn start_on(seed: Seed, bind: SocketAddr) -> Emulator {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let dir = TempDir::new();
+        let dir = tempfile::Builder::new().prefix("azacr-emulator-").tempdir().expect("temp dir");
         let (ca_pem, cert_pem, key_pem) = certificates(&seed.login_server);
         let ca_path = dir.path().join("ca.pem");
         std::fs::write(&ca_path, &ca_pem).expect("write CA");
@@ -215,28 +215,4 @@ fn certificates(login_server: &str) -> (String, String, String) {
     leaf_params.distinguished_name.push(DnType::CommonName, login_server);
     let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf cert");
     (ca_cert.pem(), leaf.pem(), leaf_key.serialize_pem())
-}
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("azacr-emulator-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
