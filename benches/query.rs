@@ -2,20 +2,22 @@
 //!
 //!     cargo bench --bench query
 //!
-//! For each size the driver writes show-manifests' input (the registry's manifest objects) to
-//! a file, then runs each (query, format) in a fresh child process, which loads the file,
-//! shapes it as show-manifests does, evaluates the query and renders the result, and reports
-//! the load time, the query+render time and its peak RSS (VmHWM). With az's Python
+//! For each size the driver writes show-manifests' input (the registry's answers, one page body
+//! of 100 manifests a line) to a file, then runs each (query, format) in a fresh child process,
+//! which decodes the pages as show-manifests does, evaluates the query and renders the result,
+//! and reports the load time, the query+render time and its peak RSS (VmHWM). With az's Python
 //! (`AZ_VENV`, default ~/az-2.91) the same work runs through Python's json, jmespath and
 //! knack's writers. For profiling a child alone: `BENCH_PHASES=1` splits its time,
 //! `BENCH_REPEAT=n` repeats the measured step, `BENCH_NO_TUNE=1` keeps glibc's defaults.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use azacr::commands::show_manifests::Summary;
 use azacr::output::query::Query;
+use azacr::registry::paging::{PageItems, decode_page};
 use azacr::output::{Data, Format, render};
 use serde_json::{Value, json};
 
@@ -33,9 +35,11 @@ from knack.output import format_json, format_table, format_tsv
 from knack.util import CommandResultItem
 path, expression, fmt = sys.argv[1:4]
 start = time.perf_counter()
+shaped = []
 with open(path) as f:
-    manifests = json.load(f)
-shaped = [{"digest": m.get("digest", ""), "tags": m.get("tags", []), "timestamp": m.get("lastUpdateTime", "")} for m in manifests]
+    for page in f:
+        manifests = json.loads(page)["manifests"]
+        shaped.extend({"digest": m.get("digest", ""), "tags": m.get("tags", []), "timestamp": m.get("lastUpdateTime", "")} for m in manifests)
 loaded = time.perf_counter() - start
 work = time.perf_counter()
 result = jmespath.compile(expression).search(shaped, jmespath.Options(dict_cls=collections.OrderedDict))
@@ -44,7 +48,8 @@ text = writer(CommandResultItem(result, is_query_active=True))
 print(loaded, time.perf_counter() - work, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, len(text))
 "#;
 
-fn manifests(n: usize) -> Value {
+/// The registry's answers for `n` manifests: one page body of 100 manifests a line.
+fn pages(n: usize) -> String {
     let items: Vec<Value> = (0..n)
         .map(|i| {
             let time = format!("2019-{:02}-{:02}T{:02}:00:00.0000000Z", 1 + i % 12, 1 + i % 28, i % 24);
@@ -65,7 +70,13 @@ fn manifests(n: usize) -> Value {
             m
         })
         .collect();
-    Value::Array(items)
+    let mut text = String::new();
+    for page in items.chunks(100) {
+        let body = json!({"registry": "bench.azurecr.io", "imageName": "bench", "manifests": page});
+        text.push_str(&body.to_string());
+        text.push('\n');
+    }
+    text
 }
 
 fn peak_rss() -> u64 {
@@ -83,22 +94,16 @@ fn child(path: &str, expression: &str, format: &str) {
         azacr::tune_allocator();
     }
     let start = Instant::now();
-    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    let manifests: Data = serde_json::from_reader(file).unwrap();
-    // show-manifests' reshaping, moving the fields out of the registry's objects.
-    let Data::List(items) = manifests else { panic!("a list") };
-    let shaped = Data::List(
-        items
-            .into_iter()
-            .map(|mut m| {
-                let mut pick = |k: &str, default: Data| m.take(k).unwrap_or(default);
-                let digest = pick("digest", Data::Str("".into()));
-                let tags = pick("tags", Data::List(Vec::new()));
-                let timestamp = pick("lastUpdateTime", Data::Str("".into()));
-                Data::dict([("digest", digest), ("tags", tags), ("timestamp", timestamp)])
-            })
-            .collect(),
-    );
+    // show-manifests' decoding, page by page: only the three fields it shows are kept.
+    let mut rows = Vec::new();
+    for page in std::io::BufReader::new(std::fs::File::open(path).unwrap()).lines() {
+        let PageItems::Items(items) = decode_page::<Summary>(page.unwrap().as_bytes(), "manifests").unwrap()
+        else {
+            panic!("a page of manifests")
+        };
+        rows.extend(items.into_iter().map(|s| s.0));
+    }
+    let shaped = Data::List(rows);
     let loaded = start.elapsed().as_secs_f64();
     let work = Instant::now();
     // BENCH_REPEAT=n repeats the measured step, for profiling it.
@@ -160,10 +165,8 @@ fn main() {
         "RSS/input"
     );
     for n in [20_000, 100_000] {
-        let path = dir.join(format!("manifests-{n}.json"));
-        let mut file = std::fs::File::create(&path).unwrap();
-        file.write_all(serde_json::to_string(&manifests(n)).unwrap().as_bytes()).unwrap();
-        drop(file);
+        let path = dir.join(format!("manifests-{n}.jsonl"));
+        std::fs::File::create(&path).unwrap().write_all(pages(n).as_bytes()).unwrap();
         let input = std::fs::metadata(&path).unwrap().len();
         for query in QUERIES {
             for format in ["json", "tsv", "table"] {

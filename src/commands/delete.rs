@@ -53,7 +53,7 @@ async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes
             }
         }
     };
-    let tags = registry.list(&format!("/acr/v1/{repo}/_tags"), &scope, "tags", None, None).await?;
+    let tags: Vec<Data> = registry.list(&format!("/acr/v1/{repo}/_tags"), &scope, "tags", None, None).await?;
     let mut message = format!("This operation will delete the manifest '{digest}'");
     let sharing: Vec<String> = tags
         .iter()

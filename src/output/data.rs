@@ -195,6 +195,29 @@ impl<'de> Visitor<'de> for DataVisitor {
     }
 }
 
+/// Visitor methods that turn any JSON scalar other than null into `$value`, for decoders that
+/// keep only objects or lists.
+macro_rules! scalars_give {
+    ($type:ty, $value:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<$type, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<$type, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<$type, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<$type, E> {
+            Ok($value)
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<$type, E> {
+            Ok($value)
+        }
+    };
+}
+pub(crate) use scalars_give;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,8 +12,9 @@ use reqwest::{Client, Method};
 
 pub use auth::{AadToken, Credentials};
 pub use error::RegistryError;
-use paging::Pager;
-use transport::{Call, form_encode};
+use paging::{PageItems, Pager, decode_page};
+use serde::de::DeserializeOwned;
+use transport::{Call, Decode, form_encode};
 
 use crate::output::Data;
 
@@ -95,22 +96,23 @@ impl Registry {
         }
     }
 
-    async fn call(
+    async fn call<B>(
         &mut self,
         method: Method,
         path: &str,
         params: &[(String, String)],
         scope: &str,
         json: Option<&serde_json::Value>,
-    ) -> Result<transport::Reply, RegistryError> {
+        decode: Decode<'_, B>,
+    ) -> Result<transport::Reply<B>, RegistryError> {
         let auth = self.authorization(scope).await?;
         let url = self.url(path, params);
-        transport::send(&self.client, &Call { method, url, auth: &auth, json }).await
+        transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await
     }
 
     /// A GET; the answer, or `answer[index]` (az fails, after its retries, when the key is missing).
     pub async fn get(&mut self, path: &str, scope: &str, index: Option<&str>) -> Result<Data, RegistryError> {
-        let reply = self.call(Method::GET, path, &[], scope, None).await?;
+        let reply = self.call(Method::GET, path, &[], scope, None, &Data::from_json).await?;
         indexed(reply.body, index)
     }
 
@@ -123,27 +125,29 @@ impl Registry {
         body: &serde_json::Value,
         index: Option<&str>,
     ) -> Result<Data, RegistryError> {
-        let reply = self.call(method, path, &[], scope, Some(body)).await?;
+        let reply = self.call(method, path, &[], scope, Some(body), &Data::from_json).await?;
         indexed(reply.body, index)
     }
 
-    /// Every item of a paged list, concatenated in server order.
-    pub async fn list(
+    /// Every item of a paged list (`body[key]` of each page), concatenated in server order,
+    /// each decoded as `T` straight from the page.
+    pub async fn list<T: DeserializeOwned>(
         &mut self,
         path: &str,
         scope: &str,
         key: &str,
         top: Option<i64>,
         orderby: Option<&str>,
-    ) -> Result<Vec<Data>, RegistryError> {
+    ) -> Result<Vec<T>, RegistryError> {
         let mut pager = Pager::new(top, orderby);
         let mut items = Vec::new();
+        let decode = |body: &[u8]| decode_page::<T>(body, key);
         loop {
             let params = pager.next_params().to_vec();
-            let reply = self.call(Method::GET, path, &params, scope, None).await?;
-            match reply.body.map(|mut b| b.take(key)) {
-                Some(Some(Data::List(page))) => items.extend(page),
-                Some(Some(Data::Null)) => {}
+            let reply = self.call(Method::GET, path, &params, scope, None, &decode).await?;
+            match reply.body {
+                Some(PageItems::Items(page)) => items.extend(page),
+                Some(PageItems::Null) => {}
                 _ => return Err(RegistryError::Request(format!("'{key}'"))),
             }
             if !pager.advance(reply.link.as_deref()).map_err(RegistryError::Request)? {
@@ -154,7 +158,7 @@ impl Registry {
 
     /// A DELETE; the answer's JSON body, if it had one.
     pub async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Data>, RegistryError> {
-        Ok(self.call(Method::DELETE, path, &[], scope, None).await?.body)
+        Ok(self.call(Method::DELETE, path, &[], scope, None, &Data::from_json).await?.body)
     }
 }
 

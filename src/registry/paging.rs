@@ -1,6 +1,12 @@
-//! Link-header paging with az's `--top` budget.
+//! Link-header paging with az's `--top` budget, and pages decoded straight into their items.
+
+use std::fmt;
+use std::marker::PhantomData;
 
 use percent_encoding::percent_decode_str;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::output::data::scalars_give;
 
 /// az asks for 100 items a page unless `--top` asks for fewer.
 pub const PAGE_SIZE: i64 = 100;
@@ -61,6 +67,109 @@ pub fn link_params(link: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// What a page body holds under its list key (`manifests`, `tags`, `repositories`).
+#[derive(Debug, PartialEq)]
+pub enum PageItems<T> {
+    Items(Vec<T>),
+    /// `null`: an empty page.
+    Null,
+    /// The key is missing, or holds something other than a list (az fails on it).
+    Missing,
+}
+
+/// Decodes a page body, keeping only `body[key]`'s items, each decoded as `T`. The rest of
+/// the body is checked as JSON but never built, so a listing of many manifests holds only
+/// what the command keeps, laid out in the order it is read.
+pub fn decode_page<T: DeserializeOwned>(body: &[u8], key: &str) -> serde_json::Result<PageItems<T>> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let items = PageSeed { key, item: PhantomData }.deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(items)
+}
+
+struct PageSeed<'k, T> {
+    key: &'k str,
+    item: PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for PageSeed<'_, T> {
+    type Value = PageItems<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<PageItems<T>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<'_, T> {
+    type Value = PageItems<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PageItems<T>, A::Error> {
+        let mut found = PageItems::Missing;
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if k == self.key {
+                // Python keeps the last of repeated keys.
+                found = map.next_value_seed(ItemsSeed(PhantomData))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PageItems<T>, A::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(PageItems::Missing)
+    }
+
+    fn visit_unit<E>(self) -> Result<PageItems<T>, E> {
+        Ok(PageItems::Missing)
+    }
+
+    scalars_give!(PageItems<T>, PageItems::Missing);
+}
+
+/// The value under the page's key: a list of items, `null`, or anything else (skipped).
+struct ItemsSeed<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for ItemsSeed<T> {
+    type Value = PageItems<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<PageItems<T>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for ItemsSeed<T> {
+    type Value = PageItems<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PageItems<T>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(PageItems::Items(items))
+    }
+
+    fn visit_unit<E>(self) -> Result<PageItems<T>, E> {
+        Ok(PageItems::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PageItems<T>, A::Error> {
+        IgnoredAny.visit_map(map)?;
+        Ok(PageItems::Missing)
+    }
+
+    scalars_give!(PageItems<T>, PageItems::Missing);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +209,23 @@ mod tests {
         assert_eq!(params[0], ("last".into(), "library/busybox".into()));
         assert_eq!(params[2], ("x".into(), "a+b c".into()));
         assert!(link_params("no brackets").is_err());
+    }
+
+    #[test]
+    fn pages_keep_only_their_items() {
+        use crate::output::Data;
+        let page = |body: &str| decode_page::<Data>(body.as_bytes(), "tags");
+        assert_eq!(
+            page(r#"{"registry": "r", "tags": [{"name": "a"}, "b"], "more": {"x": [1]}}"#).unwrap(),
+            PageItems::Items(vec![Data::dict([("name", Data::Str("a".into()))]), Data::Str("b".into())])
+        );
+        assert_eq!(page(r#"{"tags": [1], "tags": [2]}"#).unwrap(), PageItems::Items(vec![Data::Int(2)]));
+        assert_eq!(page(r#"{"tags": null}"#).unwrap(), PageItems::Null);
+        for missing in [r#"{"other": []}"#, r#"{"tags": "x"}"#, r#"{"tags": {"a": 1}}"#, "[1]", "3", "null"] {
+            assert_eq!(page(missing).unwrap(), PageItems::Missing, "{missing}");
+        }
+        // The whole body is still JSON-checked, as Python's json.loads does.
+        assert!(page(r#"{"tags": [], "x": [1,]}"#).is_err());
+        assert!(page(r#"{"tags": []} x"#).is_err());
     }
 }

@@ -6,8 +6,6 @@ use std::time::Duration;
 use reqwest::{Certificate, Client, Method, Response, StatusCode};
 use serde_json::Value;
 
-use crate::output::Data;
-
 use super::error::{RegistryError, status_message};
 use crate::env;
 
@@ -41,11 +39,14 @@ pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
     builder.build().map_err(|e| RegistryError::Setup(format!("Could not set up HTTPS: {e}")))
 }
 
-/// What a successful data call returned: the JSON body (if any) and the `Link` header.
-pub struct Reply {
-    pub body: Option<Data>,
+/// What a successful data call returned: the decoded JSON body (if any) and the `Link` header.
+pub struct Reply<B> {
+    pub body: Option<B>,
     pub link: Option<String>,
 }
+
+/// Turns a body's bytes into what the caller keeps of it (all of it, or one page's items).
+pub type Decode<'d, B> = &'d dyn Fn(&[u8]) -> serde_json::Result<B>;
 
 pub struct Call<'a> {
     pub method: Method,
@@ -56,11 +57,15 @@ pub struct Call<'a> {
 
 /// Sends a data call with az's status rules: 401/404/405/409 are final, other failures
 /// are tried again; a 200 must carry JSON.
-pub async fn send(client: &Client, call: &Call<'_>) -> Result<Reply, RegistryError> {
+pub async fn send<B>(
+    client: &Client,
+    call: &Call<'_>,
+    decode: Decode<'_, B>,
+) -> Result<Reply<B>, RegistryError> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
-        let (error, retry_after) = match try_once(client, call).await {
+        let (error, retry_after) = match try_once(client, call, decode).await {
             Ok(reply) => return Ok(reply),
             Err(Failure::Final(e)) => return Err(e),
             Err(Failure::Retry(e, retry_after)) => (e, retry_after),
@@ -79,7 +84,7 @@ enum Failure {
     Retry(RegistryError, Option<Duration>),
 }
 
-async fn try_once(client: &Client, call: &Call<'_>) -> Result<Reply, Failure> {
+async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) -> Result<Reply<B>, Failure> {
     let mut request = client
         .request(call.method.clone(), &call.url)
         .header("Authorization", call.auth)
@@ -102,11 +107,11 @@ async fn try_once(client: &Client, call: &Call<'_>) -> Result<Reply, Failure> {
         message: status_message(&bytes, default, correlation.as_deref()),
     };
     match status.as_u16() {
-        200 => match Data::from_json(&bytes) {
+        200 => match decode(&bytes) {
             Ok(body) => Ok(Reply { body: Some(body), link }),
             Err(e) => Err(Failure::Retry(RegistryError::Request(python_json_error(&e, &bytes)), None)),
         },
-        201 | 202 => Ok(Reply { body: Data::from_json(&bytes).ok(), link }),
+        201 | 202 => Ok(Reply { body: decode(&bytes).ok(), link }),
         204 => Ok(Reply { body: None, link }),
         401 => Err(Failure::Final(fail("Authentication required."))),
         404 => Err(Failure::Final(fail("The requested data does not exist."))),
