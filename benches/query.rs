@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use azacr::commands::show_manifests::Summary;
 use azacr::output::query::Query;
-use azacr::registry::paging::{PageItems, decode_page};
 use azacr::output::{Data, Format, render};
+use azacr::registry::paging::{PageItems, decode_page};
 use serde_json::{Value, json};
 
 const QUERIES: [&str; 4] = [
@@ -109,10 +109,12 @@ fn child(path: &str, expression: &str, format: &str) {
     // BENCH_REPEAT=n repeats the measured step, for profiling it.
     let repeat: usize = std::env::var("BENCH_REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
     for _ in 1..repeat {
-        let result = Query::compile(expression).unwrap().search(&shaped).unwrap();
+        let query = Query::compile(expression).unwrap();
+        let result = query.search(&shaped).unwrap();
         std::hint::black_box(render(&result, Format::parse(format).unwrap(), true));
     }
-    let result: Data = Query::compile(expression).unwrap().search(&shaped).unwrap();
+    let query = Query::compile(expression).unwrap();
+    let result = query.search(&shaped).unwrap();
     let searched = work.elapsed().as_secs_f64();
     let out = render(&result, Format::parse(format).unwrap(), true);
     if std::env::var_os("BENCH_PHASES").is_some() {

@@ -3,7 +3,8 @@
 //! multiselect hashes), since az's tsv writer sorts the keys of plain dicts only.
 //!
 //! Compact on purpose (a listing of 100,000 manifests stays small): dicts are vectors of
-//! pairs, and keys are shared `Rc<str>`s interned while decoding.
+//! pairs, and keys are shared `Rc<str>`s interned while decoding. A `--query` result borrows
+//! the parts of the command's result it keeps (`Value::Borrowed`), so it copies nothing.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -14,16 +15,21 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 pub type Key = Rc<str>;
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum Data {
+/// A value that owns all of itself: what commands return.
+pub type Data = Value<'static>;
+
+#[derive(Clone, Debug)]
+pub enum Value<'a> {
     Null,
     Bool(bool),
     Int(i128),
     Float(f64),
-    /// Shared, so that query results and show-manifests' reshaping copy no text.
+    /// Shared, so that copies of a value copy no text.
     Str(Rc<str>),
-    List(Vec<Data>),
-    Dict(Vec<(Key, Data)>, Ordered),
+    List(Vec<Value<'a>>),
+    Dict(Vec<(Key, Value<'a>)>, Ordered),
+    /// A part of another value, shown as if it were here.
+    Borrowed(&'a Value<'a>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,30 +40,82 @@ pub enum Ordered {
     Yes,
 }
 
-impl Data {
+impl<'a> Value<'a> {
+    /// The value itself, looking through borrows.
+    pub fn resolved(&self) -> &Value<'a> {
+        let mut value = self;
+        while let Value::Borrowed(inner) = value {
+            value = inner;
+        }
+        value
+    }
+
     pub fn is_null(&self) -> bool {
-        matches!(self, Data::Null)
+        matches!(self.resolved(), Value::Null)
     }
 
     /// The entries with the keys sorted (Python's `sorted()`: by code point), without
-    /// allocating when they already are (as most registry objects' are not, but reshaped
-    /// rows and query results often are).
-    pub fn sorted_entries(entries: &[(Key, Data)]) -> Vec<&(Key, Data)> {
-        let mut sorted: Vec<&(Key, Data)> = entries.iter().collect();
-        if !entries.windows(2).all(|w| w[0].0 <= w[1].0) {
+    /// allocating when they already are (as show-manifests' rows are).
+    pub fn sorted_entries<'e>(entries: &'e [(Key, Value<'a>)]) -> impl Iterator<Item = &'e (Key, Value<'a>)> {
+        let in_order = entries.is_sorted_by(|a, b| a.0 <= b.0);
+        let mut sorted: Vec<&(Key, Value)> = Vec::new();
+        if !in_order {
+            sorted = entries.iter().collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        sorted
+        let direct = if in_order { entries } else { &[] };
+        direct.iter().chain(sorted)
     }
 
     /// `dict.get(key)`.
-    pub fn get(&self, key: &str) -> Option<&Data> {
-        match self {
-            Data::Dict(entries, _) => entries.iter().find(|(k, _)| &**k == key).map(|(_, v)| v),
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        match self.resolved() {
+            Value::Dict(entries, _) => entries.iter().find(|(k, _)| &**k == key).map(|(_, v)| v),
             _ => None,
         }
     }
 
+    pub fn as_str(&self) -> Option<&str> {
+        match self.resolved() {
+            Value::Str(s) => Some(&**s),
+            _ => None,
+        }
+    }
+
+    /// A copy that owns all of itself.
+    pub fn to_owned_data(&self) -> Data {
+        match self.resolved() {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::List(items) => Value::List(items.iter().map(Value::to_owned_data).collect()),
+            Value::Dict(entries, ordered) => {
+                Value::Dict(entries.iter().map(|(k, v)| (k.clone(), v.to_owned_data())).collect(), *ordered)
+            }
+            Value::Borrowed(_) => unreachable!("resolved"),
+        }
+    }
+}
+
+/// Equality of what the values show, borrowed or not.
+impl PartialEq for Value<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.resolved(), other.resolved()) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Dict(a, oa), Value::Dict(b, ob)) => oa == ob && a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Data {
     /// Removes and returns `dict[key]`.
     pub fn take(&mut self, key: &str) -> Option<Data> {
         match self {
@@ -65,13 +123,6 @@ impl Data {
                 let i = entries.iter().position(|(k, _)| &**k == key)?;
                 Some(entries.remove(i).1)
             }
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Data::Str(s) => Some(&**s),
             _ => None,
         }
     }

@@ -1,24 +1,24 @@
 //! `-o json`: `json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True)` plus a newline.
 
-use super::data::Data;
+use super::data::Value;
 use super::pyrepr;
 
-pub fn render(value: &Data) -> String {
+pub fn render(value: &Value) -> String {
     let mut out = String::new();
     write_value(value, 0, &mut out);
     out.push('\n');
     out
 }
 
-fn write_value(value: &Data, depth: usize, out: &mut String) {
-    match value {
-        Data::Null => out.push_str("null"),
-        Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Data::Int(i) => out.push_str(&i.to_string()),
-        Data::Float(f) => out.push_str(&pyrepr::json_float(*f)),
-        Data::Str(s) => pyrepr::json_string(s, false, out),
-        Data::List(items) if items.is_empty() => out.push_str("[]"),
-        Data::List(items) => {
+fn write_value(value: &Value, depth: usize, out: &mut String) {
+    match value.resolved() {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&pyrepr::json_float(*f)),
+        Value::Str(s) => pyrepr::json_string(s, false, out),
+        Value::List(items) if items.is_empty() => out.push_str("[]"),
+        Value::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -30,10 +30,10 @@ fn write_value(value: &Data, depth: usize, out: &mut String) {
             newline(depth, out);
             out.push(']');
         }
-        Data::Dict(entries, _) if entries.is_empty() => out.push_str("{}"),
-        Data::Dict(entries, _) => {
+        Value::Dict(entries, _) if entries.is_empty() => out.push_str("{}"),
+        Value::Dict(entries, _) => {
             out.push('{');
-            for (i, (key, value)) in Data::sorted_entries(entries).into_iter().enumerate() {
+            for (i, (key, value)) in Value::sorted_entries(entries).enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -45,6 +45,7 @@ fn write_value(value: &Data, depth: usize, out: &mut String) {
             newline(depth, out);
             out.push('}');
         }
+        Value::Borrowed(_) => unreachable!("resolved"),
     }
 }
 
@@ -58,6 +59,7 @@ fn newline(depth: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::Data;
     use serde_json::json;
 
     #[test]

@@ -9,7 +9,7 @@ pub mod table;
 pub mod tsv;
 pub mod yaml;
 
-pub use data::Data;
+pub use data::{Data, Value};
 
 /// az's `--output` values, in the order az lists them in its error message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl Format {
 /// Renders a result as az prints it. `query_active` matters for tables only (az keeps the
 /// dicts' key order when `--query` was given). jsonc and yamlc are json and yaml in plain
 /// text; see `render_in_color`.
-pub fn render(value: &Data, format: Format, query_active: bool) -> String {
+pub fn render(value: &Value, format: Format, query_active: bool) -> String {
     match format {
         Format::None => String::new(),
         Format::Tsv => tsv::render(value),
@@ -55,7 +55,7 @@ pub fn render(value: &Data, format: Format, query_active: bool) -> String {
 
 /// What az prints when colour is on (stdout and stderr are terminals, `no_color` unset):
 /// jsonc and yamlc painted as Pygments paints them.
-pub fn render_in_color(value: &Data, format: Format, query_active: bool) -> String {
+pub fn render_in_color(value: &Value, format: Format, query_active: bool) -> String {
     match format {
         Format::Jsonc => color::json(&json::render(value)),
         Format::Yamlc => color::yaml(&yaml::render(value)),

@@ -1,25 +1,25 @@
 //! Python's text forms of numbers and strings, which az's writers inherit.
 
-use super::data::Data;
+use super::data::Value;
 
 /// Python's `str(x)` for a scalar (containers use their `repr`).
-pub fn str_of(value: &Data) -> String {
-    match value {
-        Data::Null => "None".into(),
-        Data::Bool(b) => if *b { "True" } else { "False" }.into(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => float(*f),
-        Data::Str(s) => s.to_string(),
+pub fn str_of(value: &Value) -> String {
+    match value.resolved() {
+        Value::Null => "None".into(),
+        Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => float(*f),
+        Value::Str(s) => s.to_string(),
         other => repr(other),
     }
 }
 
 /// Python's `repr(x)`.
-pub fn repr(value: &Data) -> String {
-    match value {
-        Data::Str(s) => string(s),
-        Data::List(items) => format!("[{}]", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
-        Data::Dict(entries, ordered) => {
+pub fn repr(value: &Value) -> String {
+    match value.resolved() {
+        Value::Str(s) => string(s),
+        Value::List(items) => format!("[{}]", items.iter().map(repr).collect::<Vec<_>>().join(", ")),
+        Value::Dict(entries, ordered) => {
             let pairs: Vec<String> =
                 entries.iter().map(|(k, v)| format!("{}: {}", string(k), repr(v))).collect();
             match ordered {

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use indexmap::IndexMap;
 use jmespath::ast::{Ast, Comparator};
 
-use super::data::{Data, Key, Ordered, key};
+use super::data::{Data, Key, Ordered, Value, key};
 use super::pyrepr;
 
 mod literals;
@@ -50,8 +50,9 @@ impl Query {
 
     /// Evaluates against `data`; dicts keep their key order, multiselect hashes come back as
     /// OrderedDicts.
-    pub fn search(&self, data: &Data) -> Result<Data, QueryError> {
-        eval(&self.literals, &self.ast, Val::Ref(data))?.into_output()
+    /// The result borrows from `data` (and the query's literals) whatever it keeps of them.
+    pub fn search<'a>(&'a self, data: &'a Data) -> Result<Value<'a>, QueryError> {
+        eval(&self.literals, &self.ast, Val::of(data))?.into_output()
     }
 }
 
@@ -104,6 +105,11 @@ enum Kind<'v> {
 type Eval<'a> = Result<Val<'a>, QueryError>;
 
 impl<'a> Val<'a> {
+    /// A borrowed value; `Ref` always holds the value itself, never a `Borrowed`.
+    fn of(value: &'a Data) -> Val<'a> {
+        Val::Ref(value.resolved())
+    }
+
     fn kind(&self) -> Kind<'_> {
         match self {
             Val::Ref(v) => match v {
@@ -114,6 +120,7 @@ impl<'a> Val<'a> {
                 Data::Str(s) => Kind::Str(s),
                 Data::List(_) => Kind::Arr,
                 Data::Dict(..) => Kind::Obj,
+                Data::Borrowed(_) => unreachable!("Val::of resolves borrows"),
             },
             Val::Null => Kind::Null,
             Val::Bool(b) => Kind::Bool(*b),
@@ -131,7 +138,7 @@ impl<'a> Val<'a> {
 
     fn items(&self) -> Option<Vec<Val<'a>>> {
         match self {
-            Val::Ref(Data::List(items)) => Some(items.iter().map(Val::Ref).collect()),
+            Val::Ref(Data::List(items)) => Some(items.iter().map(Val::of).collect()),
             Val::Arr(items) => Some(items.clone()),
             _ => None,
         }
@@ -139,7 +146,7 @@ impl<'a> Val<'a> {
 
     fn into_items(self) -> Option<Vec<Val<'a>>> {
         match self {
-            Val::Ref(Data::List(items)) => Some(items.iter().map(Val::Ref).collect()),
+            Val::Ref(Data::List(items)) => Some(items.iter().map(Val::of).collect()),
             Val::Arr(items) => Some(items),
             _ => None,
         }
@@ -148,7 +155,7 @@ impl<'a> Val<'a> {
     fn entries(&self) -> Option<Vec<(Key, Val<'a>)>> {
         match self {
             Val::Ref(Data::Dict(entries, _)) => {
-                Some(entries.iter().map(|(k, v)| (k.clone(), Val::Ref(v))).collect())
+                Some(entries.iter().map(|(k, v)| (k.clone(), Val::of(v))).collect())
             }
             Val::Obj(map, _) => Some(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
             _ => None,
@@ -157,7 +164,7 @@ impl<'a> Val<'a> {
 
     fn field(&self, name: &str) -> Val<'a> {
         match self {
-            Val::Ref(d @ Data::Dict(..)) => d.get(name).map_or(Val::Null, Val::Ref),
+            Val::Ref(d @ Data::Dict(..)) => d.get(name).map_or(Val::Null, Val::of),
             Val::Obj(map, _) => map.get(name).cloned().unwrap_or(Val::Null),
             _ => Val::Null,
         }
@@ -260,16 +267,18 @@ impl<'a> Val<'a> {
     }
 
     /// The final result, for the output writers.
-    fn into_output(self) -> Result<Data, QueryError> {
+    fn into_output(self) -> Result<Value<'a>, QueryError> {
         Ok(match self {
-            Val::Ref(v) => v.clone(),
-            Val::Null => Data::Null,
-            Val::Bool(b) => Data::Bool(b),
-            Val::Num(Num::Int(i)) => Data::Int(i),
-            Val::Num(Num::Float(f)) => Data::Float(f),
-            Val::Str(s) => Data::Str(s.into()),
-            Val::Arr(items) => Data::List(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?),
-            Val::Obj(map, ordered) => Data::Dict(
+            Val::Ref(v) => Value::Borrowed(v),
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(b),
+            Val::Num(Num::Int(i)) => Value::Int(i),
+            Val::Num(Num::Float(f)) => Value::Float(f),
+            Val::Str(s) => Value::Str(s.into()),
+            Val::Arr(items) => {
+                Value::List(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?)
+            }
+            Val::Obj(map, ordered) => Value::Dict(
                 (*map)
                     .into_iter()
                     .map(|(k, v)| Ok((k, v.into_output()?)))
@@ -333,7 +342,7 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
                 (0..len as i64).contains(&i).then_some(i as usize)
             };
             Ok(match cur {
-                Val::Ref(Data::List(items)) => at(items.len()).map_or(Val::Null, |i| Val::Ref(&items[i])),
+                Val::Ref(Data::List(items)) => at(items.len()).map_or(Val::Null, |i| Val::of(&items[i])),
                 Val::Arr(mut items) => at(items.len()).map_or(Val::Null, |i| items.swap_remove(i)),
                 _ => Val::Null,
             })
@@ -345,14 +354,14 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         Ast::Literal { value, .. } => Ok(match &**value {
             // Backtick literals were swapped for their index in the table (see `prepare`).
             jmespath::Variable::Number(n) => {
-                n.as_u64().and_then(|i| lits.get(i as usize)).map_or(Val::Null, Val::Ref)
+                n.as_u64().and_then(|i| lits.get(i as usize)).map_or(Val::Null, Val::of)
             }
             jmespath::Variable::String(s) => Val::Str(s.clone()),
             _ => Val::Null,
         }),
         Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
         Ast::Projection { lhs, rhs, .. } => match eval(lits, lhs, cur)? {
-            Val::Ref(Data::List(items)) => project(lits, rhs, items.iter().map(Val::Ref)),
+            Val::Ref(Data::List(items)) => project(lits, rhs, items.iter().map(Val::of)),
             Val::Arr(items) => project(lits, rhs, items.into_iter()),
             _ => Ok(Val::Null),
         },
@@ -760,9 +769,9 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             extreme(items, want, |v| key_of(lits, name, expr, v, &["number", "string"]))?.unwrap_or(Val::Null)
         }
         "sort" => {
-            let mut items = arg().into_items().unwrap_or_default();
-            items.sort_by(order);
-            Val::Arr(items)
+            let items = arg().into_items().unwrap_or_default();
+            let positions = stable_order(&items);
+            Val::Arr(arrange(items, positions))
         }
         "sort_by" => {
             let items = arg().into_items().unwrap_or_default();
@@ -781,11 +790,7 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                 .iter()
                 .map(|item| key_of(lits, "sort_by", expr, item, &[required]))
                 .collect::<Result<Vec<_>, _>>()?;
-            // Sort positions rather than the (large) values themselves; the sort is stable.
-            let mut positions: Vec<usize> = (0..items.len()).collect();
-            positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
-            let mut slots: Vec<Option<Val<'a>>> = items.into_iter().map(Some).collect();
-            Val::Arr(positions.into_iter().map(|i| slots[i].take().unwrap_or(Val::Null)).collect())
+            Val::Arr(arrange(items, stable_order(&keys)))
         }
         "merge" => {
             let mut map = IndexMap::new();
@@ -843,6 +848,47 @@ fn sum(items: &[Val]) -> Num {
         }
     }
     total
+}
+
+/// The positions of `keys` (all numbers or all strings) in sorted order, equal keys keeping
+/// their order, as Python's stable `sorted` leaves them.
+fn stable_order(keys: &[Val]) -> Vec<usize> {
+    let strings: Option<Vec<&str>> = keys
+        .iter()
+        .map(|k| match k.kind() {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let Some(strings) = strings else {
+        let mut positions: Vec<usize> = (0..keys.len()).collect();
+        positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
+        return positions;
+    };
+    // Strings sort by their first 32 bytes read as two big-endian integers (UTF-8 byte order
+    // is code point order), falling back to the text only past them: the sort then rarely
+    // leaves this contiguous vector to chase strings scattered through memory.
+    let head = |s: &str| {
+        let mut bytes = [0u8; 32];
+        let n = s.len().min(32);
+        bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+        let (a, b) = bytes.split_at(16);
+        [u128::from_be_bytes(a.try_into().unwrap()), u128::from_be_bytes(b.try_into().unwrap())]
+    };
+    let mut sorted: Vec<([u128; 2], usize)> = strings.iter().enumerate().map(|(i, s)| (head(s), i)).collect();
+    sorted.sort_by(|(ha, a), (hb, b)| {
+        ha.cmp(hb).then_with(|| {
+            let (sa, sb) = (strings[*a], strings[*b]);
+            if sa.len() <= 32 && sb.len() <= 32 { sa.len().cmp(&sb.len()) } else { sa.cmp(sb) }
+        })
+    });
+    sorted.into_iter().map(|(_, i)| i).collect()
+}
+
+/// `items` in the order `positions` (a permutation) gives.
+fn arrange<'a>(items: Vec<Val<'a>>, positions: Vec<usize>) -> Vec<Val<'a>> {
+    let mut slots: Vec<Option<Val<'a>>> = items.into_iter().map(Some).collect();
+    positions.into_iter().map(|i| slots[i].take().unwrap_or(Val::Null)).collect()
 }
 
 /// Python ordering of two numbers or two strings (the callers have checked the types).
@@ -987,7 +1033,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn q(expr: &str, data: Value) -> Result<Data, QueryError> {
-        Query::compile(expr).expect("compiles").search(&Data::from(&data))
+        Query::compile(expr).expect("compiles").search(&Data::from(&data)).map(|v| v.to_owned_data())
     }
 
     fn d(v: Value) -> Data {
@@ -1067,6 +1113,30 @@ mod tests {
         assert_eq!(entries.iter().map(|(k, _)| &**k).collect::<Vec<_>>(), ["z", "a"]);
         let Ok(Data::Dict(entries, Ordered::No)) = q("@", json!({"b": 1, "a": 2})) else { panic!() };
         assert_eq!(entries.iter().map(|(k, _)| &**k).collect::<Vec<_>>(), ["b", "a"]);
+    }
+
+    #[test]
+    fn string_sorts_are_stable_and_by_code_point() {
+        let long = "x".repeat(40);
+        let texts = [
+            format!("{long}b"),
+            "a\u{0}".to_string(),
+            "é".to_string(),
+            format!("{long}a"),
+            "a".to_string(),
+            String::new(),
+            "z".to_string(),
+            format!("{long}a"),
+            "a".to_string(),
+            "2019-01-01T00:00:00.0000000Z".to_string(),
+            "2019-01-01T00:00:00.0000000".to_string(),
+        ];
+        let data: Vec<Data> = texts.iter().map(|t| Data::Str(t.as_str().into())).collect();
+        let keys: Vec<Val> = data.iter().map(Val::of).collect();
+        let mut expected: Vec<usize> = (0..texts.len()).collect();
+        expected.sort_by(|a, b| texts[*a].cmp(&texts[*b]));
+        assert_eq!(stable_order(&keys), expected);
+        assert_eq!(expected[..6], [5, 10, 9, 4, 8, 1]);
     }
 
     #[test]

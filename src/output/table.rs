@@ -1,7 +1,7 @@
 //! `-o table`: knack's automatic table (no command here has a table transformer) drawn the
 //! way tabulate's "simple" format draws it with `disable_numparse=True`.
 
-use super::data::{Data, Key};
+use super::data::{Key, Value};
 use super::pyrepr;
 
 /// Columns az leaves out of tables.
@@ -10,12 +10,12 @@ const MIN_PADDING: usize = 2;
 
 /// `query_active`: az keeps the dicts' own key order when `--query` was given, and sorts
 /// the keys otherwise.
-pub fn render(value: &Data, query_active: bool) -> String {
-    let items: Vec<&Data> = match value {
-        Data::List(items) => items.iter().collect(),
+pub fn render(value: &Value, query_active: bool) -> String {
+    let items: Vec<&Value> = match value.resolved() {
+        Value::List(items) => items.iter().collect(),
         other => vec![other],
     };
-    let rows: Vec<Vec<(String, &Data)>> = items.iter().map(|item| row(item, !query_active)).collect();
+    let rows: Vec<Vec<(String, &Value)>> = items.iter().map(|item| row(item, !query_active)).collect();
     if rows.is_empty() {
         return "\n".into();
     }
@@ -45,20 +45,21 @@ pub fn render(value: &Data, query_active: bool) -> String {
 }
 
 /// knack's `_auto_table_item`: the columns one element contributes.
-fn row(item: &Data, sort_keys: bool) -> Vec<(String, &Data)> {
-    match item {
-        Data::Dict(entries, _) => {
-            let ordered: Vec<&(Key, Data)> =
-                if sort_keys { Data::sorted_entries(entries) } else { entries.iter().collect() };
+fn row<'v, 'a>(item: &'v Value<'a>, sort_keys: bool) -> Vec<(String, &'v Value<'a>)> {
+    match item.resolved() {
+        Value::Dict(entries, _) => {
+            let ordered: Vec<&(Key, Value)> =
+                if sort_keys { Value::sorted_entries(entries).collect() } else { entries.iter().collect() };
             ordered
                 .into_iter()
                 .filter(|(k, v)| {
-                    !SKIP_KEYS.contains(&&**k) && !matches!(v, Data::Null | Data::List(_) | Data::Dict(..))
+                    !SKIP_KEYS.contains(&&**k)
+                        && !matches!(v.resolved(), Value::Null | Value::List(_) | Value::Dict(..))
                 })
                 .map(|(k, v)| (capitalize_first(k), v))
                 .collect()
         }
-        Data::List(values) => {
+        Value::List(values) => {
             values.iter().enumerate().map(|(i, v)| (format!("Column{}", i + 1), v)).collect()
         }
         scalar => vec![("Result".to_string(), scalar)],
@@ -74,9 +75,9 @@ fn capitalize_first(key: &str) -> String {
 }
 
 /// tabulate's text for a value: `str()`, with None as the empty missing value.
-fn cell(value: &Data) -> String {
-    match value {
-        Data::Null => String::new(),
+fn cell(value: &Value) -> String {
+    match value.resolved() {
+        Value::Null => String::new(),
         other => pyrepr::str_of(other),
     }
 }
@@ -131,6 +132,7 @@ fn draw(headers: &[String], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::Data;
     use serde_json::json;
 
     fn table(v: serde_json::Value, query: bool) -> String {

@@ -1,31 +1,32 @@
 //! `-o tsv`: one line per element, cells joined by TAB; plain dicts in sorted-key order,
 //! OrderedDicts in insertion order.
 
-use super::data::{Data, Ordered};
+use std::fmt::Write as _;
+
+use super::data::{Ordered, Value};
 use super::pyrepr;
 
-pub fn render(value: &Data) -> String {
+pub fn render(value: &Value) -> String {
     let mut out = String::with_capacity(4096);
-    let rows: Vec<&Data> = match value {
-        Data::List(items) => items.iter().collect(),
-        other => vec![other],
-    };
-    for row in rows {
-        match row {
-            Data::Dict(entries, Ordered::Yes) => join(entries.iter().map(|(_, v)| v), &mut out),
-            Data::Dict(entries, Ordered::No) => {
-                join(Data::sorted_entries(entries).into_iter().map(|(_, v)| v), &mut out)
-            }
-            Data::List(items) => join(items.iter(), &mut out),
-            Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            scalar => cell(scalar, &mut out),
-        }
-        out.push('\n');
+    match value.resolved() {
+        Value::List(rows) => rows.iter().for_each(|row| write_row(row, &mut out)),
+        other => write_row(other, &mut out),
     }
     out
 }
 
-fn join<'a>(cells: impl Iterator<Item = &'a Data>, out: &mut String) {
+fn write_row(row: &Value, out: &mut String) {
+    match row.resolved() {
+        Value::Dict(entries, Ordered::Yes) => join(entries.iter().map(|(_, v)| v), out),
+        Value::Dict(entries, Ordered::No) => join(Value::sorted_entries(entries).map(|(_, v)| v), out),
+        Value::List(items) => join(items.iter(), out),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        scalar => cell(scalar, out),
+    }
+    out.push('\n');
+}
+
+fn join<'v, 'a: 'v>(cells: impl Iterator<Item = &'v Value<'a>>, out: &mut String) {
     for (i, c) in cells.enumerate() {
         if i > 0 {
             out.push('\t');
@@ -35,11 +36,13 @@ fn join<'a>(cells: impl Iterator<Item = &'a Data>, out: &mut String) {
 }
 
 /// A value inside a row: lists print their length, dicts an empty cell, scalars `str()`.
-fn cell(value: &Data, out: &mut String) {
-    match value {
-        Data::List(items) => out.push_str(&items.len().to_string()),
-        Data::Dict(..) => {}
-        Data::Str(s) => out.push_str(s),
+fn cell(value: &Value, out: &mut String) {
+    match value.resolved() {
+        Value::List(items) => {
+            let _ = write!(out, "{}", items.len());
+        }
+        Value::Dict(..) => {}
+        Value::Str(s) => out.push_str(s),
         scalar => out.push_str(&pyrepr::str_of(scalar)),
     }
 }
@@ -47,6 +50,7 @@ fn cell(value: &Data, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::Data;
     use serde_json::json;
 
     fn tsv(v: serde_json::Value) -> String {

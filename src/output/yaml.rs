@@ -6,13 +6,13 @@
 //! plain/single-quoted/double-quoted scalar choice with the YAML 1.1 implicit resolvers,
 //! folding at 80 columns, and `...` after a plain top-level scalar.
 
-use super::data::Data;
+use super::data::Value;
 use super::pyrepr;
 
 const BEST_INDENT: usize = 2;
 const BEST_WIDTH: usize = 80;
 
-pub fn render(value: &Data) -> String {
+pub fn render(value: &Value) -> String {
     // A fresh stream counts as after whitespace and at an indentation point.
     let mut e = Emitter { whitespace: true, indention: true, ..Emitter::default() };
     e.node(value, Context { root: true, mapping: false, simple_key: false });
@@ -46,12 +46,12 @@ struct Emitter {
 }
 
 impl Emitter {
-    fn node(&mut self, value: &Data, ctx: Context) {
+    fn node(&mut self, value: &Value, ctx: Context) {
         self.root_context = ctx.root;
-        match value {
-            Data::List(items) if items.is_empty() => self.empty_flow("[", "]"),
-            Data::Dict(entries, _) if entries.is_empty() => self.empty_flow("{", "}"),
-            Data::List(items) => {
+        match value.resolved() {
+            Value::List(items) if items.is_empty() => self.empty_flow("[", "]"),
+            Value::Dict(entries, _) if entries.is_empty() => self.empty_flow("{", "}"),
+            Value::List(items) => {
                 let indentless = ctx.mapping && !self.indention;
                 self.increase_indent(false, indentless);
                 for item in items {
@@ -61,12 +61,12 @@ impl Emitter {
                 }
                 self.indent = self.indents.pop().flatten();
             }
-            Data::Dict(entries, _) => {
+            Value::Dict(entries, _) => {
                 self.increase_indent(false, false);
-                for (key, value) in Data::sorted_entries(entries) {
+                for (key, value) in Value::sorted_entries(entries) {
                     self.write_indent();
                     self.node(
-                        &Data::Str(key.clone()),
+                        &Value::Str(key.clone()),
                         Context { root: false, mapping: true, simple_key: true },
                     );
                     self.write_indicator(":", false, false, false);
@@ -134,13 +134,13 @@ impl Emitter {
         self.out.push('\n');
     }
 
-    fn scalar(&mut self, value: &Data, simple_key: bool) {
-        let (text, is_str) = match value {
-            Data::Null => ("null".to_string(), false),
-            Data::Bool(b) => (if *b { "true" } else { "false" }.to_string(), false),
-            Data::Int(i) => (i.to_string(), false),
-            Data::Float(f) => (float(*f), false),
-            Data::Str(s) => (s.to_string(), true),
+    fn scalar(&mut self, value: &Value, simple_key: bool) {
+        let (text, is_str) = match value.resolved() {
+            Value::Null => ("null".to_string(), false),
+            Value::Bool(b) => (if *b { "true" } else { "false" }.to_string(), false),
+            Value::Int(i) => (i.to_string(), false),
+            Value::Float(f) => (float(*f), false),
+            Value::Str(s) => (s.to_string(), true),
             _ => unreachable!("collections are not scalars"),
         };
         // A str may be written plain only if reading it back gives a str again.
@@ -675,6 +675,7 @@ fn is_timestamp(t: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::Data;
     use serde_json::json;
 
     fn yaml(v: serde_json::Value) -> String {
