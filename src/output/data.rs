@@ -15,6 +15,9 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 pub type Key = Rc<str>;
 
+/// How many items apart `Value::prefetching`'s stages are.
+const PREFETCH_STEP: usize = 6;
+
 /// A value that owns all of itself: what commands return.
 pub type Data = Value<'static>;
 
@@ -79,6 +82,59 @@ impl<'a> Value<'a> {
         match self.resolved() {
             Value::Str(s) => Some(&**s),
             _ => None,
+        }
+    }
+
+    /// Asks the CPU to start loading what this value points to (a borrowed value, a dict's
+    /// entries, a list's items, a string's text) without waiting for it.
+    #[inline]
+    fn prefetch(&self) {
+        let target: *const u8 = match self {
+            Value::Borrowed(inner) => (*inner as *const Value).cast(),
+            Value::Dict(entries, _) => entries.as_ptr().cast(),
+            Value::List(items) => items.as_ptr().cast(),
+            Value::Str(s) => s.as_ptr(),
+            _ => return,
+        };
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch is only a hint and never faults, whatever the address.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(target.cast());
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = target;
+    }
+
+    /// The items of a list, with the memory each one reaches requested a few items early.
+    /// Rows of a result (a sorted listing, values borrowed from rows) lie scattered through
+    /// memory, and a loop that visits them otherwise waits on each load in turn; loading three
+    /// levels ahead in stages (the value, what it resolves to, that one's fields) keeps
+    /// several loads in flight at once.
+    pub fn prefetching<'v>(items: &'v [Value<'a>]) -> impl ExactSizeIterator<Item = &'v Value<'a>> {
+        items.iter().enumerate().map(|(i, item)| {
+            Value::prefetch_ahead(i, |j| items.get(j));
+            item
+        })
+    }
+
+    /// `prefetching`'s step for item `i` of any sequence of values, `item_at` giving its items.
+    #[inline]
+    pub fn prefetch_ahead<'v>(i: usize, item_at: impl Fn(usize) -> Option<&'v Value<'a>>)
+    where
+        'a: 'v,
+    {
+        if let Some(far) = item_at(i + 3 * PREFETCH_STEP) {
+            far.prefetch();
+        }
+        if let Some(middle) = item_at(i + 2 * PREFETCH_STEP) {
+            middle.resolved().prefetch();
+        }
+        if let Some(near) = item_at(i + PREFETCH_STEP) {
+            match near.resolved() {
+                Value::Dict(entries, _) => entries.iter().for_each(|(_, v)| v.prefetch()),
+                Value::List(values) => values.iter().take(4).for_each(Value::prefetch),
+                _ => {}
+            }
         }
     }
 

@@ -20,7 +20,7 @@ fn write_value(value: &Value, depth: usize, out: &mut String) {
         Value::List(items) if items.is_empty() => out.push_str("[]"),
         Value::List(items) => {
             out.push('[');
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in Value::prefetching(items).enumerate() {
                 if i > 0 {
                     out.push(',');
                 }

@@ -361,7 +361,7 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         }),
         Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
         Ast::Projection { lhs, rhs, .. } => match eval(lits, lhs, cur)? {
-            Val::Ref(Data::List(items)) => project(lits, rhs, items.iter().map(Val::of)),
+            Val::Ref(Data::List(items)) => project(lits, rhs, Value::prefetching(items).map(Val::of)),
             Val::Arr(items) => project(lits, rhs, items.into_iter()),
             _ => Ok(Val::Null),
         },
@@ -786,8 +786,7 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             if required != "number" && required != "string" {
                 return Err(type_error_names("sort_by", first, required, &["string", "number"]));
             }
-            let keys = items
-                .iter()
+            let keys = prefetching(&items)
                 .map(|item| key_of(lits, "sort_by", expr, item, &[required]))
                 .collect::<Result<Vec<_>, _>>()?;
             Val::Arr(arrange(items, stable_order(&keys)))
@@ -853,42 +852,58 @@ fn sum(items: &[Val]) -> Num {
 /// The positions of `keys` (all numbers or all strings) in sorted order, equal keys keeping
 /// their order, as Python's stable `sorted` leaves them.
 fn stable_order(keys: &[Val]) -> Vec<usize> {
-    let strings: Option<Vec<&str>> = keys
-        .iter()
-        .map(|k| match k.kind() {
-            Kind::Str(s) => Some(s),
-            _ => None,
-        })
-        .collect();
-    let Some(strings) = strings else {
-        let mut positions: Vec<usize> = (0..keys.len()).collect();
-        positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
-        return positions;
-    };
-    // Strings sort by their first 32 bytes read as two big-endian integers (UTF-8 byte order
-    // is code point order), falling back to the text only past them: the sort then rarely
-    // leaves this contiguous vector to chase strings scattered through memory.
-    let head = |s: &str| {
-        let mut bytes = [0u8; 32];
-        let n = s.len().min(32);
+    // A string's sort key is its first 31 bytes (UTF-8 byte order is code point order) and
+    // its length up to 32, read as big-endian integers; only strings longer than 31 bytes
+    // with equal keys need their text compared. The sort then rarely leaves this contiguous
+    // vector for strings scattered through memory.
+    const HEAD: usize = 31;
+    let mut sorted = Vec::with_capacity(keys.len());
+    for (at, key) in keys.iter().enumerate() {
+        let Kind::Str(s) = key.kind() else {
+            let mut positions: Vec<usize> = (0..keys.len()).collect();
+            positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
+            return positions;
+        };
+        let mut bytes = [0u8; HEAD + 1];
+        let n = s.len().min(HEAD);
         bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
-        let (a, b) = bytes.split_at(16);
-        [u128::from_be_bytes(a.try_into().unwrap()), u128::from_be_bytes(b.try_into().unwrap())]
+        bytes[HEAD] = s.len().min(HEAD + 1) as u8;
+        let word = |w: usize| u64::from_be_bytes(bytes[w * 8..w * 8 + 8].try_into().unwrap_or_default());
+        sorted.push(SortKey { head: [word(0), word(1), word(2), word(3)], at });
+    }
+    let text = |at: usize| match keys[at].kind() {
+        Kind::Str(s) => s,
+        _ => "",
     };
-    let mut sorted: Vec<([u128; 2], usize)> = strings.iter().enumerate().map(|(i, s)| (head(s), i)).collect();
-    sorted.sort_by(|(ha, a), (hb, b)| {
-        ha.cmp(hb).then_with(|| {
-            let (sa, sb) = (strings[*a], strings[*b]);
-            if sa.len() <= 32 && sb.len() <= 32 { sa.len().cmp(&sb.len()) } else { sa.cmp(sb) }
-        })
+    let long = (HEAD + 1) as u64;
+    // Stable, as Python's sort is.
+    sorted.sort_by(|a, b| {
+        a.head
+            .cmp(&b.head)
+            .then_with(|| if a.head[3] & 0xff == long { text(a.at).cmp(text(b.at)) } else { Ordering::Equal })
     });
-    sorted.into_iter().map(|(_, i)| i).collect()
+    sorted.into_iter().map(|k| k.at).collect()
+}
+
+struct SortKey {
+    head: [u64; 4],
+    at: usize,
+}
+
+/// Values in order, the data each borrows loaded ahead of use (see `Value::prefetching`).
+fn prefetching<'v, 'a>(items: &'v [Val<'a>]) -> impl Iterator<Item = &'v Val<'a>> {
+    items.iter().enumerate().map(|(i, item)| {
+        Value::prefetch_ahead(i, |j| match items.get(j) {
+            Some(Val::Ref(data)) => Some(*data),
+            _ => None,
+        });
+        item
+    })
 }
 
 /// `items` in the order `positions` (a permutation) gives.
-fn arrange<'a>(items: Vec<Val<'a>>, positions: Vec<usize>) -> Vec<Val<'a>> {
-    let mut slots: Vec<Option<Val<'a>>> = items.into_iter().map(Some).collect();
-    positions.into_iter().map(|i| slots[i].take().unwrap_or(Val::Null)).collect()
+fn arrange<'a>(mut items: Vec<Val<'a>>, positions: Vec<usize>) -> Vec<Val<'a>> {
+    positions.into_iter().map(|i| std::mem::replace(&mut items[i], Val::Null)).collect()
 }
 
 /// Python ordering of two numbers or two strings (the callers have checked the types).
@@ -1130,6 +1145,12 @@ mod tests {
             "a".to_string(),
             "2019-01-01T00:00:00.0000000Z".to_string(),
             "2019-01-01T00:00:00.0000000".to_string(),
+            "y".repeat(31),
+            "y".repeat(32),
+            format!("{}\u{0}", "y".repeat(31)),
+            format!("{}\u{0}", "y".repeat(30)),
+            "y".repeat(33),
+            "y".repeat(32),
         ];
         let data: Vec<Data> = texts.iter().map(|t| Data::Str(t.as_str().into())).collect();
         let keys: Vec<Val> = data.iter().map(Val::of).collect();

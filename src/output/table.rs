@@ -12,7 +12,7 @@ const MIN_PADDING: usize = 2;
 /// the keys otherwise.
 pub fn render(value: &Value, query_active: bool) -> String {
     let items: Vec<&Value> = match value.resolved() {
-        Value::List(items) => items.iter().collect(),
+        Value::List(items) => Value::prefetching(items).collect(),
         other => vec![other],
     };
     let rows: Vec<Vec<(String, &Value)>> = items.iter().map(|item| row(item, !query_active)).collect();

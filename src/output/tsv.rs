@@ -9,7 +9,7 @@ use super::pyrepr;
 pub fn render(value: &Value) -> String {
     let mut out = String::with_capacity(4096);
     match value.resolved() {
-        Value::List(rows) => rows.iter().for_each(|row| write_row(row, &mut out)),
+        Value::List(rows) => Value::prefetching(rows).for_each(|row| write_row(row, &mut out)),
         other => write_row(other, &mut out),
     }
     out

@@ -54,7 +54,7 @@ impl Emitter {
             Value::List(items) => {
                 let indentless = ctx.mapping && !self.indention;
                 self.increase_indent(false, indentless);
-                for item in items {
+                for item in Value::prefetching(items) {
                     self.write_indent();
                     self.write_indicator("-", true, false, true);
                     self.node(item, Context { root: false, mapping: false, simple_key: false });
