@@ -1,5 +1,7 @@
 //! `-o json`: `json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True)` plus a newline.
 
+use std::fmt::Write as _;
+
 use super::data::Value;
 use super::pyrepr;
 
@@ -14,7 +16,9 @@ fn write_value(value: &Value, depth: usize, out: &mut String) {
     match value.resolved() {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
         Value::Float(f) => out.push_str(&pyrepr::json_float(*f)),
         Value::Str(s) => pyrepr::json_string(s, false, out),
         Value::List(items) if items.is_empty() => out.push_str("[]"),

@@ -1,5 +1,7 @@
 //! Python's text forms of numbers and strings, which az's writers inherit.
 
+use std::fmt::Write as _;
+
 use super::data::Value;
 
 /// Python's `str(x)` for a scalar (containers use their `repr`).
@@ -110,7 +112,13 @@ pub fn string(s: &str) -> String {
 /// A JSON string with the escapes of Python's `json.dumps`; `ascii` also escapes non-ASCII.
 pub fn json_string(s: &str, ascii: bool, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
+    let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || (ascii && b > 0x7e);
+    let mut rest = s;
+    // Runs that need no escape are copied whole; an escape starts at an ASCII byte or (with
+    // `ascii`) the lead byte of a character, so `at` is always a character boundary.
+    while let Some(at) = rest.bytes().position(needs_escape) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or_default();
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -119,16 +127,16 @@ pub fn json_string(s: &str, ascii: bool, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{08}' => out.push_str("\\b"),
             '\u{0c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if ascii && (c as u32) > 0x7e => {
+            c => {
                 let mut buf = [0u16; 2];
                 for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{:04x}", unit));
+                    let _ = write!(out, "\\u{unit:04x}");
                 }
             }
-            c => out.push(c),
         }
+        rest = &rest[at + c.len_utf8()..];
     }
+    out.push_str(rest);
     out.push('"');
 }
 
@@ -180,5 +188,11 @@ mod tests {
         let mut s = String::new();
         json_string("é😀", true, &mut s);
         assert_eq!(s, "\"\\u00e9\\ud83d\\ude00\"");
+        let mut s = String::new();
+        json_string("a\\b\tc\u{7f}d\u{8}\u{c}\r\né", true, &mut s);
+        assert_eq!(s, r#""a\\b\tc\u007fd\b\f\r\n\u00e9""#);
+        let mut s = String::new();
+        json_string("a\u{7f}é", false, &mut s);
+        assert_eq!(s, "\"a\u{7f}é\"");
     }
 }

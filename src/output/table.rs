@@ -1,6 +1,9 @@
 //! `-o table`: knack's automatic table (no command here has a table transformer) drawn the
 //! way tabulate's "simple" format draws it with `disable_numparse=True`.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use super::data::{Key, Value};
 use super::pyrepr;
 
@@ -15,54 +18,102 @@ pub fn render(value: &Value, query_active: bool) -> String {
         Value::List(items) => Value::prefetching(items).collect(),
         other => vec![other],
     };
-    let rows: Vec<Vec<(String, &Value)>> = items.iter().map(|item| row(item, !query_active)).collect();
-    if rows.is_empty() {
+    let mut columns = Columns::default();
+    // Every row's cells one after another, by column; `ends[r]` is where row r's stop.
+    let mut placed: Vec<(usize, &Value)> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(items.len());
+    for item in &items {
+        columns.row(item, !query_active, &mut placed);
+        ends.push(placed.len());
+    }
+    if ends.is_empty() || columns.names.is_empty() {
+        // Nothing to show (no rows, or every value a list, dict or null): tabulate draws nothing.
         return "\n".into();
     }
-    // Headers: every key, in first-seen order.
-    let mut headers: Vec<String> = Vec::new();
-    for row in &rows {
-        for (key, _) in row {
-            if !headers.contains(key) {
-                headers.push(key.clone());
+    let width = columns.names.len();
+    let mut cells: Vec<Cow<str>> = vec![Cow::Borrowed(""); ends.len() * width];
+    let mut start = 0;
+    for (r, end) in ends.iter().enumerate() {
+        for (column, value) in &placed[start..*end] {
+            cells[r * width + column] = cell(value);
+        }
+        start = *end;
+    }
+    let headers: Vec<&str> = columns.names.iter().map(String::as_str).collect();
+    let mut out = draw(&headers, &cells);
+    out.push('\n');
+    out
+}
+
+/// The table's columns, named as knack names them, in first-seen order.
+#[derive(Default)]
+struct Columns {
+    names: Vec<String>,
+    /// A key's column, for keys seen before (keys repeat on every row).
+    by_key: HashMap<Key, usize>,
+    /// The columns of list items, by position.
+    by_position: Vec<usize>,
+}
+
+impl Columns {
+    fn index(&mut self, name: &str) -> usize {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                self.names.push(name.to_string());
+                self.names.len() - 1
             }
         }
     }
-    if headers.is_empty() {
-        // Nothing to show (every value a list, dict or null): tabulate draws nothing.
-        return "\n".into();
-    }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            headers
-                .iter()
-                .map(|h| row.iter().find(|(k, _)| k == h).map(|(_, v)| cell(v)).unwrap_or_default())
-                .collect()
-        })
-        .collect();
-    draw(&headers, &cells) + "\n"
-}
 
-/// knack's `_auto_table_item`: the columns one element contributes.
-fn row<'v, 'a>(item: &'v Value<'a>, sort_keys: bool) -> Vec<(String, &'v Value<'a>)> {
-    match item.resolved() {
-        Value::Dict(entries, _) => {
-            let ordered: Vec<&(Key, Value)> =
-                if sort_keys { Value::sorted_entries(entries).collect() } else { entries.iter().collect() };
-            ordered
-                .into_iter()
-                .filter(|(k, v)| {
+    fn for_key(&mut self, key: &Key) -> usize {
+        if let Some(i) = self.by_key.get(key) {
+            return *i;
+        }
+        let i = self.index(&capitalize_first(key));
+        self.by_key.insert(key.clone(), i);
+        i
+    }
+
+    fn for_position(&mut self, position: usize) -> usize {
+        while self.by_position.len() <= position {
+            let i = self.index(&format!("Column{}", self.by_position.len() + 1));
+            self.by_position.push(i);
+        }
+        self.by_position[position]
+    }
+
+    /// knack's `_auto_table_item`: appends the cells one element contributes, by column. Keys
+    /// that capitalize alike share a column, the later value winning, as in knack's OrderedDict.
+    fn row<'v, 'a>(&mut self, item: &'v Value<'a>, sort_keys: bool, cells: &mut Vec<(usize, &'v Value<'a>)>) {
+        let start = cells.len();
+        let mut put = |column: usize, value| match cells[start..].iter_mut().find(|(c, _)| *c == column) {
+            Some(slot) => slot.1 = value,
+            None => cells.push((column, value)),
+        };
+        match item.resolved() {
+            Value::Dict(entries, _) => {
+                let shown = |(k, v): &&'v (Key, Value<'a>)| {
                     !SKIP_KEYS.contains(&&**k)
                         && !matches!(v.resolved(), Value::Null | Value::List(_) | Value::Dict(..))
-                })
-                .map(|(k, v)| (capitalize_first(k), v))
-                .collect()
+                };
+                if sort_keys {
+                    for (k, v) in Value::sorted_entries(entries).filter(|e| shown(e)) {
+                        put(self.for_key(k), v);
+                    }
+                } else {
+                    for (k, v) in entries.iter().filter(|e| shown(e)) {
+                        put(self.for_key(k), v);
+                    }
+                }
+            }
+            Value::List(values) => {
+                for (i, v) in values.iter().enumerate() {
+                    put(self.for_position(i), v);
+                }
+            }
+            scalar => put(self.index("Result"), scalar),
         }
-        Value::List(values) => {
-            values.iter().enumerate().map(|(i, v)| (format!("Column{}", i + 1), v)).collect()
-        }
-        scalar => vec![("Result".to_string(), scalar)],
     }
 }
 
@@ -75,58 +126,85 @@ fn capitalize_first(key: &str) -> String {
 }
 
 /// tabulate's text for a value: `str()`, with None as the empty missing value.
-fn cell(value: &Value) -> String {
+fn cell<'v>(value: &'v Value) -> Cow<'v, str> {
     match value.resolved() {
-        Value::Null => String::new(),
-        other => pyrepr::str_of(other),
+        Value::Null => Cow::Borrowed(""),
+        Value::Str(s) => Cow::Borrowed(&**s),
+        other => Cow::Owned(pyrepr::str_of(other)),
     }
+}
+
+/// A cell's text as tabulate lays it out: stripped, then split at line breaks.
+struct Text<'t> {
+    stripped: &'t str,
+    height: usize,
+    /// The widest line's width.
+    width: usize,
+}
+
+impl<'t> Text<'t> {
+    fn new(text: &'t str) -> Text<'t> {
+        let stripped = text.trim();
+        if stripped.contains('\n') {
+            let (height, width) = stripped.lines().fold((0, 0), |(h, w), line| (h + 1, w.max(width(line))));
+            Text { stripped, height, width }
+        } else {
+            Text { stripped, height: 1, width: width(stripped) }
+        }
+    }
+
+    fn line(&self, n: usize) -> &'t str {
+        match self.height {
+            1 if n == 0 => self.stripped,
+            1 => "",
+            _ => self.stripped.lines().nth(n).unwrap_or(""),
+        }
+    }
+}
+
+fn width(line: &str) -> usize {
+    line.chars().count()
 }
 
 /// tabulate "simple": left-aligned columns of width max(header + 2, widest cell), two
 /// spaces between columns, a dashed rule under the header, every line right-stripped; a
-/// cell with line breaks spreads its row over several lines.
-fn draw(headers: &[String], rows: &[Vec<String>]) -> String {
-    let lines_of = |s: &str| -> Vec<String> {
-        let trimmed = s.trim();
-        if trimmed.contains('\n') {
-            trimmed.lines().map(str::to_string).collect()
-        } else {
-            vec![trimmed.to_string()]
-        }
-    };
-    let width = |s: &str| s.chars().count();
-    let widths: Vec<usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let widest = rows.iter().flat_map(|r| lines_of(&r[i])).map(|l| width(&l)).max().unwrap_or(0);
-            let header = lines_of(h).iter().map(|l| width(l)).max().unwrap_or(0);
-            widest.max(header + MIN_PADDING)
-        })
-        .collect();
-    let emit = |cells: &[String], out: &mut Vec<String>| {
-        let split: Vec<Vec<String>> = cells.iter().map(|c| lines_of(c)).collect();
-        let height = split.iter().map(Vec::len).max().unwrap_or(1);
+/// cell with line breaks spreads its row over several lines. `cells` holds the rows one
+/// after another, `headers.len()` cells each.
+fn draw(headers: &[&str], cells: &[Cow<str>]) -> String {
+    let columns = headers.len();
+    let headers: Vec<Text> = headers.iter().map(|h| Text::new(h)).collect();
+    let cells: Vec<Text> = cells.iter().map(|c| Text::new(c)).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width + MIN_PADDING).collect();
+    for (i, cell) in cells.iter().enumerate() {
+        widths[i % columns] = widths[i % columns].max(cell.width);
+    }
+    let mut out = String::with_capacity(cells.len() * 16);
+    let emit = |row: &[Text], out: &mut String| {
+        let height = row.iter().map(|c| c.height).max().unwrap_or(1);
         for line in 0..height {
-            let parts: Vec<String> = split
-                .iter()
-                .enumerate()
-                .map(|(i, lines)| {
-                    let text = lines.get(line).map(String::as_str).unwrap_or("");
-                    format!("{text}{}", " ".repeat(widths[i].saturating_sub(width(text))))
-                })
-                .collect();
-            out.push(parts.join("  ").trim_end().to_string());
+            let start = out.len();
+            for (i, cell) in row.iter().enumerate() {
+                let part = cell.line(line);
+                if i > 0 {
+                    out.push_str("  ");
+                }
+                out.push_str(part);
+                let shown = if cell.height == 1 && line == 0 { cell.width } else { width(part) };
+                out.extend(std::iter::repeat_n(' ', widths[i].saturating_sub(shown)));
+            }
+            out.truncate(start + out[start..].trim_end().len());
+            out.push('\n');
         }
     };
-    let mut out: Vec<String> = Vec::new();
-    emit(headers, &mut out);
+    emit(&headers, &mut out);
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    out.push(rule.join("  ").trim_end().to_string());
-    for row in rows {
+    let rule: Vec<Text> = rule.iter().map(|r| Text::new(r)).collect();
+    emit(&rule, &mut out);
+    for row in cells.chunks(columns) {
         emit(row, &mut out);
     }
-    out.join("\n")
+    out.pop();
+    out
 }
 
 #[cfg(test)]
@@ -148,5 +226,10 @@ mod tests {
             table(json!({"name": "x", "id": "skip", "tags": ["a"], "size": 1.5, "ok": true}), false),
             "Name    Ok    Size\n------  ----  ------\nx       True  1.5\n"
         );
+        // Recorded from knack: keys that capitalize alike share a column, the later one winning;
+        // a cell with a line break spreads over lines, each padded, each line right-stripped.
+        let rows = json!([{"name": 1, "Name": 2, "x": "a\tb  \n c"}, {"Name": 3}]);
+        assert_eq!(table(rows, true), "Name    X\n------  -----\n2       a\tb\n         c\n3\n");
+        assert_eq!(table(json!([{"name": 1, "Name": 2}]), false), "Name\n------\n1\n");
     }
 }
