@@ -16,7 +16,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 pub type Key = Rc<str>;
 
 /// How many items apart `Value::prefetching`'s stages are.
-const PREFETCH_STEP: usize = 6;
+const PREFETCH_STEP: usize = 3;
 
 /// A value that owns all of itself: what commands return.
 pub type Data = Value<'static>;

@@ -6,7 +6,9 @@
 //! function argument checks and their messages). Values from the command result are
 //! borrowed, never copied, while evaluating.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::rc::Rc;
 use std::fmt::Write as _;
 
 use indexmap::IndexMap;
@@ -63,7 +65,8 @@ enum Val<'a> {
     Null,
     Bool(bool),
     Num(Num),
-    Str(String),
+    /// Built by the query, or a raw string literal of the expression (borrowed).
+    Str(Cow<'a, str>),
     Arr(Vec<Val<'a>>),
     /// `ordered` marks an OrderedDict (multiselect hash) as opposed to a plain dict.
     Obj(Box<IndexMap<Key, Val<'a>>>, bool),
@@ -274,7 +277,7 @@ impl<'a> Val<'a> {
             Val::Bool(b) => Value::Bool(b),
             Val::Num(Num::Int(i)) => Value::Int(i),
             Val::Num(Num::Float(f)) => Value::Float(f),
-            Val::Str(s) => Value::Str(s.into()),
+            Val::Str(s) => Value::Str(Rc::from(&*s)),
             Val::Arr(items) => {
                 Value::List(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?)
             }
@@ -356,7 +359,7 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             jmespath::Variable::Number(n) => {
                 n.as_u64().and_then(|i| lits.get(i as usize)).map_or(Val::Null, Val::of)
             }
-            jmespath::Variable::String(s) => Val::Str(s.clone()),
+            jmespath::Variable::String(s) => Val::Str(Cow::Borrowed(s)),
             _ => Val::Null,
         }),
         Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
@@ -365,26 +368,8 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             Val::Arr(items) => project(lits, rhs, items.into_iter()),
             _ => Ok(Val::Null),
         },
-        Ast::ObjectValues { node, .. } => {
-            let base = eval(lits, node, cur)?;
-            match base.entries() {
-                Some(entries) => Ok(Val::Arr(entries.into_iter().map(|(_, v)| v).collect())),
-                None => Ok(Val::Null),
-            }
-        }
-        Ast::Flatten { node, .. } => {
-            let Some(items) = eval(lits, node, cur)?.into_items() else {
-                return Ok(Val::Null);
-            };
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                match item.items() {
-                    Some(inner) => out.extend(inner),
-                    None => out.push(item),
-                }
-            }
-            Ok(Val::Arr(out))
-        }
+        Ast::ObjectValues { node, .. } => object_values(eval(lits, node, cur)?),
+        Ast::Flatten { node, .. } => flatten(eval(lits, node, cur)?),
         Ast::Condition { predicate, then, .. } => {
             if eval(lits, predicate, cur.clone())?.truthy() {
                 eval(lits, then, cur)
@@ -406,28 +391,60 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             let left = eval(lits, lhs, cur.clone())?;
             if left.truthy() { Ok(left) } else { eval(lits, rhs, cur) }
         }
-        Ast::MultiList { elements, .. } => {
-            if cur.is_null() {
-                return Ok(Val::Null);
-            }
-            let items = elements.iter().map(|e| eval(lits, e, cur.clone())).collect::<Result<_, _>>()?;
-            Ok(Val::Arr(items))
-        }
-        Ast::MultiHash { elements, .. } => {
-            if cur.is_null() {
-                return Ok(Val::Null);
-            }
-            let mut map = IndexMap::with_capacity(elements.len());
-            for kv in elements {
-                map.insert(key(&kv.key), eval(lits, &kv.value, cur.clone())?);
-            }
-            Ok(Val::Obj(Box::new(map), true))
-        }
+        Ast::MultiList { elements, .. } => multi_list(lits, elements, cur),
+        Ast::MultiHash { elements, .. } => multi_hash(lits, elements, cur),
         Ast::Function { name, args, .. } => {
             let values = args.iter().map(|a| eval(lits, a, cur.clone())).collect::<Result<Vec<_>, _>>()?;
             call(lits, name, values)
         }
     }
+}
+
+// The less common expressions live outside `eval`, which then keeps a small stack frame: it
+// runs several times per element of every list a query walks.
+
+#[inline(never)]
+fn object_values(base: Val) -> Eval {
+    match base.entries() {
+        Some(entries) => Ok(Val::Arr(entries.into_iter().map(|(_, v)| v).collect())),
+        None => Ok(Val::Null),
+    }
+}
+
+#[inline(never)]
+fn flatten(base: Val) -> Eval {
+    let Some(items) = base.into_items() else {
+        return Ok(Val::Null);
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match item.items() {
+            Some(inner) => out.extend(inner),
+            None => out.push(item),
+        }
+    }
+    Ok(Val::Arr(out))
+}
+
+#[inline(never)]
+fn multi_list<'a>(lits: Lits<'a>, elements: &'a [Ast], cur: Val<'a>) -> Eval<'a> {
+    if cur.is_null() {
+        return Ok(Val::Null);
+    }
+    let items = elements.iter().map(|e| eval(lits, e, cur.clone())).collect::<Result<_, _>>()?;
+    Ok(Val::Arr(items))
+}
+
+#[inline(never)]
+fn multi_hash<'a>(lits: Lits<'a>, elements: &'a [jmespath::ast::KeyValuePair], cur: Val<'a>) -> Eval<'a> {
+    if cur.is_null() {
+        return Ok(Val::Null);
+    }
+    let mut map = IndexMap::with_capacity(elements.len());
+    for kv in elements {
+        map.insert(key(&kv.key), eval(lits, &kv.value, cur.clone())?);
+    }
+    Ok(Val::Obj(Box::new(map), true))
 }
 
 fn project<'a>(lits: Lits<'a>, rhs: &'a Ast, items: impl ExactSizeIterator<Item = Val<'a>>) -> Eval<'a> {
@@ -441,6 +458,7 @@ fn project<'a>(lits: Lits<'a>, rhs: &'a Ast, items: impl ExactSizeIterator<Item 
     Ok(Val::Arr(out))
 }
 
+#[inline(never)]
 fn slice<'a>(items: Vec<Val<'a>>, start: Option<i32>, stop: Option<i32>, step: i32) -> Eval<'a> {
     if step == 0 {
         return Err(QueryError::Python("slice step cannot be zero".into()));
@@ -478,6 +496,22 @@ fn slice<'a>(items: Vec<Val<'a>>, start: Option<i32>, stop: Option<i32>, step: i
     Ok(Val::Arr(out))
 }
 
+#[cold]
+#[inline(never)]
+fn unorderable(op: &Comparator, left: &Val, right: &Val) -> QueryError {
+    let symbol = match op {
+        Comparator::LessThan => "<",
+        Comparator::LessThanEqual => "<=",
+        Comparator::GreaterThan => ">",
+        _ => ">=",
+    };
+    QueryError::Python(format!(
+        "'{symbol}' not supported between instances of '{}' and '{}'",
+        left.py_type_name(),
+        right.py_type_name()
+    ))
+}
+
 fn compare<'a>(op: &Comparator, left: &Val<'a>, right: &Val<'a>) -> Eval<'a> {
     let ordering = match op {
         Comparator::Equal => return Ok(Val::Bool(left.equals(right))),
@@ -486,17 +520,7 @@ fn compare<'a>(op: &Comparator, left: &Val<'a>, right: &Val<'a>) -> Eval<'a> {
             (Kind::Num(a), Kind::Num(b)) => a.py_cmp(b),
             (Kind::Str(a), Kind::Str(b)) => Some(a.cmp(b)),
             (Kind::Num(_), Kind::Str(_)) | (Kind::Str(_), Kind::Num(_)) => {
-                let symbol = match op {
-                    Comparator::LessThan => "<",
-                    Comparator::LessThanEqual => "<=",
-                    Comparator::GreaterThan => ">",
-                    _ => ">=",
-                };
-                return Err(QueryError::Python(format!(
-                    "'{symbol}' not supported between instances of '{}' and '{}'",
-                    left.py_type_name(),
-                    right.py_type_name()
-                )));
+                return Err(unorderable(op, left, right));
             }
             _ => return Ok(Val::Null),
         },
@@ -660,6 +684,7 @@ fn check_type(name: &str, arg: &Val, allowed: &[Ty]) -> Result<(), QueryError> {
     }
 }
 
+#[inline(never)]
 fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
     let Some(sig) = signature(name) else {
         return Err(QueryError::Jmespath(format!("Unknown function: {name}()")));
@@ -734,10 +759,10 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
         "join" => {
             let sep = text(&arg());
             let parts: Vec<String> = arg().items().unwrap_or_default().iter().map(text).collect();
-            Val::Str(parts.join(&sep))
+            Val::Str(parts.join(&sep).into())
         }
         "keys" => Val::Arr(
-            arg().entries().unwrap_or_default().into_iter().map(|(k, _)| Val::Str(k.to_string())).collect(),
+            arg().entries().unwrap_or_default().into_iter().map(|(k, _)| Val::Str(k.to_string().into())).collect(),
         ),
         "values" => Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(_, v)| v).collect()),
         "length" => {
@@ -804,7 +829,7 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
         "reverse" => {
             let v = arg();
             match v.kind() {
-                Kind::Str(s) => Val::Str(s.chars().rev().collect()),
+                Kind::Str(s) => Val::Str(s.chars().rev().collect::<String>().into()),
                 _ => {
                     let mut items = v.into_items().unwrap_or_default();
                     items.reverse();
@@ -824,11 +849,11 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                 _ => {
                     let mut s = String::new();
                     v.to_json_compact(&mut s);
-                    Val::Str(s)
+                    Val::Str(s.into())
                 }
             }
         }
-        "type" => Val::Str(arg().type_name().to_string()),
+        "type" => Val::Str(Cow::Borrowed(arg().type_name())),
         _ => Val::Null,
     })
 }
