@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use azacr::commands::show_manifests::Summary;
 use azacr::output::query::Query;
-use azacr::output::{Data, Format, render};
+use azacr::output::{Data, Format, render_to};
 use azacr::registry::paging::{PageItems, decode_page};
 use serde_json::{Value, json};
 
@@ -111,16 +111,32 @@ fn child(path: &str, expression: &str, format: &str) {
     for _ in 1..repeat {
         let query = Query::compile(expression).unwrap();
         let result = query.search(&shaped).unwrap();
-        std::hint::black_box(render(&result, Format::parse(format).unwrap(), true));
+        render_to(&result, Format::parse(format).unwrap(), true, &mut Counter(0)).unwrap();
     }
     let query = Query::compile(expression).unwrap();
     let result = query.search(&shaped).unwrap();
     let searched = work.elapsed().as_secs_f64();
-    let out = render(&result, Format::parse(format).unwrap(), true);
+    // Rendered as azacr prints it, a chunk at a time, here to a byte counter.
+    let mut out = Counter(0);
+    render_to(&result, Format::parse(format).unwrap(), true, &mut out).unwrap();
     if std::env::var_os("BENCH_PHASES").is_some() {
         eprintln!("search {searched:.4} render {:.4}", work.elapsed().as_secs_f64() - searched);
     }
-    println!("{loaded} {} {} {}", work.elapsed().as_secs_f64(), peak_rss(), out.len());
+    println!("{loaded} {} {} {}", work.elapsed().as_secs_f64(), peak_rss(), out.0);
+}
+
+/// A sink that counts the bytes written to it.
+struct Counter(usize);
+
+impl Write for Counter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += std::hint::black_box(bytes).len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// (load seconds, query+render seconds, peak RSS bytes)

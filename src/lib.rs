@@ -107,12 +107,13 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     if value.is_null() {
         return Ok(());
     }
-    let text = if ui.color {
-        output::render_in_color(&value, format, globals.query.is_some())
+    let query_active = globals.query.is_some();
+    if ui.color {
+        ui.print(&output::render_in_color(&value, format, query_active)).map_err(AppError::Output)?;
     } else {
-        output::render(&value, format, globals.query.is_some())
-    };
-    ui.print(&text).map_err(AppError::Output)?;
+        ui.print_with(|stdout| output::render_to(&value, format, query_active, stdout))
+            .map_err(AppError::Output)?;
+    }
     if globals.verbose || globals.debug {
         ui.info(&format!("Command ran in {:.3} seconds", started.elapsed().as_secs_f64()));
     }

@@ -69,4 +69,12 @@ impl Ui {
         out.write_all(text.as_bytes())?;
         out.flush()
     }
+
+    /// Stdout, for output written as it is produced.
+    pub fn print_with(
+        &self,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        write(&mut std::io::stdout().lock())
+    }
 }

@@ -3,16 +3,21 @@
 use std::fmt::Write as _;
 
 use super::data::Value;
+use super::out::Out;
 use super::pyrepr;
 
 pub fn render(value: &Value) -> String {
-    let mut out = String::new();
-    write_value(value, 0, &mut out);
-    out.push('\n');
-    out
+    let mut out = Out::buffer();
+    write(value, &mut out);
+    out.into_text()
 }
 
-fn write_value(value: &Value, depth: usize, out: &mut String) {
+pub fn write(value: &Value, out: &mut Out) {
+    write_value(value, 0, out);
+    out.push('\n');
+}
+
+fn write_value(value: &Value, depth: usize, out: &mut Out) {
     match value.resolved() {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -30,6 +35,7 @@ fn write_value(value: &Value, depth: usize, out: &mut String) {
                 }
                 newline(depth + 1, out);
                 write_value(item, depth + 1, out);
+                out.boundary();
             }
             newline(depth, out);
             out.push(']');
@@ -53,7 +59,7 @@ fn write_value(value: &Value, depth: usize, out: &mut String) {
     }
 }
 
-fn newline(depth: usize, out: &mut String) {
+fn newline(depth: usize, out: &mut Out) {
     out.push('\n');
     for _ in 0..depth {
         out.push_str("  ");

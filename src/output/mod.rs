@@ -3,13 +3,17 @@
 pub mod color;
 pub mod data;
 pub mod json;
+pub mod out;
 mod pyrepr;
 pub mod query;
 pub mod table;
 pub mod tsv;
 pub mod yaml;
 
+use std::io::{self, Write};
+
 pub use data::{Data, Value};
+use out::Out;
 
 /// az's `--output` values, in the order az lists them in its error message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,12 +48,25 @@ impl Format {
 /// dicts' key order when `--query` was given). jsonc and yamlc are json and yaml in plain
 /// text; see `render_in_color`.
 pub fn render(value: &Value, format: Format, query_active: bool) -> String {
+    let mut out = Out::buffer();
+    write(value, format, query_active, &mut out);
+    out.into_text()
+}
+
+/// `render`, handed to `sink` in chunks as it is produced.
+pub fn render_to(value: &Value, format: Format, query_active: bool, sink: &mut dyn Write) -> io::Result<()> {
+    let mut out = Out::streaming(sink);
+    write(value, format, query_active, &mut out);
+    out.finish()
+}
+
+fn write(value: &Value, format: Format, query_active: bool, out: &mut Out) {
     match format {
-        Format::None => String::new(),
-        Format::Tsv => tsv::render(value),
-        Format::Json | Format::Jsonc => json::render(value),
-        Format::Yaml | Format::Yamlc => yaml::render(value),
-        Format::Table => table::render(value, query_active),
+        Format::None => {}
+        Format::Tsv => tsv::write(value, out),
+        Format::Json | Format::Jsonc => json::write(value, out),
+        Format::Yaml | Format::Yamlc => yaml::write(value, out),
+        Format::Table => table::write(value, query_active, out),
     }
 }
 

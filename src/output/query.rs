@@ -8,8 +8,8 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::rc::Rc;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use indexmap::IndexMap;
 use jmespath::ast::{Ast, Comparator};
@@ -762,7 +762,12 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             Val::Str(parts.join(&sep).into())
         }
         "keys" => Val::Arr(
-            arg().entries().unwrap_or_default().into_iter().map(|(k, _)| Val::Str(k.to_string().into())).collect(),
+            arg()
+                .entries()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, _)| Val::Str(k.to_string().into()))
+                .collect(),
         ),
         "values" => Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(_, v)| v).collect()),
         "length" => {

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::data::{Key, Value};
+use super::out::Out;
 use super::pyrepr;
 
 /// Columns az leaves out of tables.
@@ -14,6 +15,12 @@ const MIN_PADDING: usize = 2;
 /// `query_active`: az keeps the dicts' own key order when `--query` was given, and sorts
 /// the keys otherwise.
 pub fn render(value: &Value, query_active: bool) -> String {
+    let mut out = Out::buffer();
+    write(value, query_active, &mut out);
+    out.into_text()
+}
+
+pub fn write(value: &Value, query_active: bool, out: &mut Out) {
     let items: Vec<&Value> = match value.resolved() {
         Value::List(items) => Value::prefetching(items).collect(),
         other => vec![other],
@@ -28,7 +35,8 @@ pub fn render(value: &Value, query_active: bool) -> String {
     }
     if ends.is_empty() || columns.names.is_empty() {
         // Nothing to show (no rows, or every value a list, dict or null): tabulate draws nothing.
-        return "\n".into();
+        out.push('\n');
+        return;
     }
     let width = columns.names.len();
     let mut cells: Vec<Cow<str>> = vec![Cow::Borrowed(""); ends.len() * width];
@@ -40,9 +48,7 @@ pub fn render(value: &Value, query_active: bool) -> String {
         start = *end;
     }
     let headers: Vec<&str> = columns.names.iter().map(String::as_str).collect();
-    let mut out = draw(&headers, &cells);
-    out.push('\n');
-    out
+    draw(&headers, &cells, out);
 }
 
 /// The table's columns, named as knack names them, in first-seen order.
@@ -170,7 +176,7 @@ fn width(line: &str) -> usize {
 /// spaces between columns, a dashed rule under the header, every line right-stripped; a
 /// cell with line breaks spreads its row over several lines. `cells` holds the rows one
 /// after another, `headers.len()` cells each.
-fn draw(headers: &[&str], cells: &[Cow<str>]) -> String {
+fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
     let columns = headers.len();
     let headers: Vec<Text> = headers.iter().map(|h| Text::new(h)).collect();
     let cells: Vec<Text> = cells.iter().map(|c| Text::new(c)).collect();
@@ -178,8 +184,7 @@ fn draw(headers: &[&str], cells: &[Cow<str>]) -> String {
     for (i, cell) in cells.iter().enumerate() {
         widths[i % columns] = widths[i % columns].max(cell.width);
     }
-    let mut out = String::with_capacity(cells.len() * 16);
-    let emit = |row: &[Text], out: &mut String| {
+    let emit = |row: &[Text], out: &mut Out| {
         let height = row.iter().map(|c| c.height).max().unwrap_or(1);
         for line in 0..height {
             let start = out.len();
@@ -192,19 +197,19 @@ fn draw(headers: &[&str], cells: &[Cow<str>]) -> String {
                 let shown = if cell.height == 1 && line == 0 { cell.width } else { width(part) };
                 out.extend(std::iter::repeat_n(' ', widths[i].saturating_sub(shown)));
             }
-            out.truncate(start + out[start..].trim_end().len());
+            let kept = out[start..].trim_end().len();
+            out.truncate(start + kept);
             out.push('\n');
         }
+        out.boundary();
     };
-    emit(&headers, &mut out);
+    emit(&headers, out);
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     let rule: Vec<Text> = rule.iter().map(|r| Text::new(r)).collect();
-    emit(&rule, &mut out);
+    emit(&rule, out);
     for row in cells.chunks(columns) {
-        emit(row, &mut out);
+        emit(row, out);
     }
-    out.pop();
-    out
 }
 
 #[cfg(test)]

@@ -4,15 +4,23 @@
 use std::fmt::Write as _;
 
 use super::data::{Ordered, Value};
+use super::out::Out;
 use super::pyrepr;
 
 pub fn render(value: &Value) -> String {
-    let mut out = String::with_capacity(4096);
+    let mut out = Out::buffer();
+    write(value, &mut out);
+    out.into_text()
+}
+
+pub fn write(value: &Value, out: &mut Out) {
     match value.resolved() {
-        Value::List(rows) => Value::prefetching(rows).for_each(|row| write_row(row, &mut out)),
-        other => write_row(other, &mut out),
+        Value::List(rows) => Value::prefetching(rows).for_each(|row| {
+            write_row(row, out);
+            out.boundary();
+        }),
+        other => write_row(other, out),
     }
-    out
 }
 
 fn write_row(row: &Value, out: &mut String) {

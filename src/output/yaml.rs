@@ -7,14 +7,31 @@
 //! folding at 80 columns, and `...` after a plain top-level scalar.
 
 use super::data::Value;
+use super::out::Out;
 use super::pyrepr;
 
 const BEST_INDENT: usize = 2;
 const BEST_WIDTH: usize = 80;
 
 pub fn render(value: &Value) -> String {
+    let mut out = Out::buffer();
+    write(value, &mut out);
+    out.into_text()
+}
+
+pub fn write(value: &Value, out: &mut Out) {
     // A fresh stream counts as after whitespace and at an indentation point.
-    let mut e = Emitter { whitespace: true, indention: true, ..Emitter::default() };
+    let mut e = Emitter {
+        out,
+        column: 0,
+        indent: None,
+        indents: Vec::new(),
+        flow_level: 0,
+        whitespace: true,
+        indention: true,
+        open_ended: false,
+        root_context: false,
+    };
     e.node(value, Context { root: true, mapping: false, simple_key: false });
     // Document end, then stream end (with `...` after an open-ended plain root scalar).
     e.write_indent();
@@ -22,7 +39,6 @@ pub fn render(value: &Value) -> String {
         e.write_indicator("...", true, false, false);
         e.write_indent();
     }
-    e.out
 }
 
 #[derive(Clone, Copy)]
@@ -32,9 +48,8 @@ struct Context {
     simple_key: bool,
 }
 
-#[derive(Default)]
-struct Emitter {
-    out: String,
+struct Emitter<'o, 'w> {
+    out: &'o mut Out<'w>,
     column: usize,
     indent: Option<usize>,
     indents: Vec<Option<usize>>,
@@ -45,7 +60,7 @@ struct Emitter {
     root_context: bool,
 }
 
-impl Emitter {
+impl Emitter<'_, '_> {
     fn node(&mut self, value: &Value, ctx: Context) {
         self.root_context = ctx.root;
         match value.resolved() {
@@ -58,6 +73,7 @@ impl Emitter {
                     self.write_indent();
                     self.write_indicator("-", true, false, true);
                     self.node(item, Context { root: false, mapping: false, simple_key: false });
+                    self.out.boundary();
                 }
                 self.indent = self.indents.pop().flatten();
             }
