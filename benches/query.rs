@@ -209,7 +209,9 @@ fn main() {
                 let theirs = python
                     .exists()
                     .then(|| {
-                        best_of(runs, || run(Command::new(&python).args([p(&script), p(&path), query, format])))
+                        best_of(runs, || {
+                            run(Command::new(&python).args([p(&script), p(&path), query, format]))
+                        })
                     })
                     .flatten();
                 let (py, speedup, py_load) = match theirs {
