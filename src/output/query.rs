@@ -6,7 +6,7 @@
 //! function argument checks and their messages). Values from the command result are
 //! borrowed, never copied, while evaluating.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -804,22 +804,22 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             Val::Arr(arrange(items, positions))
         }
         "sort_by" => {
-            let items = arg().into_items().unwrap_or_default();
+            let list = arg();
             let Val::Expref(expr) = arg() else {
                 return Ok(Val::Null);
             };
-            let Some(first) = items.first() else {
-                return Ok(Val::Arr(items));
-            };
-            let first_key = eval(lits, expr, first.clone())?;
-            let required = first_key.type_name();
-            if required != "number" && required != "string" {
-                return Err(type_error_names("sort_by", first, required, &["string", "number"]));
+            match list {
+                // A borrowed list is sorted by reference, without copying it first.
+                Val::Ref(Data::List(rows)) => {
+                    let order = sort_order(lits, expr, Value::prefetching(rows).map(Val::of))?;
+                    Val::Arr(order.into_iter().map(|i| Val::of(&rows[i])).collect())
+                }
+                other => {
+                    let items = other.into_items().unwrap_or_default();
+                    let order = sort_order(lits, expr, prefetching(&items))?;
+                    Val::Arr(arrange(items, order))
+                }
             }
-            let keys = prefetching(&items)
-                .map(|item| key_of(lits, "sort_by", expr, item, &[required]))
-                .collect::<Result<Vec<_>, _>>()?;
-            Val::Arr(arrange(items, stable_order(&keys)))
         }
         "merge" => {
             let mut map = IndexMap::new();
@@ -943,6 +943,31 @@ fn order(a: &Val, b: &Val) -> Ordering {
         (Kind::Str(x), Kind::Str(y)) => x.cmp(y),
         _ => Ordering::Equal,
     }
+}
+
+/// `sort_by`'s order of `items` by `expr`: every key has the first one's type, a number or a
+/// string, as Python's jmespath requires.
+fn sort_order<'a, V: Borrow<Val<'a>>>(
+    lits: Lits<'a>,
+    expr: &'a Ast,
+    items: impl Iterator<Item = V>,
+) -> Result<Vec<usize>, QueryError> {
+    let mut keys = Vec::with_capacity(items.size_hint().0);
+    let mut required = "";
+    for item in items {
+        let item = item.borrow();
+        if keys.is_empty() {
+            let first = eval(lits, expr, item.clone())?;
+            required = first.type_name();
+            if required != "number" && required != "string" {
+                return Err(type_error_names("sort_by", item, required, &["string", "number"]));
+            }
+            keys.push(first);
+        } else {
+            keys.push(key_of(lits, "sort_by", expr, item, &[required])?);
+        }
+    }
+    Ok(stable_order(&keys))
 }
 
 fn key_of<'a>(lits: Lits<'a>, function: &str, expr: &'a Ast, item: &Val<'a>, allowed: &[&str]) -> Eval<'a> {
