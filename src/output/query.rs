@@ -6,7 +6,7 @@
 //! function argument checks and their messages). Values from the command result are
 //! borrowed, never copied, while evaluating.
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -54,20 +54,25 @@ impl Query {
     /// OrderedDicts.
     /// The result borrows from `data` (and the query's literals) whatever it keeps of them.
     pub fn search<'a>(&'a self, data: &'a Data) -> Result<Value<'a>, QueryError> {
-        eval(&self.literals, &self.ast, Val::of(data))?.into_output()
+        eval(&self.literals, &self.ast, Val::of(data)).map_err(|f| *f.0)?.into_output()
     }
 }
 
 /// A value during evaluation: either borrowed from the input or built by the query.
+/// 16 bytes (rare and large variants are boxed), so that each step's result comes back in
+/// registers: the evaluator runs several steps per element of every list it walks.
 #[derive(Clone, Debug)]
+#[allow(clippy::box_collection)] // boxed for a thin pointer, on purpose
 enum Val<'a> {
     Ref(&'a Data),
     Null,
     Bool(bool),
-    Num(Num),
-    /// Built by the query, or a raw string literal of the expression (borrowed).
-    Str(Cow<'a, str>),
-    Arr(Vec<Val<'a>>),
+    Num(Box<Num>),
+    /// A raw string literal of the expression.
+    Lit(&'a String),
+    /// A string built by the query.
+    Str(Box<String>),
+    Arr(Box<Vec<Val<'a>>>),
     /// `ordered` marks an OrderedDict (multiselect hash) as opposed to a plain dict.
     Obj(Box<IndexMap<Key, Val<'a>>>, bool),
     Expref(&'a Ast),
@@ -105,9 +110,31 @@ enum Kind<'v> {
     Expref,
 }
 
-type Eval<'a> = Result<Val<'a>, QueryError>;
+type Eval<'a> = Result<Val<'a>, Failure>;
+
+/// A `QueryError` in a box, so that a step's result stays 16 bytes.
+#[derive(Debug)]
+struct Failure(Box<QueryError>);
+
+impl From<QueryError> for Failure {
+    fn from(e: QueryError) -> Failure {
+        Failure(Box::new(e))
+    }
+}
 
 impl<'a> Val<'a> {
+    fn num(n: Num) -> Val<'a> {
+        Val::Num(Box::new(n))
+    }
+
+    fn text(s: String) -> Val<'a> {
+        Val::Str(Box::new(s))
+    }
+
+    fn arr(items: Vec<Val<'a>>) -> Val<'a> {
+        Val::Arr(Box::new(items))
+    }
+
     /// A borrowed value; `Ref` always holds the value itself, never a `Borrowed`.
     fn of(value: &'a Data) -> Val<'a> {
         Val::Ref(value.resolved())
@@ -127,7 +154,8 @@ impl<'a> Val<'a> {
             },
             Val::Null => Kind::Null,
             Val::Bool(b) => Kind::Bool(*b),
-            Val::Num(n) => Kind::Num(*n),
+            Val::Num(n) => Kind::Num(**n),
+            Val::Lit(s) => Kind::Str(s),
             Val::Str(s) => Kind::Str(s),
             Val::Arr(_) => Kind::Arr,
             Val::Obj(..) => Kind::Obj,
@@ -142,7 +170,7 @@ impl<'a> Val<'a> {
     fn items(&self) -> Option<Vec<Val<'a>>> {
         match self {
             Val::Ref(Data::List(items)) => Some(items.iter().map(Val::of).collect()),
-            Val::Arr(items) => Some(items.clone()),
+            Val::Arr(items) => Some((**items).clone()),
             _ => None,
         }
     }
@@ -150,7 +178,7 @@ impl<'a> Val<'a> {
     fn into_items(self) -> Option<Vec<Val<'a>>> {
         match self {
             Val::Ref(Data::List(items)) => Some(items.iter().map(Val::of).collect()),
-            Val::Arr(items) => Some(items),
+            Val::Arr(items) => Some(*items),
             _ => None,
         }
     }
@@ -275,9 +303,12 @@ impl<'a> Val<'a> {
             Val::Ref(v) => Value::Borrowed(v),
             Val::Null => Value::Null,
             Val::Bool(b) => Value::Bool(b),
-            Val::Num(Num::Int(i)) => Value::Int(i),
-            Val::Num(Num::Float(f)) => Value::Float(f),
-            Val::Str(s) => Value::Str(Rc::from(&*s)),
+            Val::Num(n) => match *n {
+                Num::Int(i) => Value::Int(i),
+                Num::Float(f) => Value::Float(f),
+            },
+            Val::Lit(s) => Value::Str(Rc::from(s.as_str())),
+            Val::Str(s) => Value::Str(Rc::from(s.as_str())),
             Val::Arr(items) => {
                 Value::List(items.into_iter().map(Val::into_output).collect::<Result<_, _>>()?)
             }
@@ -359,7 +390,7 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             jmespath::Variable::Number(n) => {
                 n.as_u64().and_then(|i| lits.get(i as usize)).map_or(Val::Null, Val::of)
             }
-            jmespath::Variable::String(s) => Val::Str(Cow::Borrowed(s)),
+            jmespath::Variable::String(s) => Val::Lit(s),
             _ => Val::Null,
         }),
         Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
@@ -406,7 +437,7 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
 #[inline(never)]
 fn object_values(base: Val) -> Eval {
     match base.entries() {
-        Some(entries) => Ok(Val::Arr(entries.into_iter().map(|(_, v)| v).collect())),
+        Some(entries) => Ok(Val::arr(entries.into_iter().map(|(_, v)| v).collect())),
         None => Ok(Val::Null),
     }
 }
@@ -423,7 +454,7 @@ fn flatten(base: Val) -> Eval {
             None => out.push(item),
         }
     }
-    Ok(Val::Arr(out))
+    Ok(Val::arr(out))
 }
 
 #[inline(never)]
@@ -432,7 +463,7 @@ fn multi_list<'a>(lits: Lits<'a>, elements: &'a [Ast], cur: Val<'a>) -> Eval<'a>
         return Ok(Val::Null);
     }
     let items = elements.iter().map(|e| eval(lits, e, cur.clone())).collect::<Result<_, _>>()?;
-    Ok(Val::Arr(items))
+    Ok(Val::arr(items))
 }
 
 #[inline(never)]
@@ -455,13 +486,13 @@ fn project<'a>(lits: Lits<'a>, rhs: &'a Ast, items: impl ExactSizeIterator<Item 
             out.push(v);
         }
     }
-    Ok(Val::Arr(out))
+    Ok(Val::arr(out))
 }
 
 #[inline(never)]
 fn slice<'a>(items: Vec<Val<'a>>, start: Option<i32>, stop: Option<i32>, step: i32) -> Eval<'a> {
     if step == 0 {
-        return Err(QueryError::Python("slice step cannot be zero".into()));
+        return Err(QueryError::Python("slice step cannot be zero".into()).into());
     }
     // CPython's PySlice_AdjustIndices.
     let len = items.len() as i64;
@@ -493,7 +524,7 @@ fn slice<'a>(items: Vec<Val<'a>>, start: Option<i32>, stop: Option<i32>, step: i
         out.push(items[i as usize].clone());
         i += step;
     }
-    Ok(Val::Arr(out))
+    Ok(Val::arr(out))
 }
 
 #[cold]
@@ -520,7 +551,7 @@ fn compare<'a>(op: &Comparator, left: &Val<'a>, right: &Val<'a>) -> Eval<'a> {
             (Kind::Num(a), Kind::Num(b)) => a.py_cmp(b),
             (Kind::Str(a), Kind::Str(b)) => Some(a.cmp(b)),
             (Kind::Num(_), Kind::Str(_)) | (Kind::Str(_), Kind::Num(_)) => {
-                return Err(unorderable(op, left, right));
+                return Err(unorderable(op, left, right).into());
             }
             _ => return Ok(Val::Null),
         },
@@ -687,7 +718,7 @@ fn check_type(name: &str, arg: &Val, allowed: &[Ty]) -> Result<(), QueryError> {
 #[inline(never)]
 fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
     let Some(sig) = signature(name) else {
-        return Err(QueryError::Jmespath(format!("Unknown function: {name}()")));
+        return Err(QueryError::Jmespath(format!("Unknown function: {name}()")).into());
     };
     check_args(name, &sig, &args)?;
     let mut args = args.into_iter();
@@ -701,14 +732,14 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
         _ => String::new(),
     };
     Ok(match name {
-        "abs" => Val::Num(match num(&arg()) {
+        "abs" => Val::num(match num(&arg()) {
             Num::Int(i) => Num::Int(i.abs()),
             Num::Float(f) => Num::Float(f.abs()),
         }),
         "ceil" | "floor" => {
             let n = num(&arg());
             match n {
-                Num::Int(_) => Val::Num(n),
+                Num::Int(_) => Val::num(n),
                 Num::Float(f) => {
                     let r = if name == "ceil" { f.ceil() } else { f.floor() };
                     if !r.is_finite() {
@@ -716,9 +747,10 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                             "cannot convert float NaN to integer".into()
                         } else {
                             "cannot convert float infinity to integer".into()
-                        }));
+                        })
+                        .into());
                     }
-                    Val::Num(Num::Int(r as i128))
+                    Val::num(Num::Int(r as i128))
                 }
             }
         }
@@ -728,10 +760,10 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                 Val::Null
             } else {
                 let total = sum(&items);
-                Val::Num(Num::Float(total.as_f64() / items.len() as f64))
+                Val::num(Num::Float(total.as_f64() / items.len() as f64))
             }
         }
-        "sum" => Val::Num(sum(&arg().into_items().unwrap_or_default())),
+        "sum" => Val::num(sum(&arg().into_items().unwrap_or_default())),
         "contains" => {
             let subject = arg();
             let search = arg();
@@ -742,7 +774,8 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                         return Err(QueryError::Python(format!(
                             "'in <string>' requires string as left operand, not {}",
                             search.py_type_name()
-                        )));
+                        ))
+                        .into());
                     }
                 },
                 _ => Val::Bool(subject.items().unwrap_or_default().iter().any(|i| i.py_eq(&search))),
@@ -759,31 +792,26 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
         "join" => {
             let sep = text(&arg());
             let parts: Vec<String> = arg().items().unwrap_or_default().iter().map(text).collect();
-            Val::Str(parts.join(&sep).into())
+            Val::text(parts.join(&sep))
         }
-        "keys" => Val::Arr(
-            arg()
-                .entries()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, _)| Val::Str(k.to_string().into()))
-                .collect(),
+        "keys" => Val::arr(
+            arg().entries().unwrap_or_default().into_iter().map(|(k, _)| Val::text(k.to_string())).collect(),
         ),
-        "values" => Val::Arr(arg().entries().unwrap_or_default().into_iter().map(|(_, v)| v).collect()),
+        "values" => Val::arr(arg().entries().unwrap_or_default().into_iter().map(|(_, v)| v).collect()),
         "length" => {
             let v = arg();
             let n = match v.kind() {
                 Kind::Str(s) => s.chars().count(),
                 _ => v.len(),
             };
-            Val::Num(Num::Int(n as i128))
+            Val::num(Num::Int(n as i128))
         }
         "map" => {
             let Val::Expref(expr) = arg() else {
                 return Ok(Val::Null);
             };
             let items = arg().into_items().unwrap_or_default();
-            Val::Arr(items.into_iter().map(|i| eval(lits, expr, i)).collect::<Result<_, _>>()?)
+            Val::arr(items.into_iter().map(|i| eval(lits, expr, i)).collect::<Result<_, _>>()?)
         }
         "max" | "min" => {
             let items = arg().into_items().unwrap_or_default();
@@ -801,7 +829,7 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
         "sort" => {
             let items = arg().into_items().unwrap_or_default();
             let positions = stable_order(&items);
-            Val::Arr(arrange(items, positions))
+            Val::arr(arrange(items, positions))
         }
         "sort_by" => {
             let list = arg();
@@ -812,12 +840,12 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                 // A borrowed list is sorted by reference, without copying it first.
                 Val::Ref(Data::List(rows)) => {
                     let order = sort_order(lits, expr, Value::prefetching(rows).map(Val::of))?;
-                    Val::Arr(order.into_iter().map(|i| Val::of(&rows[i])).collect())
+                    Val::arr(order.into_iter().map(|i| Val::of(&rows[i])).collect())
                 }
                 other => {
                     let items = other.into_items().unwrap_or_default();
                     let order = sort_order(lits, expr, prefetching(&items))?;
-                    Val::Arr(arrange(items, order))
+                    Val::arr(arrange(items, order))
                 }
             }
         }
@@ -834,17 +862,17 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
         "reverse" => {
             let v = arg();
             match v.kind() {
-                Kind::Str(s) => Val::Str(s.chars().rev().collect::<String>().into()),
+                Kind::Str(s) => Val::text(s.chars().rev().collect()),
                 _ => {
                     let mut items = v.into_items().unwrap_or_default();
                     items.reverse();
-                    Val::Arr(items)
+                    Val::arr(items)
                 }
             }
         }
         "to_array" => {
             let v = arg();
-            if matches!(v.kind(), Kind::Arr) { v } else { Val::Arr(vec![v]) }
+            if matches!(v.kind(), Kind::Arr) { v } else { Val::arr(vec![v]) }
         }
         "to_number" => to_number(arg()),
         "to_string" => {
@@ -854,11 +882,11 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
                 _ => {
                     let mut s = String::new();
                     v.to_json_compact(&mut s);
-                    Val::Str(s.into())
+                    Val::text(s)
                 }
             }
         }
-        "type" => Val::Str(Cow::Borrowed(arg().type_name())),
+        "type" => Val::text(arg().type_name().to_string()),
         _ => Val::Null,
     })
 }
@@ -951,7 +979,7 @@ fn sort_order<'a, V: Borrow<Val<'a>>>(
     lits: Lits<'a>,
     expr: &'a Ast,
     items: impl Iterator<Item = V>,
-) -> Result<Vec<usize>, QueryError> {
+) -> Result<Vec<usize>, Failure> {
     let mut keys = Vec::with_capacity(items.size_hint().0);
     let mut required = "";
     for item in items {
@@ -960,7 +988,7 @@ fn sort_order<'a, V: Borrow<Val<'a>>>(
             let first = eval(lits, expr, item.clone())?;
             required = first.type_name();
             if required != "number" && required != "string" {
-                return Err(type_error_names("sort_by", item, required, &["string", "number"]));
+                return Err(type_error_names("sort_by", item, required, &["string", "number"]).into());
             }
             keys.push(first);
         } else {
@@ -974,7 +1002,7 @@ fn key_of<'a>(lits: Lits<'a>, function: &str, expr: &'a Ast, item: &Val<'a>, all
     let key = eval(lits, expr, item.clone())?;
     let ty = key.type_name();
     if !allowed.contains(&ty) {
-        return Err(type_error_names(function, &key, ty, allowed));
+        return Err(type_error_names(function, &key, ty, allowed).into());
     }
     Ok(key)
 }
@@ -984,7 +1012,7 @@ fn extreme<'a>(
     items: Vec<Val<'a>>,
     want: Ordering,
     mut key: impl FnMut(&Val<'a>) -> Eval<'a>,
-) -> Result<Option<Val<'a>>, QueryError> {
+) -> Result<Option<Val<'a>>, Failure> {
     let mut best: Option<(Val<'a>, Val<'a>)> = None;
     for item in items {
         let k = key(&item)?;
@@ -997,7 +1025,8 @@ fn extreme<'a>(
                         if want == Ordering::Greater { ">" } else { "<" },
                         k.py_type_name(),
                         bk.py_type_name()
-                    )));
+                    ))
+                    .into());
                 }
                 order(&k, bk) == want
             }
@@ -1017,7 +1046,7 @@ fn same_family(a: &Val, b: &Val) -> bool {
 fn to_number<'a>(v: Val<'a>) -> Val<'a> {
     match v.kind() {
         Kind::Num(_) => v,
-        Kind::Str(s) => parse_py_number(s).map_or(Val::Null, Val::Num),
+        Kind::Str(s) => parse_py_number(s).map_or(Val::Null, Val::num),
         _ => Val::Null,
     }
 }
