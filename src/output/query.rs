@@ -910,25 +910,41 @@ fn sum(items: &[Val]) -> Num {
 /// The positions of `keys` (all numbers or all strings) in sorted order, equal keys keeping
 /// their order, as Python's stable `sorted` leaves them.
 fn stable_order(keys: &[Val]) -> Vec<usize> {
-    // A string's sort key is its first 31 bytes (UTF-8 byte order is code point order) and
-    // its length up to 32, read as big-endian integers; only strings longer than 31 bytes
-    // with equal keys need their text compared. The sort then rarely leaves this contiguous
-    // vector for strings scattered through memory.
-    const HEAD: usize = 31;
-    let mut sorted = Vec::with_capacity(keys.len());
-    for (at, key) in keys.iter().enumerate() {
-        let Kind::Str(s) = key.kind() else {
-            let mut positions: Vec<usize> = (0..keys.len()).collect();
-            positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
-            return positions;
-        };
+    let heads: Vec<SortKey> = keys.iter().enumerate().map_while(|(at, key)| SortKey::of(key, at)).collect();
+    if heads.len() == keys.len() {
+        return string_order(keys, heads);
+    }
+    let mut positions: Vec<usize> = (0..keys.len()).collect();
+    positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
+    positions
+}
+
+/// A string's sort key is its first 31 bytes (UTF-8 byte order is code point order) and its
+/// length up to 32, read as big-endian integers; only strings longer than 31 bytes with equal
+/// keys need their text compared. The sort then rarely leaves this contiguous vector for
+/// strings scattered through memory.
+struct SortKey {
+    head: [u64; 4],
+    at: usize,
+}
+
+const HEAD: usize = 31;
+
+impl SortKey {
+    /// The key of string `key` at position `at`; `None` for other values.
+    fn of(key: &Val, at: usize) -> Option<SortKey> {
+        let Kind::Str(s) = key.kind() else { return None };
         let mut bytes = [0u8; HEAD + 1];
         let n = s.len().min(HEAD);
         bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
         bytes[HEAD] = s.len().min(HEAD + 1) as u8;
         let word = |w: usize| u64::from_be_bytes(bytes[w * 8..w * 8 + 8].try_into().unwrap_or_default());
-        sorted.push(SortKey { head: [word(0), word(1), word(2), word(3)], at });
+        Some(SortKey { head: [word(0), word(1), word(2), word(3)], at })
     }
+}
+
+/// `stable_order` for string keys, given their `SortKey`s in order.
+fn string_order(keys: &[Val], mut sorted: Vec<SortKey>) -> Vec<usize> {
     let text = |at: usize| match keys[at].kind() {
         Kind::Str(s) => s,
         _ => "",
@@ -941,11 +957,6 @@ fn stable_order(keys: &[Val]) -> Vec<usize> {
             .then_with(|| if a.head[3] & 0xff == long { text(a.at).cmp(text(b.at)) } else { Ordering::Equal })
     });
     sorted.into_iter().map(|k| k.at).collect()
-}
-
-struct SortKey {
-    head: [u64; 4],
-    at: usize,
 }
 
 /// Values in order, the data each borrows loaded ahead of use (see `Value::prefetching`).
@@ -981,6 +992,8 @@ fn sort_order<'a, V: Borrow<Val<'a>>>(
     items: impl Iterator<Item = V>,
 ) -> Result<Vec<usize>, Failure> {
     let mut keys = Vec::with_capacity(items.size_hint().0);
+    // String keys' sort keys are made as each key is found, while its text is near in memory.
+    let mut heads = Vec::with_capacity(items.size_hint().0);
     let mut required = "";
     for item in items {
         let item = item.borrow();
@@ -994,6 +1007,11 @@ fn sort_order<'a, V: Borrow<Val<'a>>>(
         } else {
             keys.push(key_of(lits, "sort_by", expr, item, &[required])?);
         }
+        let at = keys.len() - 1;
+        heads.extend(SortKey::of(&keys[at], at));
+    }
+    if required == "string" {
+        return Ok(string_order(&keys, heads));
     }
     Ok(stable_order(&keys))
 }
