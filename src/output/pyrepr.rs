@@ -112,11 +112,10 @@ pub fn string(s: &str) -> String {
 /// A JSON string with the escapes of Python's `json.dumps`; `ascii` also escapes non-ASCII.
 pub fn json_string(s: &str, ascii: bool, out: &mut String) {
     out.push('"');
-    let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || (ascii && b > 0x7e);
     let mut rest = s;
     // Runs that need no escape are copied whole; an escape starts at an ASCII byte or (with
     // `ascii`) the lead byte of a character, so `at` is always a character boundary.
-    while let Some(at) = rest.bytes().position(needs_escape) {
+    while let Some(at) = first_escape(rest.as_bytes(), ascii) {
         out.push_str(&rest[..at]);
         let c = rest[at..].chars().next().unwrap_or_default();
         match c {
@@ -138,6 +137,30 @@ pub fn json_string(s: &str, ascii: bool, out: &mut String) {
     }
     out.push_str(rest);
     out.push('"');
+}
+
+/// Where the first byte that `json.dumps` escapes is. Without `ascii`, eight bytes are
+/// checked at a time (a control character, `"` or `\` in a word sets its lane's top bit;
+/// other lanes may be flagged too, so a flagged word is then looked at byte by byte).
+fn first_escape(bytes: &[u8], ascii: bool) -> Option<usize> {
+    let needs_escape = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\' || (ascii && *b > 0x7e);
+    let mut start = 0;
+    if !ascii {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const TOPS: u64 = 0x8080_8080_8080_8080;
+        let zero_lane = |v: u64| v.wrapping_sub(ONES) & !v & TOPS;
+        for word in bytes.chunks_exact(8) {
+            let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            let flagged = (x.wrapping_sub(0x20 * ONES) & !x & TOPS)
+                | zero_lane(x ^ (u64::from(b'"') * ONES))
+                | zero_lane(x ^ (u64::from(b'\\') * ONES));
+            if flagged != 0 {
+                break;
+            }
+            start += 8;
+        }
+    }
+    bytes[start..].iter().position(needs_escape).map(|i| start + i)
 }
 
 /// `json.dumps(s)` with ASCII escaping, as jmespath's `to_string` uses it.
@@ -194,5 +217,17 @@ mod tests {
         let mut s = String::new();
         json_string("a\u{7f}é", false, &mut s);
         assert_eq!(s, "\"a\u{7f}é\"");
+        // Escapes found in every lane of the eight-byte scan, and after it.
+        for at in 0..20 {
+            for special in ['"', '\\', '\n', '\u{1f}', '\u{0}'] {
+                let mut text: Vec<char> = "sha256:0123456789abcdé!".chars().collect();
+                text.insert(at.min(text.len()), special);
+                let text: String = text.into_iter().collect();
+                let mut fast = String::new();
+                json_string(&text, false, &mut fast);
+                let expected = serde_json::to_string(&text).unwrap();
+                assert_eq!(fast, expected, "{text:?}");
+            }
+        }
     }
 }
