@@ -6,12 +6,6 @@ use super::data::Value;
 use super::out::Out;
 use super::pyrepr;
 
-pub fn render(value: &Value) -> String {
-    let mut out = Out::buffer();
-    write(value, &mut out);
-    out.into_text()
-}
-
 pub fn write(value: &Value, out: &mut Out) {
     write_value(value, 0, out);
     out.push('\n');
@@ -68,18 +62,17 @@ fn newline(depth: usize, out: &mut Out) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::output::Data;
+    use crate::output::{Data, Format};
     use serde_json::json;
 
     #[test]
     fn sorted_indented_python_style() {
         let v = json!({"b": [1, 2.0, "é"], "a": {}, "Z": [], "c": null, "d": 1e-5});
         assert_eq!(
-            render(&Data::from(&v)),
+            crate::output::render(&Data::from(&v), Format::Json, false),
             "{\n  \"Z\": [],\n  \"a\": {},\n  \"b\": [\n    1,\n    2.0,\n    \"é\"\n  ],\n  \"c\": null,\n  \"d\": 1e-05\n}\n"
         );
-        assert_eq!(render(&Data::Str("x y".into())), "\"x y\"\n");
-        assert_eq!(render(&Data::Float(f64::NAN)), "NaN\n");
+        assert_eq!(crate::output::render(&Data::Str("x y".into()), Format::Json, false), "\"x y\"\n");
+        assert_eq!(crate::output::render(&Data::Float(f64::NAN), Format::Json, false), "NaN\n");
     }
 }

@@ -74,8 +74,8 @@ fn write(value: &Value, format: Format, query_active: bool, out: &mut Out) {
 /// jsonc and yamlc painted as Pygments paints them.
 pub fn render_in_color(value: &Value, format: Format, query_active: bool) -> String {
     match format {
-        Format::Jsonc => color::json(&json::render(value)),
-        Format::Yamlc => color::yaml(&yaml::render(value)),
+        Format::Jsonc => color::json(&render(value, Format::Json, query_active)),
+        Format::Yamlc => color::yaml(&render(value, Format::Yaml, query_active)),
         other => render(value, other, query_active),
     }
 }

@@ -14,12 +14,6 @@ const MIN_PADDING: usize = 2;
 
 /// `query_active`: az keeps the dicts' own key order when `--query` was given, and sorts
 /// the keys otherwise.
-pub fn render(value: &Value, query_active: bool) -> String {
-    let mut out = Out::buffer();
-    write(value, query_active, &mut out);
-    out.into_text()
-}
-
 pub fn write(value: &Value, query_active: bool, out: &mut Out) {
     let items: Vec<&Value> = match value.resolved() {
         Value::List(items) => Value::prefetching(items).collect(),
@@ -214,12 +208,11 @@ fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::output::Data;
+    use crate::output::{Data, Format};
     use serde_json::json;
 
     fn table(v: serde_json::Value, query: bool) -> String {
-        render(&Data::from(&v), query)
+        crate::output::render(&Data::from(&v), Format::Table, query)
     }
 
     #[test]

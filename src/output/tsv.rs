@@ -7,12 +7,6 @@ use super::data::{Ordered, Value};
 use super::out::Out;
 use super::pyrepr;
 
-pub fn render(value: &Value) -> String {
-    let mut out = Out::buffer();
-    write(value, &mut out);
-    out.into_text()
-}
-
 pub fn write(value: &Value, out: &mut Out) {
     match value.resolved() {
         Value::List(rows) => Value::prefetching(rows).for_each(|row| {
@@ -58,11 +52,11 @@ fn cell(value: &Value, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::Data;
+    use crate::output::{Data, Format};
     use serde_json::json;
 
     fn tsv(v: serde_json::Value) -> String {
-        render(&Data::from(&v))
+        crate::output::render(&Data::from(&v), Format::Tsv, false)
     }
 
     #[test]
@@ -77,6 +71,6 @@ mod tests {
         assert_eq!(tsv(json!([])), "");
         assert_eq!(tsv(json!(1.5)), "1.5\n");
         let ordered = Data::Dict(vec![("z".into(), Data::Int(1)), ("a".into(), Data::Int(2))], Ordered::Yes);
-        assert_eq!(render(&ordered), "1\t2\n");
+        assert_eq!(crate::output::render(&ordered, Format::Tsv, false), "1\t2\n");
     }
 }

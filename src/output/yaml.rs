@@ -13,12 +13,6 @@ use super::pyrepr;
 const BEST_INDENT: usize = 2;
 const BEST_WIDTH: usize = 80;
 
-pub fn render(value: &Value) -> String {
-    let mut out = Out::buffer();
-    write(value, &mut out);
-    out.into_text()
-}
-
 pub fn write(value: &Value, out: &mut Out) {
     // A fresh stream counts as after whitespace and at an indentation point.
     let mut e = Emitter {
@@ -690,12 +684,11 @@ fn is_timestamp(t: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::output::Data;
+    use crate::output::{Data, Format};
     use serde_json::json;
 
     fn yaml(v: serde_json::Value) -> String {
-        render(&Data::from(&v))
+        crate::output::render(&Data::from(&v), Format::Yaml, false)
     }
 
     #[test]
