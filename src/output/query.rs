@@ -527,15 +527,10 @@ fn slice<'a>(items: Vec<Val<'a>>, start: Option<i32>, stop: Option<i32>, step: i
     Ok(Val::arr(out))
 }
 
+/// Python's TypeError for ordering values of different kinds.
 #[cold]
 #[inline(never)]
-fn unorderable(op: &Comparator, left: &Val, right: &Val) -> QueryError {
-    let symbol = match op {
-        Comparator::LessThan => "<",
-        Comparator::LessThanEqual => "<=",
-        Comparator::GreaterThan => ">",
-        _ => ">=",
-    };
+fn unorderable(symbol: &str, left: &Val, right: &Val) -> QueryError {
     QueryError::Python(format!(
         "'{symbol}' not supported between instances of '{}' and '{}'",
         left.py_type_name(),
@@ -551,7 +546,13 @@ fn compare<'a>(op: &Comparator, left: &Val<'a>, right: &Val<'a>) -> Eval<'a> {
             (Kind::Num(a), Kind::Num(b)) => a.py_cmp(b),
             (Kind::Str(a), Kind::Str(b)) => Some(a.cmp(b)),
             (Kind::Num(_), Kind::Str(_)) | (Kind::Str(_), Kind::Num(_)) => {
-                return Err(unorderable(op, left, right).into());
+                let symbol = match op {
+                    Comparator::LessThan => "<",
+                    Comparator::LessThanEqual => "<=",
+                    Comparator::GreaterThan => ">",
+                    _ => ">=",
+                };
+                return Err(unorderable(symbol, left, right).into());
             }
             _ => return Ok(Val::Null),
         },
@@ -911,9 +912,11 @@ fn sum(items: &[Val]) -> Num {
 /// their order, as Python's stable `sorted` leaves them.
 fn stable_order(keys: &[Val]) -> Vec<usize> {
     let heads: Vec<SortKey> = keys.iter().enumerate().map_while(|(at, key)| SortKey::of(key, at)).collect();
-    if heads.len() == keys.len() {
-        return string_order(keys, heads);
-    }
+    if heads.len() == keys.len() { string_order(keys, heads) } else { number_order(keys) }
+}
+
+/// `stable_order` for number keys.
+fn number_order(keys: &[Val]) -> Vec<usize> {
     let mut positions: Vec<usize> = (0..keys.len()).collect();
     positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
     positions
@@ -993,7 +996,7 @@ fn sort_order<'a, V: Borrow<Val<'a>>>(
 ) -> Result<Vec<usize>, Failure> {
     let mut keys = Vec::with_capacity(items.size_hint().0);
     // String keys' sort keys are made as each key is found, while its text is near in memory.
-    let mut heads = Vec::with_capacity(items.size_hint().0);
+    let mut heads = Vec::new();
     let mut required = "";
     for item in items {
         let item = item.borrow();
@@ -1003,6 +1006,9 @@ fn sort_order<'a, V: Borrow<Val<'a>>>(
             if required != "number" && required != "string" {
                 return Err(type_error_names("sort_by", item, required, &["string", "number"]).into());
             }
+            if required == "string" {
+                heads.reserve(keys.capacity());
+            }
             keys.push(first);
         } else {
             keys.push(key_of(lits, "sort_by", expr, item, &[required])?);
@@ -1010,10 +1016,7 @@ fn sort_order<'a, V: Borrow<Val<'a>>>(
         let at = keys.len() - 1;
         heads.extend(SortKey::of(&keys[at], at));
     }
-    if required == "string" {
-        return Ok(string_order(&keys, heads));
-    }
-    Ok(stable_order(&keys))
+    Ok(if required == "string" { string_order(&keys, heads) } else { number_order(&keys) })
 }
 
 fn key_of<'a>(lits: Lits<'a>, function: &str, expr: &'a Ast, item: &Val<'a>, allowed: &[&str]) -> Eval<'a> {
@@ -1038,13 +1041,8 @@ fn extreme<'a>(
             None => true,
             Some((bk, _)) => {
                 if !same_family(&k, bk) {
-                    return Err(QueryError::Python(format!(
-                        "'{}' not supported between instances of '{}' and '{}'",
-                        if want == Ordering::Greater { ">" } else { "<" },
-                        k.py_type_name(),
-                        bk.py_type_name()
-                    ))
-                    .into());
+                    let symbol = if want == Ordering::Greater { ">" } else { "<" };
+                    return Err(unorderable(symbol, &k, bk).into());
                 }
                 order(&k, bk) == want
             }
