@@ -88,7 +88,23 @@ impl Repository {
         tags
     }
 
+    /// Each digest's tag names, sorted: for listings, which would otherwise search all the
+    /// tags once per manifest.
+    pub fn tag_names_by_digest(&self) -> std::collections::HashMap<&str, Vec<&str>> {
+        let mut names: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+        for tag in &self.tags {
+            names.entry(tag.digest.as_str()).or_default().push(tag.name.as_str());
+        }
+        names.values_mut().for_each(|tags| tags.sort());
+        names
+    }
+
     pub fn manifest_json(&self, m: &Manifest) -> Value {
+        let tags: Vec<&str> = self.tags_of(&m.digest).iter().map(|t| t.name.as_str()).collect();
+        Repository::manifest_json_tagged(m, &tags)
+    }
+
+    pub fn manifest_json_tagged(m: &Manifest, tags: &[&str]) -> Value {
         let mut out = serde_json::Map::new();
         out.insert("digest".into(), json!(m.digest));
         out.insert("imageSize".into(), json!(m.image_size));
@@ -98,7 +114,6 @@ impl Repository {
         out.insert("os".into(), json!(m.os));
         out.insert("mediaType".into(), json!("application/vnd.docker.distribution.manifest.v2+json"));
         out.insert("configMediaType".into(), json!("application/vnd.docker.container.image.v1+json"));
-        let tags: Vec<&str> = self.tags_of(&m.digest).iter().map(|t| t.name.as_str()).collect();
         // Real ACR drops the key for untagged manifests.
         if !tags.is_empty() {
             out.insert("tags".into(), json!(tags));

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::model::{Identity, Seed};
+use crate::model::{Identity, Repository, Seed};
 use crate::{Challenge, Fault, LoggedRequest, Shared};
 
 pub struct State {
@@ -383,10 +383,14 @@ fn acr_route(
         }
         ("GET", Some("_manifests"), None) => {
             let r = &state.seed.repositories[index];
+            let tags = r.tag_names_by_digest();
+            let tags = &tags;
             let entries = r.manifests.iter().filter(|m| m.attributes.list_enabled).map(|m| Entry {
                 key: m.digest.clone(),
                 time: m.updated.clone(),
-                json: r.manifest_json(m),
+                json: Box::new(move || {
+                    Repository::manifest_json_tagged(m, tags.get(m.digest.as_str()).map_or(&[], |t| &t[..]))
+                }),
             });
             listing(
                 entries.collect(),
@@ -448,7 +452,7 @@ fn acr_route(
             let entries = r.tags.iter().filter(|t| t.attributes.list_enabled).map(|t| Entry {
                 key: t.name.clone(),
                 time: t.updated.clone(),
-                json: r.tag_json(t),
+                json: Box::new(|| r.tag_json(t)),
             });
             listing(
                 entries.collect(),
@@ -538,16 +542,17 @@ fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
 }
 
 /// A listed item: its paging key (tag name or digest), update time, and ACR's JSON for it.
-struct Entry {
+struct Entry<'r> {
     key: String,
     time: String,
-    json: Value,
+    /// Made only for the page's entries: long listings stay quick to page through.
+    json: Box<dyn Fn() -> Value + 'r>,
 }
 
 /// One page of a listing in ACR's order (by key; `timeasc`/`timedesc` by update time), with
 /// the Link header when more remain.
 fn listing(
-    mut entries: Vec<Entry>,
+    mut entries: Vec<Entry<'_>>,
     params: &[(String, String)],
     path: &str,
     body: impl FnOnce(Vec<Value>) -> Value,
@@ -560,16 +565,12 @@ fn listing(
     }
     let keyed = entries.into_iter().map(|e| (e.key, e.json)).collect();
     let (page, link) = paginate(keyed, params, path);
-    with_link(json_response(StatusCode::OK, body(page)), link)
+    with_link(json_response(StatusCode::OK, body(page.iter().map(|json| json()).collect())), link)
 }
 
 /// One page after `last` (the key of the previous page's final item) and a relative Link
 /// header, carrying `orderby`, when more remain.
-fn paginate(
-    items: Vec<(String, Value)>,
-    params: &[(String, String)],
-    path: &str,
-) -> (Vec<Value>, Option<String>) {
+fn paginate<T>(items: Vec<(String, T)>, params: &[(String, String)], path: &str) -> (Vec<T>, Option<String>) {
     let n = param(params, "n").and_then(|n| n.parse::<i64>().ok()).filter(|n| *n > 0).unwrap_or(100).min(1000)
         as usize;
     let start = match param(params, "last") {
@@ -583,12 +584,12 @@ fn paginate(
         _ => 0,
     };
     let end = (start + n).min(items.len());
-    let page: Vec<Value> = items[start.min(end)..end].iter().map(|(_, v)| v.clone()).collect();
     let link = (end < items.len()).then(|| {
         let last = encode(&items[end - 1].0);
         let orderby = param(params, "orderby").unwrap_or("");
         format!("<{path}?last={last}&n={n}&orderby={orderby}>; rel=\"next\"")
     });
+    let page = items.into_iter().take(end).skip(start).map(|(_, v)| v).collect();
     (page, link)
 }
 

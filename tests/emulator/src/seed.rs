@@ -108,6 +108,18 @@ impl RepoBuilder {
     }
 }
 
+/// A repository of `count` manifests, one in three tagged, many updated at the same time:
+/// for listings long enough to be worked on by several threads.
+pub fn large_repository(name: &str, count: u32) -> Repository {
+    let mut repo = RepoBuilder::new(name);
+    for i in 0..count {
+        let tag = format!("v{i}");
+        let tags: &[&str] = if i % 3 == 0 { &[&tag] } else { &[] };
+        repo = repo.manifest((i * 37) % 1500, tags, Attributes::default());
+    }
+    repo.build()
+}
+
 pub fn default_seed() -> Seed {
     let ok = Attributes::default;
     // The seeds' scripts run against `myrepository`: 45 manifests before 2019-04-05, 15 after;
