@@ -9,11 +9,11 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-pub type Key = Rc<str>;
+pub type Key = Arc<str>;
 
 /// How many items apart `Value::prefetching`'s stages are.
 const PREFETCH_STEP: usize = 3;
@@ -28,7 +28,7 @@ pub enum Value<'a> {
     Int(i128),
     Float(f64),
     /// Shared, so that copies of a value copy no text.
-    Str(Rc<str>),
+    Str(Arc<str>),
     List(Vec<Value<'a>>),
     Dict(Vec<(Key, Value<'a>)>, Ordered),
     /// A part of another value, shown as if it were here.
@@ -225,7 +225,7 @@ pub fn key(text: &str) -> Key {
         if let Some(k) = keys.get(text) {
             return k.clone();
         }
-        let k: Key = Rc::from(text);
+        let k: Key = Arc::from(text);
         keys.insert(k.clone());
         k
     })
@@ -353,6 +353,6 @@ mod tests {
         let d = Data::from_json(br#"[{"digest": 1}, {"digest": 2}]"#).unwrap();
         let Data::List(items) = d else { panic!() };
         let (Data::Dict(a, _), Data::Dict(b, _)) = (&items[0], &items[1]) else { panic!() };
-        assert!(Rc::ptr_eq(&a[0].0, &b[0].0));
+        assert!(Arc::ptr_eq(&a[0].0, &b[0].0));
     }
 }

@@ -23,14 +23,13 @@ fn write_value(value: &Value, depth: usize, out: &mut Out) {
         Value::List(items) if items.is_empty() => out.push_str("[]"),
         Value::List(items) => {
             out.push('[');
-            for (i, item) in Value::prefetching(items).enumerate() {
+            out.write_values(items, |i, item, out| {
                 if i > 0 {
                     out.push(',');
                 }
                 newline(depth + 1, out);
                 write_value(item, depth + 1, out);
-                out.boundary();
-            }
+            });
             newline(depth, out);
             out.push(']');
         }
@@ -74,5 +73,22 @@ mod tests {
         );
         assert_eq!(crate::output::render(&Data::Str("x y".into()), Format::Json, false), "\"x y\"\n");
         assert_eq!(crate::output::render(&Data::Float(f64::NAN), Format::Json, false), "NaN\n");
+    }
+
+    #[test]
+    fn long_lists_read_as_one_pass_writes_them() {
+        // Long enough to be written by several threads (see `parallel`).
+        let items: Vec<serde_json::Value> =
+            (0..20_000).map(|i| json!({"digest": format!("sha256:{i}"), "tags": [i, "é"]})).collect();
+        let one = |item: &serde_json::Value| {
+            let text = crate::output::render(&Data::from(&json!([item])), Format::Json, false);
+            text["[\n".len()..text.len() - "\n]\n".len()].to_string()
+        };
+        let expected = format!("[\n{}\n]\n", items.iter().map(one).collect::<Vec<_>>().join(",\n"));
+        let data = Data::from(&json!(items));
+        assert_eq!(crate::output::render(&data, Format::Json, false), expected);
+        let mut streamed = Vec::new();
+        crate::output::render_to(&data, Format::Json, false, &mut streamed).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), expected);
     }
 }

@@ -4,6 +4,7 @@ pub mod color;
 pub mod data;
 pub mod json;
 pub mod out;
+pub mod parallel;
 mod pyrepr;
 pub mod query;
 pub mod table;

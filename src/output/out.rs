@@ -5,8 +5,14 @@
 use std::io::{self, Write};
 use std::ops::{Deref, DerefMut};
 
+use super::data::Value;
+use super::parallel;
+
 /// How much text gathers before it is handed on.
 const CHUNK: usize = 64 * 1024;
+
+/// Values a thread writes at a time when a list is written by several.
+const BLOCK: usize = 256;
 
 pub struct Out<'w> {
     text: String,
@@ -31,6 +37,39 @@ impl<'w> Out<'w> {
         if self.text.len() >= CHUNK && self.sink.is_some() {
             self.send();
         }
+    }
+
+    /// Writes `values` in order, `write_value` given each one's index: the text is handed
+    /// on between values. A long list is written by several threads (see
+    /// `parallel::in_blocks`).
+    pub fn write_values<'v, 'a>(
+        &mut self,
+        values: &'v [Value<'a>],
+        write_value: impl Fn(usize, &'v Value<'a>, &mut Out) + Sync,
+    ) {
+        let write_block = |start: usize, block: &'v [Value<'a>], out: &mut Out| {
+            for (i, value) in Value::prefetching(block).enumerate() {
+                write_value(start + i, value, out);
+                out.boundary();
+            }
+        };
+        parallel::in_blocks(
+            values,
+            BLOCK,
+            |start, block, text: &mut String| {
+                let mut kept = Out { text: std::mem::take(text), sink: None, failed: None };
+                kept.clear();
+                write_block(start, block, &mut kept);
+                *text = kept.text;
+            },
+            |start, block, written| match written {
+                Some(text) => {
+                    self.push_str(text);
+                    self.boundary();
+                }
+                None => write_block(start, block, self),
+            },
+        );
     }
 
     fn send(&mut self) {

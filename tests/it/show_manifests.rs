@@ -1,8 +1,9 @@
 //! show-manifests against the emulator: paging, --top, and what is sent.
 
+use azacr_emulator::seed::large_repository;
 use azacr_emulator::{Emulator, default_seed};
 
-use crate::support::{admin_args, azacr, fault};
+use crate::support::{ConfigDir, admin_args, azacr, azacr_bin, command, fault, run};
 
 fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     admin_args("show-manifests", extra)
@@ -42,6 +43,36 @@ fn top_sets_the_page_size_and_stops_paging() {
     assert_eq!(out.stdout, "2\n");
     let data: Vec<String> = targets(&emulator).into_iter().filter(|t| t.contains("_manifests")).collect();
     assert_eq!(data, ["GET /acr/v1/bigrepo/_manifests?n=2"]);
+}
+
+#[test]
+fn long_listings_print_the_same_on_any_number_of_threads() {
+    let mut seed = default_seed();
+    // Above 2 × parallel::MIN_PART, so that two threads share the work.
+    seed.repositories.push(large_repository("large", 9_000));
+    let emulator = Emulator::start(seed);
+    let config = ConfigDir::empty();
+    let cases = [
+        ("sort_by(@, &timestamp)", "json"),
+        ("[?tags[0]==null].digest", "tsv"),
+        ("[?timestamp < '2019-04-05'].[digest, timestamp]", "json"),
+        ("[].{d: digest, t: timestamp}", "tsv"),
+    ];
+    for (query, format) in cases {
+        let outputs: Vec<String> = ["1", "3"]
+            .iter()
+            .map(|threads| {
+                let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+                cmd.env("AZACR_THREADS", threads);
+                cmd.args(args(&["--repository", "large", "--query", query, "-o", format]));
+                let out = run(cmd);
+                assert_eq!(out.code, 0, "{}", out.stderr);
+                out.stdout
+            })
+            .collect();
+        assert_eq!(outputs[0], outputs[1], "{query} -o {format}");
+        assert!(outputs[0].len() > 100_000, "{query}: {} bytes", outputs[0].len());
+    }
 }
 
 #[test]
