@@ -12,7 +12,7 @@ use super::parallel;
 const CHUNK: usize = 64 * 1024;
 
 /// Values a thread writes at a time when a list is written by several.
-const BLOCK: usize = 256;
+const BLOCK: usize = 1024;
 
 pub struct Out<'w> {
     text: String,
