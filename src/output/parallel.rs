@@ -55,6 +55,10 @@ fn spawn<'scope, 'env>(
 /// `work` applied to each part, the first on this thread and the others on threads of their
 /// own (or on this one, should a thread not start); the results in the parts' order.
 pub fn map<P: Send, R: Send>(parts: impl IntoIterator<Item = P>, work: impl Fn(P) -> R + Sync) -> Vec<R> {
+    let parts: Vec<P> = parts.into_iter().collect();
+    if parts.len() < 2 {
+        return parts.into_iter().map(work).collect();
+    }
     let slots: Vec<Mutex<Option<P>>> = parts.into_iter().map(|part| Mutex::new(Some(part))).collect();
     let results: Vec<Mutex<Option<R>>> = slots.iter().map(|_| Mutex::new(None)).collect();
     let run = |k: usize| {
@@ -99,6 +103,9 @@ fn in_blocks_on<'t, T: Sync, R: Send + Default>(
 ) {
     let block = block.max(1);
     let blocks = || items.chunks(block).enumerate().map(move |(k, chunk)| (k, k * block, chunk));
+    if threads < 2 {
+        return blocks().for_each(|(_, start, chunk)| each(start, chunk, None));
+    }
     std::thread::scope(|scope| {
         let workers: Vec<_> = (1..threads)
             .map(|t| {
