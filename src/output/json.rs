@@ -1,7 +1,5 @@
 //! `-o json`: `json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True)` plus a newline.
 
-use std::fmt::Write as _;
-
 use super::data::Value;
 use super::out::Out;
 use super::pyrepr;
@@ -15,9 +13,7 @@ fn write_value(value: &Value, depth: usize, out: &mut Out) {
     match value.resolved() {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => pyrepr::push_int(*i, out),
         Value::Float(f) => out.push_str(&pyrepr::json_float(*f)),
         Value::Str(s) => pyrepr::json_string(s, false, out),
         Value::List(items) if items.is_empty() => out.push_str("[]"),

@@ -63,22 +63,26 @@ impl<'w> Out<'w> {
                 *text = kept.text;
             },
             |start, block, written| match written {
-                Some(text) => {
-                    self.push_str(text);
-                    self.boundary();
-                }
+                Some(text) => self.write_whole(text),
                 None => write_block(start, block, self),
             },
         );
     }
 
-    fn send(&mut self) {
-        if let Some(sink) = self.sink.as_mut()
-            && self.failed.is_none()
-            && let Err(e) = sink.write_all(self.text.as_bytes())
-        {
-            self.failed = Some(e);
+    /// Text of whole rows: streamed, a long one goes to the sink as it is, after what came
+    /// before, instead of being copied first.
+    fn write_whole(&mut self, text: &str) {
+        if self.sink.is_some() && text.len() >= CHUNK {
+            self.send();
+            write_to(&mut self.sink, &mut self.failed, text);
+        } else {
+            self.push_str(text);
+            self.boundary();
         }
+    }
+
+    fn send(&mut self) {
+        write_to(&mut self.sink, &mut self.failed, &self.text);
         self.text.clear();
     }
 
@@ -97,6 +101,16 @@ impl<'w> Out<'w> {
             Some(sink) => sink.flush(),
             None => Ok(()),
         }
+    }
+}
+
+/// Writes `text` to `sink`, unless an earlier write failed; keeps the first error.
+fn write_to(sink: &mut Option<&mut dyn Write>, failed: &mut Option<io::Error>, text: &str) {
+    if let Some(sink) = sink
+        && failed.is_none()
+        && let Err(e) = sink.write_all(text.as_bytes())
+    {
+        *failed = Some(e);
     }
 }
 
@@ -130,6 +144,23 @@ mod tests {
         }
         out.finish().unwrap();
         assert_eq!(sink.len(), 100 * line.len());
+    }
+
+    #[test]
+    fn whole_rows_keep_their_place_in_the_stream() {
+        let mut sink: Vec<u8> = Vec::new();
+        let mut out = Out::streaming(&mut sink);
+        let long = "r\n".repeat(CHUNK);
+        out.push_str("[");
+        out.write_whole(&long);
+        out.write_whole("short\n");
+        out.write_whole(&long);
+        out.push_str("]");
+        out.finish().unwrap();
+        assert_eq!(String::from_utf8(sink).unwrap(), format!("[{long}short\n{long}]"));
+        let mut kept = Out::buffer();
+        kept.write_whole(&long);
+        assert_eq!(kept.into_text(), long);
     }
 
     #[test]

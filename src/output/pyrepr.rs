@@ -163,6 +163,28 @@ fn first_escape(bytes: &[u8], ascii: bool) -> Option<usize> {
     bytes[start..].iter().position(needs_escape).map(|i| start + i)
 }
 
+/// An integer in decimal, as `str()` and `json.dumps` write it, without `fmt`'s machinery
+/// (a cell of every row of a long listing can be one).
+pub fn push_int(i: impl Into<i128>, out: &mut String) {
+    let i: i128 = i.into();
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut rest = i.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        digits[at] = b'-';
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
 /// `json.dumps(s)` with ASCII escaping, as jmespath's `to_string` uses it.
 pub fn json_string_ascii(s: &str, out: &mut String) {
     json_string(s, true, out)
@@ -193,6 +215,15 @@ mod tests {
         ];
         for (f, want) in cases {
             assert_eq!(float(f), want, "{f}");
+        }
+    }
+
+    #[test]
+    fn integers_print_like_python() {
+        for i in [0, 7, -7, 10, 1234567890, i128::MAX, i128::MIN, u64::MAX as i128] {
+            let mut s = String::new();
+            push_int(i, &mut s);
+            assert_eq!(s, i.to_string());
         }
     }
 

@@ -1,8 +1,6 @@
 //! `-o tsv`: one line per element, cells joined by TAB; plain dicts in sorted-key order,
 //! OrderedDicts in insertion order.
 
-use std::fmt::Write as _;
-
 use super::data::{Ordered, Value};
 use super::out::Out;
 use super::pyrepr;
@@ -37,9 +35,7 @@ fn join<'v, 'a: 'v>(cells: impl Iterator<Item = &'v Value<'a>>, out: &mut String
 /// A value inside a row: lists print their length, dicts an empty cell, scalars `str()`.
 fn cell(value: &Value, out: &mut String) {
     match value.resolved() {
-        Value::List(items) => {
-            let _ = write!(out, "{}", items.len());
-        }
+        Value::List(items) => pyrepr::push_int(items.len() as u64, out),
         Value::Dict(..) => {}
         Value::Str(s) => out.push_str(s),
         scalar => out.push_str(&pyrepr::str_of(scalar)),
