@@ -151,11 +151,11 @@ mod tests {
         let mut sink: Vec<u8> = Vec::new();
         let mut out = Out::streaming(&mut sink);
         let long = "r\n".repeat(CHUNK);
-        out.push_str("[");
+        out.push('[');
         out.write_whole(&long);
         out.write_whole("short\n");
         out.write_whole(&long);
-        out.push_str("]");
+        out.push(']');
         out.finish().unwrap();
         assert_eq!(String::from_utf8(sink).unwrap(), format!("[{long}short\n{long}]"));
         let mut kept = Out::buffer();
