@@ -894,12 +894,14 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             match list {
                 // A borrowed list is sorted by reference, without copying it first.
                 Val::Ref(Data::List(rows)) => {
-                    let order = sort_order(lits, expr, rows)?;
-                    Val::arr(order.into_iter().map(|i| Val::of(&rows[i])).collect())
+                    let mut sorted = Vec::with_capacity(rows.len());
+                    sort_order(lits, expr, rows, |at| sorted.push(Val::of(&rows[at])))?;
+                    Val::arr(sorted)
                 }
                 other => {
                     let items = other.into_items().unwrap_or_default();
-                    let order = sort_order(lits, expr, &items)?;
+                    let mut order = Vec::with_capacity(items.len());
+                    sort_order(lits, expr, &items, |at| order.push(at))?;
                     Val::arr(arrange(items, order))
                 }
             }
@@ -965,8 +967,13 @@ fn sum(items: &[Val]) -> Num {
 /// The positions of `keys` (all numbers or all strings) in sorted order, equal keys keeping
 /// their order, as Python's stable `sorted` leaves them.
 fn stable_order(keys: &[Val]) -> Vec<usize> {
-    let heads: Vec<SortKey> = keys.iter().enumerate().map_while(|(at, key)| SortKey::of(key, at)).collect();
-    if heads.len() == keys.len() { string_order(keys, heads) } else { number_order(keys) }
+    let mut heads: Vec<SortKey> =
+        keys.iter().enumerate().map_while(|(at, key)| SortKey::of(key, at)).collect();
+    if heads.len() < keys.len() {
+        return number_order(keys);
+    }
+    sort_heads(&mut heads, |at| text(&keys[at]));
+    heads.into_iter().map(|k| k.at).collect()
 }
 
 /// `stable_order` for number keys.
@@ -974,6 +981,14 @@ fn number_order(keys: &[Val]) -> Vec<usize> {
     let mut positions: Vec<usize> = (0..keys.len()).collect();
     positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
     positions
+}
+
+/// A string's text ("" for other values).
+fn text<'v>(value: &'v Val) -> &'v str {
+    match value.kind() {
+        Kind::Str(s) => s,
+        _ => "",
+    }
 }
 
 /// A string's sort key is its first 31 bytes (UTF-8 byte order is code point order) and its
@@ -999,49 +1014,52 @@ impl SortKey {
         Some(SortKey { head: [word(0), word(1), word(2), word(3)], at })
     }
 
-    /// The order of two keys, `key` giving the whole key at a position for the rare ties of
-    /// long strings.
-    fn order<'k, 'a: 'k>(&self, other: &SortKey, key: impl Fn(usize) -> &'k Val<'a>) -> Ordering {
-        let text = |at: usize| match key(at).kind() {
-            Kind::Str(s) => s,
-            _ => "",
-        };
-        let long = (HEAD + 1) as u64;
-        self.head.cmp(&other.head).then_with(|| {
-            if self.head[3] & 0xff == long { text(self.at).cmp(text(other.at)) } else { Ordering::Equal }
-        })
+    /// Whether the key's string is longer than its head holds.
+    fn is_long(&self) -> bool {
+        self.head[3] & 0xff == (HEAD + 1) as u64
+    }
+
+    /// The order of two keys, `text` giving the whole string at a position for the rare ties
+    /// of long strings.
+    fn order<'t>(&self, other: &SortKey, text: impl Fn(usize) -> &'t str) -> Ordering {
+        self.head
+            .cmp(&other.head)
+            .then_with(|| if self.is_long() { text(self.at).cmp(text(other.at)) } else { Ordering::Equal })
     }
 }
 
-/// `stable_order` for string keys, given their `SortKey`s in order.
-fn string_order(keys: &[Val], mut heads: Vec<SortKey>) -> Vec<usize> {
-    sort_heads(&mut heads, |at| &keys[at]);
-    heads.into_iter().map(|k| k.at).collect()
-}
-
-/// Sorts string keys' `SortKey`s, `key` giving the key at a position; stable, as Python's
+/// Sorts string keys' `SortKey`s, `text` giving the string at a position; stable, as Python's
 /// sort is.
-fn sort_heads<'k, 'a: 'k>(heads: &mut [SortKey], key: impl Fn(usize) -> &'k Val<'a>) {
-    heads.sort_by(|a, b| a.order(b, &key));
+fn sort_heads<'t>(heads: &mut [SortKey], text: impl Fn(usize) -> &'t str) {
+    heads.sort_by(|a, b| a.order(b, &text));
 }
 
-/// The positions in sorted runs of `SortKey`s, merged; of equal keys the earlier run's
-/// come first, so that the merge is as stable as one sort.
-fn merged<'k, 'a: 'k>(runs: Vec<&[SortKey]>, key: impl Fn(usize) -> &'k Val<'a>) -> Vec<usize> {
-    let mut positions = Vec::with_capacity(runs.iter().map(|run| run.len()).sum());
+/// Sorted runs of `SortKey`s merged, each position handed to `emit` in turn; of equal keys
+/// the earlier run's come first, so that the merge is as stable as one sort.
+fn merge<'t>(runs: Vec<&[SortKey]>, text: impl Fn(usize) -> &'t str, mut emit: impl FnMut(usize)) {
     let mut next = vec![0; runs.len()];
     loop {
         let mut least: Option<(usize, &SortKey)> = None;
         for (r, run) in runs.iter().enumerate() {
             if let Some(head) = run.get(next[r])
-                && least.is_none_or(|(_, best)| head.order(best, &key) == Ordering::Less)
+                && least.is_none_or(|(_, best)| head.order(best, &text) == Ordering::Less)
             {
                 least = Some((r, head));
             }
         }
-        let Some((r, head)) = least else { return positions };
-        positions.push(head.at);
+        let Some((r, head)) = least else { return };
+        emit(head.at);
         next[r] += 1;
+    }
+}
+
+/// The string keys of a part of a list longer than a `SortKey` holds, by position: only
+/// they are kept for ties, so that a sort on short keys (timestamps) keeps none.
+struct LongKeys<'a>(Vec<(usize, Val<'a>)>);
+
+impl LongKeys<'_> {
+    fn text(&self, at: usize) -> &str {
+        self.0.binary_search_by_key(&at, |(position, _)| *position).map_or("", |i| text(&self.0[i].1))
     }
 }
 
@@ -1088,16 +1106,18 @@ impl<'v, 'a: 'v> Walk<'v, 'a> for Val<'a> {
     }
 }
 
-/// `sort_by`'s order of `items` by `expr`: every key has the first one's type, a number or a
-/// string, as Python's jmespath requires. A long list is keyed, and its string keys sorted,
-/// in parts on several threads; the sorted parts are then merged.
+/// `sort_by`'s order of `items` by `expr`, each position handed to `emit` in turn: every key
+/// has the first one's type, a number or a string, as Python's jmespath requires. A long list
+/// is keyed, and its string keys sorted, in parts on several threads; the sorted parts are
+/// then merged.
 fn sort_order<'v, 'a, T: Walk<'v, 'a>>(
     lits: Lits<'a>,
     expr: &'a Ast,
     items: &'v [T],
-) -> Result<Vec<usize>, Failure> {
+    emit: impl FnMut(usize),
+) -> Result<(), Failure> {
     let Some(first) = T::walk(&items[..items.len().min(1)]).next() else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     let required = eval(lits, expr, first.clone())?.type_name();
     if required != "number" && required != "string" {
@@ -1107,23 +1127,34 @@ fn sort_order<'v, 'a, T: Walk<'v, 'a>>(
     let part_len = parallel::part_len(items.len());
     let parts = parallel::map(items.chunks(part_len).enumerate(), |(k, part)| {
         let start = k * part_len;
-        let mut keys = Vec::with_capacity(part.len());
+        // Number keys, or the long string keys.
+        let mut keys = Vec::with_capacity(if strings { 0 } else { part.len() });
+        let mut long = LongKeys(Vec::new());
         let mut heads = Vec::with_capacity(if strings { part.len() } else { 0 });
-        for item in T::walk(part) {
+        for (i, item) in T::walk(part).enumerate() {
             let key = key_of(lits, "sort_by", expr, &item, &[required])?;
-            // Made now, while the key's text is near in memory.
-            heads.extend(SortKey::of(&key, start + keys.len()));
-            keys.push(key);
+            match SortKey::of(&key, start + i) {
+                Some(head) if head.is_long() => {
+                    long.0.push((start + i, key));
+                    heads.push(head);
+                }
+                // Made now, while the key's text is near in memory.
+                Some(head) => heads.push(head),
+                None => keys.push(key),
+            }
         }
-        sort_heads(&mut heads, |at| &keys[at - start]);
-        Ok::<_, Failure>((keys, heads))
+        sort_heads(&mut heads, |at| long.text(at));
+        Ok::<_, Failure>((keys, long, heads))
     });
     let parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
     if !strings {
-        return Ok(number_order(&parts.into_iter().flat_map(|(keys, _)| keys).collect::<Vec<_>>()));
+        let keys: Vec<Val> = parts.into_iter().flat_map(|(keys, ..)| keys).collect();
+        number_order(&keys).into_iter().for_each(emit);
+        return Ok(());
     }
-    let key = |at: usize| &parts[at / part_len].0[at % part_len];
-    Ok(merged(parts.iter().map(|(_, heads)| &heads[..]).collect(), key))
+    let text = |at: usize| parts[at / part_len].1.text(at);
+    merge(parts.iter().map(|(.., heads)| &heads[..]).collect(), text, emit);
+    Ok(())
 }
 
 fn key_of<'a>(lits: Lits<'a>, function: &str, expr: &'a Ast, item: &Val<'a>, allowed: &[&str]) -> Eval<'a> {
