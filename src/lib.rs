@@ -8,6 +8,7 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod log;
+pub mod memory;
 pub mod output;
 pub mod prompt;
 pub mod registry;
@@ -20,23 +21,7 @@ use error::AppError;
 use output::Format;
 use ui::Ui;
 
-/// Tunes glibc's allocator for azacr's pattern: many small values decoded and freed page by
-/// page, then a few large vectors (sort keys, results, text) made and freed by a query.
-/// - No fast bins: they make the first large allocation after those frees walk them all
-///   (`malloc_consolidate`), which cost more than half of a query over 100,000 manifests.
-/// - Large vectors from the heap rather than fresh mappings, and freed memory kept for reuse:
-///   every fresh page costs a fault (a sort over 100,000 manifests touched 2,800 of them).
-///   (A single arena for all threads, to share freed vectors too, doubled the time of filters
-///   that allocate per row on several threads: they wait on its lock.)
-pub fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes an allocator parameter; called before other threads start.
-    unsafe {
-        libc::mallopt(libc::M_MXFAST, 0);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
-    }
-}
+pub use memory::tune_allocator;
 
 /// Runs azacr on az's argv (without the program name) and returns the exit code.
 pub fn run(args: Vec<String>) -> u8 {
@@ -118,6 +103,8 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     if let Some(banner) = commands::preview(command.cmd) {
         ui.preview(banner);
     }
+    // Listings can be long: memory for their output is made ready while the registry answers.
+    let reserve = commands::lists(command.cmd).then(memory::Reserve::new);
     let ctx = Context { ui: ui.clone(), config };
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
@@ -130,6 +117,7 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     });
     runtime.shutdown_background();
     let Some(value) = result? else { return Ok(()) };
+    drop(reserve);
     let shown = show(&value, globals.query.as_ref(), format, ui);
     // A listing can hold many thousands of values and the process is about to end: freeing
     // them one by one took as long as printing them (~10 ms for 100,000 manifests).

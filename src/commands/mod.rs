@@ -40,6 +40,11 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     }
 }
 
+/// Whether the command lists what a registry holds (its result can be long).
+pub fn lists(cmd: Cmd) -> bool {
+    matches!(cmd, Cmd::List | Cmd::ShowTags | Cmd::ShowManifests | Cmd::ListMetadata | Cmd::ListDeleted)
+}
+
 /// The deprecation warning az prints before running a command.
 pub fn deprecation(cmd: Cmd) -> Option<&'static str> {
     (cmd == Cmd::ShowManifests).then_some(show_manifests::DEPRECATION)

@@ -32,6 +32,11 @@ fn cpus() -> usize {
     })
 }
 
+/// Whether long lists are worked on by more than this thread.
+pub fn helps() -> bool {
+    cpus() > 1
+}
+
 /// How many threads `len` items are worth.
 fn threads_for(len: usize, cpus: usize) -> usize {
     if IN_PART.get() { 1 } else { (len / MIN_PART).clamp(1, cpus) }
