@@ -103,13 +103,15 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     if let Some(banner) = commands::preview(command.cmd) {
         ui.preview(banner);
     }
-    // Listings can be long: memory for their output is made ready while the registry answers.
-    let reserve = commands::lists(command.cmd).then(memory::Reserve::new);
     let ctx = Context { ui: ui.clone(), config };
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     let result = runtime.block_on(async {
         let work = commands::run(&ctx, &command);
+        // Listings can be long: memory for their output is made ready while the registry answers.
+        let work = async {
+            if commands::lists(command.cmd) { memory::Reserve::during(work).await } else { work.await }
+        };
         tokio::select! {
             result = work => result,
             _ = tokio::signal::ctrl_c() => Err(AppError::Interrupted),
@@ -117,7 +119,6 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     });
     runtime.shutdown_background();
     let Some(value) = result? else { return Ok(()) };
-    drop(reserve);
     let shown = show(&value, globals.query.as_ref(), format, ui);
     // A listing can hold many thousands of values and the process is about to end: freeing
     // them one by one took as long as printing them (~10 ms for 100,000 manifests).
