@@ -80,6 +80,16 @@ fn pages(n: usize) -> String {
     text
 }
 
+/// Page faults the process has taken so far (each is a few µs on a virtual machine).
+fn faults() -> i64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage.ru_minflt
+    }
+}
+
 fn peak_rss() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -110,6 +120,7 @@ fn child(path: &str, expression: &str, format: &str) {
     let loaded = start.elapsed().as_secs_f64();
     drop(reserve);
     let work = Instant::now();
+    let faults_before = faults();
     // BENCH_REPEAT=n repeats the measured step, for profiling it; BENCH_PHASES then reports
     // the fastest search and render seen.
     let repeat: usize = std::env::var("BENCH_REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
@@ -127,7 +138,7 @@ fn child(path: &str, expression: &str, format: &str) {
         render_best = render_best.min(step.elapsed().as_secs_f64() - searched);
     }
     if std::env::var_os("BENCH_PHASES").is_some() {
-        eprintln!("search {search_best:.4} render {render_best:.4}");
+        eprintln!("search {search_best:.4} render {render_best:.4} faults {}", faults() - faults_before);
     }
     println!("{loaded} {} {} {}", work.elapsed().as_secs_f64(), peak_rss(), out.0);
 }
