@@ -96,13 +96,7 @@ impl<'a> Value<'a> {
             Value::Str(s) => s.as_ptr(),
             _ => return,
         };
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is only a hint and never faults, whatever the address.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(target.cast());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = target;
+        prefetch(target);
     }
 
     /// The items of a list, with the memory each one reaches requested a few items early.
@@ -153,6 +147,18 @@ impl<'a> Value<'a> {
             Value::Borrowed(_) => unreachable!("resolved"),
         }
     }
+}
+
+/// Asks the CPU to start loading the memory at `target` without waiting for it.
+#[inline]
+pub fn prefetch(target: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint and never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(target.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = target;
 }
 
 /// Equality of what the values show, borrowed or not.

@@ -41,20 +41,32 @@ impl<'w> Out<'w> {
 
     /// Writes `values` in order, `write_value` given each one's index: the text is handed
     /// on between values. A long list is written by several threads (see
-    /// `parallel::in_blocks`).
+    /// `parallel::in_blocks`), what each value reaches loaded ahead of use.
     pub fn write_values<'v, 'a>(
         &mut self,
         values: &'v [Value<'a>],
         write_value: impl Fn(usize, &'v Value<'a>, &mut Out) + Sync,
     ) {
-        let write_block = |start: usize, block: &'v [Value<'a>], out: &mut Out| {
-            for (i, value) in Value::prefetching(block).enumerate() {
-                write_value(start + i, value, out);
+        self.write_each(values, |i, value, out| {
+            Value::prefetch_ahead(i, |j| values.get(j));
+            write_value(i, value, out);
+        });
+    }
+
+    /// Writes `items` in order, as `write_values` writes values.
+    pub fn write_each<'v, T: Sync>(
+        &mut self,
+        items: &'v [T],
+        write_item: impl Fn(usize, &'v T, &mut Out) + Sync,
+    ) {
+        let write_block = |start: usize, block: &'v [T], out: &mut Out| {
+            for (i, item) in block.iter().enumerate() {
+                write_item(start + i, item, out);
                 out.boundary();
             }
         };
         parallel::in_blocks(
-            values,
+            items,
             BLOCK,
             |start, block, text: &mut String| {
                 let mut kept = Out { text: std::mem::take(text), sink: None, failed: None };

@@ -2,10 +2,11 @@
 //! way tabulate's "simple" format draws it with `disable_numparse=True`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::data::{Key, Value};
+use super::data::{Key, Value, prefetch};
 use super::out::Out;
+use super::parallel;
 use super::pyrepr;
 
 /// Columns az leaves out of tables.
@@ -49,8 +50,9 @@ pub fn write(value: &Value, query_active: bool, out: &mut Out) {
 #[derive(Default)]
 struct Columns {
     names: Vec<String>,
-    /// A key's column, for keys seen before (keys repeat on every row).
-    by_key: HashMap<Key, usize>,
+    /// A key's column, for keys seen before (keys repeat on every row, mostly the same
+    /// shared key, found by address).
+    by_key: Vec<(Key, usize)>,
     /// The columns of list items, by position.
     by_position: Vec<usize>,
 }
@@ -67,11 +69,16 @@ impl Columns {
     }
 
     fn for_key(&mut self, key: &Key) -> usize {
-        if let Some(i) = self.by_key.get(key) {
+        let seen = self
+            .by_key
+            .iter()
+            .find(|(k, _)| Arc::ptr_eq(k, key))
+            .or_else(|| self.by_key.iter().find(|(k, _)| k == key));
+        if let Some((_, i)) = seen {
             return *i;
         }
         let i = self.index(&capitalize_first(key));
-        self.by_key.insert(key.clone(), i);
+        self.by_key.push((key.clone(), i));
         i
     }
 
@@ -166,17 +173,37 @@ fn width(line: &str) -> usize {
     line.chars().count()
 }
 
+/// How far ahead a cell's text is requested from memory while laying cells out.
+const AHEAD: usize = 8;
+
+const SPACES: &str = "                                                                ";
+
 /// tabulate "simple": left-aligned columns of width max(header + 2, widest cell), two
 /// spaces between columns, a dashed rule under the header, every line right-stripped; a
 /// cell with line breaks spreads its row over several lines. `cells` holds the rows one
-/// after another, `headers.len()` cells each.
+/// after another, `headers.len()` cells each. Long tables are laid out and drawn by several
+/// threads (see `parallel`).
 fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
     let columns = headers.len();
     let headers: Vec<Text> = headers.iter().map(|h| Text::new(h)).collect();
-    let cells: Vec<Text> = cells.iter().map(|c| Text::new(c)).collect();
+    let part_len = parallel::part_len(cells.len() / columns) * columns;
+    // Each part's cells laid out, with the widest cell of each column.
+    let parts = parallel::map(cells.chunks(part_len), |part| {
+        let mut widths = vec![0; columns];
+        let mut texts = Vec::with_capacity(part.len());
+        for (i, cell) in part.iter().enumerate() {
+            if let Some(ahead) = part.get(i + AHEAD) {
+                prefetch(ahead.as_ptr());
+            }
+            let text = Text::new(cell);
+            widths[i % columns] = widths[i % columns].max(text.width);
+            texts.push(text);
+        }
+        (texts, widths)
+    });
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width + MIN_PADDING).collect();
-    for (i, cell) in cells.iter().enumerate() {
-        widths[i % columns] = widths[i % columns].max(cell.width);
+    for (_, part_widths) in &parts {
+        widths.iter_mut().zip(part_widths).for_each(|(w, p)| *w = (*w).max(*p));
     }
     let emit = |row: &[Text], out: &mut Out| {
         let height = row.iter().map(|c| c.height).max().unwrap_or(1);
@@ -189,7 +216,12 @@ fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
                 }
                 out.push_str(part);
                 let shown = if cell.height == 1 && line == 0 { cell.width } else { width(part) };
-                out.extend(std::iter::repeat_n(' ', widths[i].saturating_sub(shown)));
+                let mut pad = widths[i].saturating_sub(shown);
+                while pad > 0 {
+                    let n = pad.min(SPACES.len());
+                    out.push_str(&SPACES[..n]);
+                    pad -= n;
+                }
             }
             let kept = out[start..].trim_end().len();
             out.truncate(start + kept);
@@ -201,9 +233,8 @@ fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     let rule: Vec<Text> = rule.iter().map(|r| Text::new(r)).collect();
     emit(&rule, out);
-    for row in cells.chunks(columns) {
-        emit(row, out);
-    }
+    let rows: Vec<&[Text]> = parts.iter().flat_map(|(texts, _)| texts.chunks(columns)).collect();
+    out.write_each(&rows, |_, row, out| emit(row, out));
 }
 
 #[cfg(test)]
@@ -229,5 +260,17 @@ mod tests {
         let rows = json!([{"name": 1, "Name": 2, "x": "a\tb  \n c"}, {"Name": 3}]);
         assert_eq!(table(rows, true), "Name    X\n------  -----\n2       a\tb\n         c\n3\n");
         assert_eq!(table(json!([{"name": 1, "Name": 2}]), false), "Name\n------\n1\n");
+    }
+
+    #[test]
+    fn long_tables_read_as_one_pass_draws_them() {
+        // Long enough to be laid out and drawn by several threads (see `parallel`).
+        let rows: Vec<serde_json::Value> =
+            (0..20_000).map(|i| json!({"d": format!("x{i}"), "n": i})).collect();
+        let mut expected = String::from("D       N\n------  -----\n");
+        for i in 0..20_000 {
+            expected.push_str(&format!("{:<6}  {i}\n", format!("x{i}")));
+        }
+        assert_eq!(table(json!(rows), true), expected);
     }
 }

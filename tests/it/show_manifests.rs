@@ -57,6 +57,7 @@ fn long_listings_print_the_same_on_any_number_of_threads() {
         ("[?tags[0]==null].digest", "tsv"),
         ("[?timestamp < '2019-04-05'].[digest, timestamp]", "json"),
         ("[].{d: digest, t: timestamp}", "tsv"),
+        ("sort_by(@, &timestamp)", "table"),
     ];
     for (query, format) in cases {
         let outputs: Vec<String> = ["1", "3"]
