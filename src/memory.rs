@@ -19,62 +19,83 @@ pub fn tune_allocator() {
     }
 }
 
-/// How much memory this thread's heap holds ready.
-const HERE: usize = 4 << 20;
+/// The reserve grows a block at a time, to a quarter of what the listing holds so far:
+/// a query and its output take about that much more (sort keys, results, text).
+const BLOCK: usize = 4 << 20;
+const MOST: usize = 32 << 20;
 
 /// How much the heap of the thread that helps with long lists holds ready.
-const HELPER: usize = 2 << 20;
+const HELPER: usize = 4 << 20;
 
 /// How much is touched between looks at the registry's answers.
 const STEP: usize = 64 << 10;
 
+/// How long the reserve waits before it looks again whether the listing has grown.
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// Memory for a listing's `--query` and output: its pages faulted in ahead, then held so
 /// that decoding the registry's pages does not take it, and dropped just before the output.
-/// The query and the writers then reuse it instead of faulting fresh pages (3 µs each on
+/// The query and the writers then reuse it instead of faulting fresh pages (2–3 µs each on
 /// the benchmark machine; a third of the time of a query over 20,000 manifests). A thread
 /// that would help with long lists (see `output::parallel`) readies its heap too: glibc
 /// gives that heap to the next thread that starts.
 pub struct Reserve {
-    held: Vec<u8>,
+    blocks: Vec<Vec<u8>>,
 }
 
 impl Reserve {
-    /// A reserve made at once.
+    /// A reserve's first block, made at once; `top_up` sizes it to the listing.
     pub fn new() -> Reserve {
         let mut reserve = Reserve::start();
-        reserve.held.chunks_mut(STEP).for_each(touch);
+        reserve.blocks.push(touched(BLOCK));
         reserve
     }
 
-    /// Runs `work` (a listing's requests) while the reserve is made, a step at a time while
-    /// `work` waits on the network; frees the reserve when `work` is done.
-    pub async fn during<F: Future>(work: F) -> F::Output {
-        let prepare = async {
-            let mut reserve = Reserve::start();
-            for chunk in reserve.held.chunks_mut(STEP) {
-                touch(chunk);
-                tokio::task::yield_now().await;
-            }
-            // Held until `work` is done.
-            std::future::pending::<()>().await;
-            drop(reserve);
-        };
-        tokio::select! {
-            output = work => output,
-            () = prepare => unreachable!("pending"),
+    /// Grows the reserve, at once, to what the listing decoded so far wants.
+    pub fn top_up(&mut self) {
+        while self.short() {
+            self.blocks.push(touched(BLOCK));
         }
     }
 
-    /// The reserve's block, its pages not yet touched; the helper's heap readied.
-    fn start() -> Reserve {
-        if !cfg!(all(target_os = "linux", target_env = "gnu")) {
-            return Reserve { held: Vec::new() };
+    /// Runs `work` (a listing's requests) while the reserve is made and grown with the
+    /// listing, a step at a time while `work` waits on the network; frees the reserve when
+    /// `work` is done.
+    pub async fn during<F: Future>(work: F) -> F::Output {
+        let prepare = async {
+            let mut reserve = Reserve::start();
+            loop {
+                if !reserve.short() {
+                    tokio::time::sleep(PAUSE).await;
+                    continue;
+                }
+                let mut block = vec![0; BLOCK];
+                for chunk in block.chunks_mut(STEP) {
+                    touch(chunk);
+                    tokio::task::yield_now().await;
+                }
+                reserve.blocks.push(block);
+            }
+        };
+        tokio::select! {
+            output = work => output,
+            () = prepare => unreachable!("never ends"),
         }
-        if crate::output::parallel::helps() {
+    }
+
+    /// An empty reserve; the helper's heap readied.
+    fn start() -> Reserve {
+        if cfg!(all(target_os = "linux", target_env = "gnu")) && crate::output::parallel::helps() {
             // Detached: nothing waits for it, and it costs nothing if it fails to start.
             let _ = std::thread::Builder::new().spawn(|| drop(touched(HELPER)));
         }
-        Reserve { held: vec![0; HERE] }
+        Reserve { blocks: Vec::new() }
+    }
+
+    /// Whether the reserve is smaller than what the listing wants.
+    fn short(&self) -> bool {
+        let held = self.blocks.len() * BLOCK;
+        held < MOST && held < (in_use() / 4).max(BLOCK)
     }
 }
 
@@ -82,6 +103,16 @@ impl Default for Reserve {
     fn default() -> Reserve {
         Reserve::new()
     }
+}
+
+/// The bytes the process has allocated (0 where the allocator cannot say, which keeps the
+/// reserve at one block).
+fn in_use() -> usize {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallinfo2 only reads the allocator's statistics.
+    return unsafe { libc::mallinfo2() }.uordblks;
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    0
 }
 
 /// Writes to every page of `block`, so that its pages are faulted in.
@@ -120,7 +151,7 @@ mod tests {
         faults() - before
     }
 
-    const LEN: usize = HERE * 3 / 4;
+    const LEN: usize = BLOCK * 3 / 4;
 
     #[test]
     fn output_after_the_reserve_reuses_its_pages() {
@@ -129,8 +160,18 @@ mod tests {
         let taken = faults_touching(LEN);
         assert!(taken < (LEN / 4096 / 4) as i64, "{taken} faults: the reserve's pages were not reused");
         // Fresh memory, more than any heap holds ready here, does fault (the check can fail).
-        let fresh = std::thread::spawn(move || faults_touching(6 * HERE)).join().unwrap();
-        assert!(fresh > (6 * HERE / 4096 / 2) as i64, "{fresh} faults");
+        let fresh = std::thread::spawn(move || faults_touching(6 * BLOCK)).join().unwrap();
+        assert!(fresh > (6 * BLOCK / 4096 / 2) as i64, "{fresh} faults");
+    }
+
+    #[test]
+    fn the_reserve_grows_with_the_listing() {
+        let listing = touched(40 << 20);
+        let mut reserve = Reserve::new();
+        reserve.top_up();
+        assert!(reserve.blocks.len() >= 10 / 4, "{} blocks for 40 MB", reserve.blocks.len());
+        assert!(reserve.blocks.len() * BLOCK <= MOST);
+        drop(listing);
     }
 
     #[test]
