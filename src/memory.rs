@@ -36,9 +36,9 @@ const PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 /// Memory for a listing's `--query` and output: its pages faulted in ahead, then held so
 /// that decoding the registry's pages does not take it, and dropped just before the output.
 /// The query and the writers then reuse it instead of faulting fresh pages (2–3 µs each on
-/// the benchmark machine; a third of the time of a query over 20,000 manifests). A thread
-/// that would help with long lists (see `output::parallel`) readies its heap too: glibc
-/// gives that heap to the next thread that starts.
+/// the benchmark machine; a third of the time of a query over 20,000 manifests). The
+/// threads that help with long lists (see `output::parallel`) are started and ready their
+/// heaps too.
 pub struct Reserve {
     blocks: Vec<Vec<u8>>,
 }
@@ -83,11 +83,10 @@ impl Reserve {
         }
     }
 
-    /// An empty reserve; the helper's heap readied.
+    /// An empty reserve; the helpers started, their heaps readied.
     fn start() -> Reserve {
-        if cfg!(all(target_os = "linux", target_env = "gnu")) && crate::output::parallel::helps() {
-            // Detached: nothing waits for it, and it costs nothing if it fails to start.
-            let _ = std::thread::Builder::new().spawn(|| drop(touched(HELPER)));
+        if cfg!(all(target_os = "linux", target_env = "gnu")) {
+            crate::output::parallel::prepare(|| drop(touched(HELPER)));
         }
         Reserve { blocks: Vec::new() }
     }
