@@ -104,7 +104,7 @@ fn child(path: &str, expression: &str, format: &str) {
     if std::env::var_os("BENCH_NO_TUNE").is_none() {
         azacr::tune_allocator();
     }
-    // As azacr does while it waits for the registry's pages.
+    // Memory readied for the output as the pages come in (see `memory::Reserve`).
     let mut reserve = azacr::memory::Reserve::new();
     let start = Instant::now();
     // show-manifests' decoding, page by page: only the three fields it shows are kept.
@@ -115,11 +115,11 @@ fn child(path: &str, expression: &str, format: &str) {
             panic!("a page of manifests")
         };
         rows.extend(items.into_iter().map(|s| s.0));
+        // As azacr grows it while it waits for the next page.
+        reserve.top_up();
     }
     let shaped = Data::List(rows);
     let loaded = start.elapsed().as_secs_f64();
-    // Grown with the pages as they come in, while azacr waits for the next.
-    reserve.top_up();
     drop(reserve);
     let work = Instant::now();
     let faults_before = faults();

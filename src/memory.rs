@@ -19,12 +19,16 @@ pub fn tune_allocator() {
     }
 }
 
+/// A listing is long once the process holds this much: only then is a reserve made (and
+/// the helper threads started), so that short listings, often run in loops, pay nothing.
+const LONG: usize = 4 << 20;
+
 /// The reserve grows a block at a time, to a quarter of what the listing holds so far:
 /// a query and its output take about that much more (sort keys, results, text).
 const BLOCK: usize = 4 << 20;
 const MOST: usize = 32 << 20;
 
-/// How much the heap of the thread that helps with long lists holds ready.
+/// How much the heap of a thread that helps with long lists holds ready.
 const HELPER: usize = 4 << 20;
 
 /// How much is touched between looks at the registry's answers.
@@ -33,37 +37,35 @@ const STEP: usize = 64 << 10;
 /// How long the reserve waits before it looks again whether the listing has grown.
 const PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// Memory for a listing's `--query` and output: its pages faulted in ahead, then held so
-/// that decoding the registry's pages does not take it, and dropped just before the output.
-/// The query and the writers then reuse it instead of faulting fresh pages (2–3 µs each on
-/// the benchmark machine; a third of the time of a query over 20,000 manifests). The
-/// threads that help with long lists (see `output::parallel`) are started and ready their
-/// heaps too.
+/// Memory for a long listing's `--query` and output: its pages faulted in ahead, then held
+/// so that decoding the registry's pages does not take it, and dropped just before the
+/// output. The query and the writers then reuse it instead of faulting fresh pages (2–3 µs
+/// each on the benchmark machine; a third of the time of a query over 20,000 manifests).
+/// The threads that help with long lists (see `output::parallel`) are started with its
+/// first block and ready their heaps too.
+#[derive(Default)]
 pub struct Reserve {
     blocks: Vec<Vec<u8>>,
 }
 
 impl Reserve {
-    /// A reserve's first block, made at once; `top_up` sizes it to the listing.
+    /// An empty reserve, to be grown with the listing.
     pub fn new() -> Reserve {
-        let mut reserve = Reserve::start();
-        reserve.blocks.push(touched(BLOCK));
-        reserve
+        Reserve::default()
     }
 
     /// Grows the reserve, at once, to what the listing decoded so far wants.
     pub fn top_up(&mut self) {
         while self.short() {
-            self.blocks.push(touched(BLOCK));
+            self.add(touched(BLOCK));
         }
     }
 
-    /// Runs `work` (a listing's requests) while the reserve is made and grown with the
-    /// listing, a step at a time while `work` waits on the network; frees the reserve when
-    /// `work` is done.
+    /// Runs `work` (a listing's requests) while the reserve grows with the listing, a step
+    /// at a time while `work` waits on the network; frees the reserve when `work` is done.
     pub async fn during<F: Future>(work: F) -> F::Output {
         let prepare = async {
-            let mut reserve = Reserve::start();
+            let mut reserve = Reserve::new();
             loop {
                 if !reserve.short() {
                     tokio::time::sleep(PAUSE).await;
@@ -74,7 +76,7 @@ impl Reserve {
                     touch(chunk);
                     tokio::task::yield_now().await;
                 }
-                reserve.blocks.push(block);
+                reserve.add(block);
             }
         };
         tokio::select! {
@@ -83,29 +85,22 @@ impl Reserve {
         }
     }
 
-    /// An empty reserve; the helpers started, their heaps readied.
-    fn start() -> Reserve {
-        if cfg!(all(target_os = "linux", target_env = "gnu")) {
+    fn add(&mut self, block: Vec<u8>) {
+        if self.blocks.is_empty() {
             crate::output::parallel::prepare(|| drop(touched(HELPER)));
         }
-        Reserve { blocks: Vec::new() }
+        self.blocks.push(block);
     }
 
     /// Whether the reserve is smaller than what the listing wants.
     fn short(&self) -> bool {
-        let held = self.blocks.len() * BLOCK;
-        held < MOST && held < (in_use() / 4).max(BLOCK)
+        let (held, holding) = (self.blocks.len() * BLOCK, in_use());
+        holding >= LONG && held < MOST && held < (holding / 4).max(BLOCK)
     }
 }
 
-impl Default for Reserve {
-    fn default() -> Reserve {
-        Reserve::new()
-    }
-}
-
-/// The bytes the process has allocated (0 where the allocator cannot say, which keeps the
-/// reserve at one block).
+/// The bytes the process has allocated (0 where the allocator cannot say: no reserve then,
+/// as what it saves is glibc's).
 fn in_use() -> usize {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallinfo2 only reads the allocator's statistics.
@@ -155,12 +150,17 @@ mod tests {
     #[test]
     fn output_after_the_reserve_reuses_its_pages() {
         tune_allocator();
-        drop(Reserve::new());
+        let listing = touched(2 * LONG);
+        let mut reserve = Reserve::new();
+        reserve.top_up();
+        assert!(!reserve.blocks.is_empty());
+        drop(reserve);
         let taken = faults_touching(LEN);
         assert!(taken < (LEN / 4096 / 4) as i64, "{taken} faults: the reserve's pages were not reused");
         // Fresh memory, more than any heap holds ready here, does fault (the check can fail).
         let fresh = std::thread::spawn(move || faults_touching(6 * BLOCK)).join().unwrap();
         assert!(fresh > (6 * BLOCK / 4096 / 2) as i64, "{fresh} faults");
+        drop(listing);
     }
 
     #[test]
@@ -177,11 +177,12 @@ mod tests {
     fn a_reserve_is_made_while_the_work_waits_and_freed_when_it_ends() {
         tune_allocator();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-        let slow = async {
+        let long_listing = async {
+            let pages = touched(2 * LONG);
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            "listing"
+            pages.len()
         };
-        assert_eq!(runtime.block_on(Reserve::during(slow)), "listing");
+        assert_eq!(runtime.block_on(Reserve::during(long_listing)), 2 * LONG);
         let taken = faults_touching(LEN);
         assert!(taken < (LEN / 4096 / 4) as i64, "{taken} faults: the reserve's pages were not reused");
         // Quick work is not held up by the reserve.
