@@ -14,6 +14,9 @@ const CHUNK: usize = 64 * 1024;
 /// Values a thread writes at a time when a list is written by several.
 const BLOCK: usize = 1024;
 
+/// Lists this short are written as they are.
+const SHORT: usize = 8;
+
 pub struct Out<'w> {
     text: String,
     sink: Option<&'w mut dyn Write>,
@@ -47,6 +50,14 @@ impl<'w> Out<'w> {
         values: &'v [Value<'a>],
         write_value: impl Fn(usize, &'v Value<'a>, &mut Out) + Sync,
     ) {
+        if values.len() <= SHORT {
+            // A row's own few values (a multiselect's): nothing to load ahead or share.
+            for (i, value) in values.iter().enumerate() {
+                write_value(i, value, self);
+                self.boundary();
+            }
+            return;
+        }
         self.write_each(values, |i, value, out| {
             Value::prefetch_ahead(i, |j| values.get(j));
             write_value(i, value, out);
