@@ -894,14 +894,11 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             match list {
                 // A borrowed list is sorted by reference, without copying it first.
                 Val::Ref(Data::List(rows)) => {
-                    let mut sorted = Vec::with_capacity(rows.len());
-                    sort_order(lits, expr, rows, |at| sorted.push(Val::of(&rows[at])))?;
-                    Val::arr(sorted)
+                    Val::arr(sort_order(lits, expr, rows, |at| Val::of(&rows[at]))?)
                 }
                 other => {
                     let items = other.into_items().unwrap_or_default();
-                    let mut order = Vec::with_capacity(items.len());
-                    sort_order(lits, expr, &items, |at| order.push(at))?;
+                    let order = sort_order(lits, expr, &items, |at| at)?;
                     Val::arr(arrange(items, order))
                 }
             }
@@ -1034,21 +1031,58 @@ fn sort_heads<'t>(heads: &mut [SortKey], text: impl Fn(usize) -> &'t str) {
     heads.sort_by(|a, b| a.order(b, &text));
 }
 
-/// Sorted runs of `SortKey`s merged, each position handed to `emit` in turn; of equal keys
-/// the earlier run's come first, so that the merge is as stable as one sort.
-fn merge<'t>(runs: Vec<&[SortKey]>, text: impl Fn(usize) -> &'t str, mut emit: impl FnMut(usize)) {
+/// Sorted runs of `SortKey`s merged into `out`, `place` making what goes in a slot of the
+/// position there; of equal keys the earlier run's come first, so that the merge is as
+/// stable as one sort. Two long runs are merged from both ends at once, the front half on
+/// this thread and the back half on a helper.
+fn merge<'t, R: Send>(
+    runs: &[&[SortKey]],
+    text: impl Fn(usize) -> &'t str + Sync,
+    out: &mut [R],
+    place: impl Fn(usize) -> R + Sync,
+) {
+    let &[first, second] = runs else {
+        return merge_from_front(runs, &text, out, &place);
+    };
+    if parallel::part_len(out.len()) == out.len() {
+        return merge_from_front(runs, &text, out, &place);
+    }
+    let (front, back) = out.split_at_mut(out.len() / 2);
+    parallel::map([Ok(front), Err(back)], |end| match end {
+        Ok(front) => merge_from_front(runs, &text, front, &place),
+        Err(back) => {
+            // From the back, the greatest first; of equal keys the second run's is the later.
+            let (mut a, mut b) = (first.len(), second.len());
+            for slot in back.iter_mut().rev() {
+                let from_second =
+                    a == 0 || (b > 0 && second[b - 1].order(&first[a - 1], &text) != Ordering::Less);
+                let head = if from_second { &second[b - 1] } else { &first[a - 1] };
+                *slot = place(head.at);
+                if from_second { b -= 1 } else { a -= 1 }
+            }
+        }
+    });
+}
+
+/// `merge` from the front, as far as `out` goes.
+fn merge_from_front<'t, R>(
+    runs: &[&[SortKey]],
+    text: &impl Fn(usize) -> &'t str,
+    out: &mut [R],
+    place: &impl Fn(usize) -> R,
+) {
     let mut next = vec![0; runs.len()];
-    loop {
+    for slot in out {
         let mut least: Option<(usize, &SortKey)> = None;
         for (r, run) in runs.iter().enumerate() {
             if let Some(head) = run.get(next[r])
-                && least.is_none_or(|(_, best)| head.order(best, &text) == Ordering::Less)
+                && least.is_none_or(|(_, best)| head.order(best, text) == Ordering::Less)
             {
                 least = Some((r, head));
             }
         }
         let Some((r, head)) = least else { return };
-        emit(head.at);
+        *slot = place(head.at);
         next[r] += 1;
     }
 }
@@ -1106,18 +1140,18 @@ impl<'v, 'a: 'v> Walk<'v, 'a> for Val<'a> {
     }
 }
 
-/// `sort_by`'s order of `items` by `expr`, each position handed to `emit` in turn: every key
-/// has the first one's type, a number or a string, as Python's jmespath requires. A long list
-/// is keyed, and its string keys sorted, in parts on several threads; the sorted parts are
-/// then merged.
-fn sort_order<'v, 'a, T: Walk<'v, 'a>>(
+/// `sort_by`'s order of `items` by `expr`, `place` making what stands for the item at a
+/// position: every key has the first one's type, a number or a string, as Python's jmespath
+/// requires. A long list is keyed, and its string keys sorted, in parts on several threads;
+/// the sorted parts are then merged.
+fn sort_order<'v, 'a, T: Walk<'v, 'a>, R: Send + Default>(
     lits: Lits<'a>,
     expr: &'a Ast,
     items: &'v [T],
-    emit: impl FnMut(usize),
-) -> Result<(), Failure> {
+    place: impl Fn(usize) -> R + Sync,
+) -> Result<Vec<R>, Failure> {
     let Some(first) = T::walk(&items[..items.len().min(1)]).next() else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let required = eval(lits, expr, first.clone())?.type_name();
     if required != "number" && required != "string" {
@@ -1149,12 +1183,13 @@ fn sort_order<'v, 'a, T: Walk<'v, 'a>>(
     let parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
     if !strings {
         let keys: Vec<Val> = parts.into_iter().flat_map(|(keys, ..)| keys).collect();
-        number_order(&keys).into_iter().for_each(emit);
-        return Ok(());
+        return Ok(number_order(&keys).into_iter().map(place).collect());
     }
     let text = |at: usize| parts[at / part_len].1.text(at);
-    merge(parts.iter().map(|(.., heads)| &heads[..]).collect(), text, emit);
-    Ok(())
+    let mut sorted: Vec<R> = std::iter::repeat_with(R::default).take(items.len()).collect();
+    let runs: Vec<&[SortKey]> = parts.iter().map(|(.., heads)| &heads[..]).collect();
+    merge(&runs, text, &mut sorted, place);
+    Ok(sorted)
 }
 
 fn key_of<'a>(lits: Lits<'a>, function: &str, expr: &'a Ast, item: &Val<'a>, allowed: &[&str]) -> Eval<'a> {
