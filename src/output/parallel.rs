@@ -117,7 +117,8 @@ fn in_blocks_on<'t, T: Sync, R: Send + Default>(
         for (k, start, chunk) in blocks() {
             let worker = k % threads;
             let from = (worker > 0).then(|| &channels[worker - 1]);
-            // A helper that could not be had ran its blocks before this began.
+            // A helper that could not be had (its job dropped unrun, its channel closed)
+            // leaves its blocks to this thread.
             match from.and_then(|(finished, _)| finished.recv().ok()) {
                 Some(result) => {
                     each(start, chunk, Some(&result));
@@ -128,8 +129,8 @@ fn in_blocks_on<'t, T: Sync, R: Send + Default>(
                 None => each(start, chunk, None),
             }
         }
-        // Helpers still writing blocks nobody reads (a panic above) stop at their next one.
-        drop(channels);
+        // `channels` go with this closure, a panic included: a helper still writing blocks
+        // nobody reads then stops at its next one.
     });
 }
 
@@ -211,12 +212,17 @@ pub fn prepare(warm: fn()) {
     }
 }
 
-/// Runs `work` as a part: lists it meets are not cut again.
+/// Runs `work` as a part: lists it meets are not cut again. The mark is lifted however
+/// `work` ends, a panic included (`fork` catches those and goes on on this thread).
 fn in_part<R>(work: impl FnOnce() -> R) -> R {
-    let outer = IN_PART.replace(true);
-    let result = work();
-    IN_PART.set(outer);
-    result
+    struct Lift(bool);
+    impl Drop for Lift {
+        fn drop(&mut self) {
+            IN_PART.set(self.0);
+        }
+    }
+    let _lift = Lift(IN_PART.replace(true));
+    work()
 }
 
 #[cfg(test)]
@@ -311,5 +317,8 @@ mod tests {
     fn a_panic_in_a_part_reaches_the_caller() {
         let caught = std::panic::catch_unwind(|| map([1, 2], |n| assert_eq!(n, 1)));
         assert!(caught.is_err());
+        // This thread may still cut lists after a panic in its own part.
+        assert!(std::panic::catch_unwind(|| map([1, 2], |n| assert_eq!(n, 2))).is_err());
+        assert!(!IN_PART.get());
     }
 }
