@@ -1041,12 +1041,9 @@ fn merge<'t, R: Send>(
     out: &mut [R],
     place: impl Fn(usize) -> R + Sync,
 ) {
-    let &[first, second] = runs else {
+    let (&[first, second], true) = (runs, parallel::part_len(out.len()) < out.len()) else {
         return merge_from_front(runs, &text, out, &place);
     };
-    if parallel::part_len(out.len()) == out.len() {
-        return merge_from_front(runs, &text, out, &place);
-    }
     let (front, back) = out.split_at_mut(out.len() / 2);
     parallel::map([Ok(front), Err(back)], |end| match end {
         Ok(front) => merge_from_front(runs, &text, front, &place),
