@@ -6,7 +6,7 @@ use crate::cli::CommandArgs;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::{IMAGE_FORMAT_WITH_DIGEST, Image};
-use crate::registry::{Access, Registry, scope};
+use crate::registry::{Access, Registry, paths, scope};
 
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let target = target(args)?;
@@ -17,9 +17,10 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
         return Err(AppError::Cli(IMAGE_FORMAT_WITH_DIGEST.into()));
     }
     let name = registry_name(ctx, &args.registry)?;
-    let mut registry = connect(ctx, &args.registry, &name).await?;
     match target {
         Target::Repository(repo) => {
+            let path = paths::acr_repository(&repo)?;
+            let mut registry = connect(ctx, &args.registry, &name).await?;
             if !args.yes {
                 confirm(
                     ctx,
@@ -29,22 +30,57 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
                 )
                 .await?;
             }
-            Ok(registry.delete(&format!("/acr/v1/{repo}"), &scope(&repo, Access::Delete)).await?)
+            Ok(registry.delete(&path, &scope(&repo, Access::Delete)).await?)
         }
-        Target::Image(image) => delete_image(ctx, &mut registry, &image, args.yes).await,
+        Target::Image(image) => {
+            let plan = ImagePlan::new(&image)?;
+            let mut registry = connect(ctx, &args.registry, &name).await?;
+            delete_image(ctx, &mut registry, image.repository(), plan, args.yes).await
+        }
     }
 }
 
-async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes: bool) -> CommandResult {
-    let repo = image.repository();
+/// The paths an image's deletion uses, built before any request from what the user typed.
+struct ImagePlan {
+    tags: String,
+    manifest: Manifest,
+}
+
+enum Manifest {
+    /// The digest was typed: the manifest's DELETE path is known.
+    Digest { digest: String, delete: String },
+    /// A tag: its attributes are read for the digest.
+    Tag { tag: String, attributes: String },
+}
+
+impl ImagePlan {
+    fn new(image: &Image) -> Result<ImagePlan, AppError> {
+        let manifest = match image {
+            Image::Tag { repository, tag } => {
+                Manifest::Tag { tag: tag.clone(), attributes: paths::acr_tag(repository, tag)? }
+            }
+            Image::Digest { repository, digest } => {
+                Manifest::Digest { digest: digest.clone(), delete: paths::v2_manifest(repository, digest)? }
+            }
+        };
+        Ok(ImagePlan { tags: paths::acr_tags(image.repository())?, manifest })
+    }
+}
+
+async fn delete_image(
+    ctx: &Context,
+    registry: &mut Registry,
+    repo: &str,
+    plan: ImagePlan,
+    yes: bool,
+) -> CommandResult {
     let scope = scope(repo, Access::Delete);
-    let digest = match image {
-        Image::Digest { digest, .. } => digest.clone(),
-        Image::Tag { tag, .. } => {
-            let attributes =
-                registry.get(&format!("/acr/v1/{repo}/_tags/{tag}"), &scope, Some("tag")).await?;
+    let (digest, delete) = match plan.manifest {
+        Manifest::Digest { digest, delete } => (digest, Some(delete)),
+        Manifest::Tag { tag, attributes } => {
+            let attributes = registry.get(&attributes, &scope, Some("tag")).await?;
             match attributes.get("digest").and_then(Data::as_str) {
-                Some(d) if !d.is_empty() => d.to_string(),
+                Some(d) if !d.is_empty() => (d.to_string(), None),
                 _ => {
                     return Err(AppError::Cli(format!(
                         "Could not get the manifest digest for image '{repo}:{tag}'."
@@ -53,7 +89,7 @@ async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes
             }
         }
     };
-    let tags: Vec<Data> = registry.list(&format!("/acr/v1/{repo}/_tags"), &scope, "tags", None, None).await?;
+    let tags: Vec<Data> = registry.list(&plan.tags, &scope, "tags", None, None).await?;
     let mut message = format!("This operation will delete the manifest '{digest}'");
     let sharing: Vec<String> = tags
         .iter()
@@ -64,12 +100,16 @@ async fn delete_image(ctx: &Context, registry: &mut Registry, image: &Image, yes
         message.push_str(" and all the following images: ");
         message.push_str(&sharing.join(", "));
     }
+    let delete = match delete {
+        Some(path) => path,
+        None => paths::v2_manifest(repo, &digest)?,
+    };
     if yes {
         ctx.ui.warn(&message);
     } else {
         confirm(ctx, format!("{message}.\nAre you sure you want to continue?")).await?;
     }
-    Ok(registry.delete(&format!("/v2/{repo}/manifests/{digest}"), &scope).await?)
+    Ok(registry.delete(&delete, &scope).await?)
 }
 
 /// Asks on a blocking thread, so that Ctrl-C is still noticed while waiting for an answer.

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::{Image, parse_image};
-use crate::registry::{Credentials, Registry, RegistryError, reference};
+use crate::registry::{Credentials, Registry, RegistryError, paths, reference};
 use crate::ui::Ui;
 
 pub struct Context {
@@ -145,15 +145,13 @@ impl Target {
     }
 
     /// The attributes path az reads and patches, and the key of the answer it prints.
-    pub fn attributes_path(&self) -> (String, Option<&'static str>) {
-        match self {
-            Target::Repository(r) => (format!("/acr/v1/{r}"), None),
-            Target::Image(Image::Tag { repository, tag }) => {
-                (format!("/acr/v1/{repository}/_tags/{tag}"), Some("tag"))
-            }
+    pub fn attributes_path(&self) -> Result<(String, Option<&'static str>), RegistryError> {
+        Ok(match self {
+            Target::Repository(r) => (paths::acr_repository(r)?, None),
+            Target::Image(Image::Tag { repository, tag }) => (paths::acr_tag(repository, tag)?, Some("tag")),
             Target::Image(Image::Digest { repository, digest }) => {
-                (format!("/acr/v1/{repository}/_manifests/{digest}"), Some("manifest"))
+                (paths::acr_manifest(repository, digest)?, Some("manifest"))
             }
-        }
+        })
     }
 }

@@ -8,15 +8,15 @@ use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::CommandArgs;
 use crate::output::Data;
 use crate::output::data::scalars_give;
-use crate::registry::{Access, scope};
+use crate::registry::{Access, paths, scope};
 
 pub const DEPRECATION: &str = "This command has been deprecated and will be removed in a future release. Use 'acr manifest list-metadata' instead.";
 
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let name = registry_name(ctx, &args.registry)?;
-    let mut registry = connect(ctx, &args.registry, &name).await?;
     let repo = args.repository.as_deref().unwrap_or_default();
-    let path = format!("/acr/v1/{repo}/_manifests");
+    let path = paths::acr_manifests(repo)?;
+    let mut registry = connect(ctx, &args.registry, &name).await?;
     let scope = scope(repo, Access::MetadataRead);
     let orderby = args.orderby.map(|o| o.wire());
     let manifests = if args.detail {

@@ -4,15 +4,16 @@
 use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::CommandArgs;
 use crate::output::Data;
-use crate::registry::{Access, RegistryError, scope};
+use crate::registry::{Access, RegistryError, paths, scope};
 
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let name = registry_name(ctx, &args.registry)?;
-    let mut registry = connect(ctx, &args.registry, &name).await?;
     let repo = args.repository.as_deref().unwrap_or_default();
+    let path = paths::acr_tags(repo)?;
+    let mut registry = connect(ctx, &args.registry, &name).await?;
     let scope = scope(repo, Access::MetadataRead);
     let orderby = args.orderby.map(|o| o.wire());
-    match registry.list(&format!("/acr/v1/{repo}/_tags"), &scope, "tags", args.top, orderby).await {
+    match registry.list(&path, &scope, "tags", args.top, orderby).await {
         Ok(tags) if args.detail => Ok(Some(Data::List(tags))),
         Ok(tags) => {
             Ok(Some(Data::List(tags.into_iter().map(|mut t| t.take("name").unwrap_or(Data::Null)).collect())))
@@ -30,7 +31,7 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
             if args.orderby.is_some() {
                 ctx.ui.warn(&ignored("--orderby"));
             }
-            let tags = registry.list(&format!("/v2/{repo}/tags/list"), &scope, "tags", None, None).await?;
+            let tags = registry.list(&paths::v2_tags_list(repo)?, &scope, "tags", None, None).await?;
             Ok(Some(Data::List(tags)))
         }
         Err(e) => Err(e.into()),

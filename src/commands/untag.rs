@@ -4,7 +4,7 @@ use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::CommandArgs;
 use crate::error::AppError;
 use crate::registry::reference::{Image, parse_image};
-use crate::registry::{Access, scope};
+use crate::registry::{Access, paths, scope};
 
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let image = args.image.as_deref().unwrap_or_default();
@@ -13,8 +13,7 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
         unreachable!("tags only without digests")
     };
     let name = registry_name(ctx, &args.registry)?;
+    let path = paths::acr_tag(&repository, &tag)?;
     let mut registry = connect(ctx, &args.registry, &name).await?;
-    Ok(registry
-        .delete(&format!("/acr/v1/{repository}/_tags/{tag}"), &scope(&repository, Access::DeleteOnly))
-        .await?)
+    Ok(registry.delete(&path, &scope(&repository, Access::DeleteOnly)).await?)
 }

@@ -9,6 +9,7 @@ use crate::registry::{Access, scope};
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let target = target(args)?;
     let name = registry_name(ctx, &args.registry)?;
+    let (path, index) = target.attributes_path()?;
     let mut registry = connect(ctx, &args.registry, &name).await?;
     let flags = args.attributes;
     // az sends the attributes given, in this order.
@@ -23,7 +24,6 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
             body.insert(key.into(), Value::Bool(v));
         }
     }
-    let (path, index) = target.attributes_path();
     let repo = target.repository();
     // With nothing to set, az reads the attributes (a GET that carries an empty JSON body).
     let (method, access) = if body.is_empty() {

@@ -31,6 +31,12 @@ pub enum RegistryError {
     /// az treats a throttled AAD exchange as fatal.
     #[error("Unable to get AAD authorization tokens with message: {0}")]
     AadThrottled(Box<RegistryError>),
+    /// A `.` or `..` repository name part, tag or digest: no URL can name it (a deliberate
+    /// difference from az, which sends it and so reaches another item).
+    #[error(
+        "'{0}' cannot be sent to the registry as a repository name part, tag or digest: in a URL path it would name a different item."
+    )]
+    DotSegment(String),
     /// Set-up problems that are azacr's own (bad CA bundle, bad test override).
     #[error("{0}")]
     Setup(String),

@@ -3,12 +3,13 @@
 pub mod auth;
 pub mod error;
 pub mod paging;
+pub mod paths;
 pub mod reference;
 pub mod transport;
 
 use std::collections::HashMap;
 
-use reqwest::{Client, Method};
+use reqwest::{Client, Method, Url};
 
 pub use auth::{AadToken, Credentials};
 pub use error::RegistryError;
@@ -88,11 +89,19 @@ impl Registry {
         Ok(token)
     }
 
-    fn url(&self, path: &str, params: &[(String, String)]) -> String {
-        if params.is_empty() {
-            format!("https://{}{path}", self.login_server)
-        } else {
-            format!("https://{}{path}?{}", self.login_server, form_encode(params))
+    /// The request URL, checked to name exactly `path` (see `paths`: the URL parser must have
+    /// nothing left to trim, cut or resolve).
+    fn url(&self, path: &str, params: &[(String, String)]) -> Result<Url, RegistryError> {
+        let mut text = format!("https://{}{path}", self.login_server);
+        if !params.is_empty() {
+            text.push('?');
+            text.push_str(&form_encode(params));
+        }
+        match Url::parse(&text) {
+            Ok(url) if url.path() == path => Ok(url),
+            _ => Err(RegistryError::Setup(format!(
+                "Refusing to send a request whose path would change: {path}"
+            ))),
         }
     }
 
@@ -106,7 +115,7 @@ impl Registry {
         decode: Decode<'_, B>,
     ) -> Result<transport::Reply<B>, RegistryError> {
         let auth = self.authorization(scope).await?;
-        let url = self.url(path, params);
+        let url = self.url(path, params)?;
         transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await
     }
 

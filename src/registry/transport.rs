@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use reqwest::{Certificate, Client, Method, Response, StatusCode};
+use reqwest::{Certificate, Client, Method, Response, StatusCode, Url};
 use serde_json::Value;
 
 use super::error::{RegistryError, status_message};
@@ -50,7 +50,7 @@ pub type Decode<'d, B> = &'d dyn Fn(&[u8]) -> serde_json::Result<B>;
 
 pub struct Call<'a> {
     pub method: Method,
-    pub url: String,
+    pub url: Url,
     pub auth: &'a str,
     pub json: Option<&'a Value>,
 }
@@ -86,7 +86,7 @@ enum Failure {
 
 async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) -> Result<Reply<B>, Failure> {
     let mut request = client
-        .request(call.method.clone(), &call.url)
+        .request(call.method.clone(), call.url.clone())
         .header("Authorization", call.auth)
         .timeout(DATA_TIMEOUT);
     if let Some(body) = call.json {
@@ -129,8 +129,10 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
     }
 }
 
+/// A header's value decoded as Latin-1, as az's HTTP stack decodes it: a byte that is not
+/// visible ASCII must not make a `Link` look absent (that would end a listing early).
 fn header(response: &Response, name: &str) -> Option<String> {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    response.headers().get(name).map(|v| v.as_bytes().iter().map(|&b| char::from(b)).collect())
 }
 
 /// Python's json error for the commonest bad body, an empty one.

@@ -4,6 +4,8 @@ mod cli_errors;
 mod compliance;
 mod delete;
 mod golden;
+mod paging;
 mod query_golden;
+mod references;
 mod show_manifests;
 mod support;

@@ -180,6 +180,11 @@ impl Emulator {
         self.state.lock().unwrap().classic = classic;
     }
 
+    /// Adds raw bytes to the query of every Link header the registry sends.
+    pub fn set_link_extra(&self, extra: Option<&[u8]>) {
+        self.state.lock().unwrap().link_extra = extra.map(<[u8]>::to_vec);
+    }
+
     pub fn set_correlation_id(&self, id: Option<&str>) {
         self.state.lock().unwrap().correlation_id = id.map(String::from);
     }

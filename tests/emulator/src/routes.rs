@@ -37,6 +37,8 @@ pub struct State {
     /// A classic registry: no ACR tag listing (405), only `/v2/{repo}/tags/list`.
     pub classic: bool,
     pub latency: std::time::Duration,
+    /// Raw bytes added to every Link's query (say a Latin-1 byte, which is not visible ASCII).
+    pub link_extra: Option<Vec<u8>>,
     counter: u64,
 }
 
@@ -53,6 +55,7 @@ impl State {
             correlation_id: None,
             classic: false,
             latency: std::time::Duration::ZERO,
+            link_extra: None,
             counter: 0,
         }
     }
@@ -84,8 +87,10 @@ impl Grant {
 
 pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let mut state = shared.lock().unwrap();
-    // Clients percent-encode what is not ASCII in repository names; ACR routes on the text.
-    let path = percent_decode(uri.path());
+    // ACR splits the path at its `/`s, then decodes each segment: an encoded `/` (`%2F`) is
+    // part of a name, never a separator, and no segment is resolved as `.` or `..`.
+    let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(percent_decode).collect();
+    let path = format!("/{}", segments.join("/"));
     let target = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| path.clone());
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut response = if path.starts_with("/_emulator/") {
@@ -93,9 +98,13 @@ pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, bod
     } else if let Some(fault) = take_fault(&mut state, &method, &path) {
         fault
     } else {
-        route(&mut state, &method, &path, &query_pairs(uri.query().unwrap_or("")), &auth, &body)
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        route(&mut state, &method, &segments, &query_pairs(uri.query().unwrap_or("")), &auth, &body)
     };
     if !path.starts_with("/_emulator/") {
+        if let Some(extra) = &state.link_extra {
+            add_to_link(&mut response, extra);
+        }
         if let Some(id) = &state.correlation_id {
             response.headers_mut().insert("x-ms-correlation-request-id", id.parse().unwrap());
         }
@@ -109,6 +118,15 @@ pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, bod
         });
     }
     response
+}
+
+/// Appends `extra` to the query of the response's Link target.
+fn add_to_link(response: &mut Response, extra: &[u8]) {
+    let Some(link) = response.headers().get("link") else { return };
+    let bytes = link.as_bytes();
+    let Some(end) = bytes.iter().position(|&b| b == b'>') else { return };
+    let value = [&bytes[..end], extra, &bytes[end..]].concat();
+    response.headers_mut().insert("link", axum::http::HeaderValue::from_bytes(&value).unwrap());
 }
 
 fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<Response> {
@@ -248,13 +266,12 @@ fn authenticate(state: &State, auth: &str) -> Option<Grant> {
 fn route(
     state: &mut State,
     method: &Method,
-    path: &str,
+    segments: &[&str],
     params: &[(String, String)],
     auth: &str,
     body: &[u8],
 ) -> Response {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (method.as_str(), segments.as_slice()) {
+    match (method.as_str(), segments) {
         ("GET", ["v2", ""]) => {
             if authenticate(state, auth).is_some() {
                 json_response(StatusCode::OK, json!({}))
