@@ -9,7 +9,6 @@ pub const PREVIEW: &str = "This command is in preview and under development. Ref
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let name = registry_name(ctx, &args.registry)?;
     let mut registry = connect(ctx, &args.registry, &name).await?;
-    let path = "/acr/v1/_deleted/_catalog";
-    let deleted = registry.list(path, "registry:deleted_catalog:*", "repositories", None, None).await?;
+    let deleted = registry.deleted_catalog().await?;
     Ok(Some(Data::List(deleted)))
 }

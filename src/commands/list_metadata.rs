@@ -6,7 +6,7 @@ use crate::cli::{CommandArgs, RegistryArgs};
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::CLOUD_SUFFIX;
-use crate::registry::{Access, paths, scope};
+use crate::registry::{Page, Repository};
 
 pub const PREVIEW: &str = "Command group 'acr manifest' is in preview and under development. Reference and support levels: https://aka.ms/CLI_refstatus";
 
@@ -15,11 +15,10 @@ const NEED_REPOSITORY: &str = "You must provide either a fully qualified reposit
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let (registry_args, repo) = resolve(ctx, args)?;
     let name = registry_name(ctx, &registry_args)?;
-    let path = paths::acr_manifests(&repo)?;
+    let repository = Repository::new(&repo)?;
     let mut registry = connect(ctx, &registry_args, &name).await?;
-    let orderby = args.orderby.map(|o| o.wire());
-    let manifests =
-        registry.list(&path, &scope(&repo, Access::MetadataRead), "manifests", args.top, orderby).await?;
+    let page = Page { top: args.top, orderby: args.orderby.map(|o| o.wire()) };
+    let manifests = registry.manifests(&repository, page).await?;
     Ok(Some(Data::List(manifests)))
 }
 

@@ -15,8 +15,8 @@ use crate::cli::{Cmd, CommandArgs, RegistryArgs};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::output::Data;
-use crate::registry::reference::{Image, parse_image};
-use crate::registry::{Credentials, Registry, RegistryError, paths, reference};
+use crate::registry::reference::parse_image;
+use crate::registry::{Connection, Credentials, Item, Registry, RegistryError, Repository, reference};
 use crate::ui::Ui;
 
 pub struct Context {
@@ -75,7 +75,7 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
         return Err(AppError::Cli("Please also specify username if password is specified.".into()));
     }
     let login_server = reference::login_server(name, args.suffix.as_deref());
-    let mut registry = match Registry::connect(name, &login_server).await {
+    let connection = match Connection::open(name, &login_server).await {
         Err(e @ RegistryError::Unreachable { .. }) => {
             // az could not find the registry in ARM either, and says so first.
             ctx.ui.warn(&format!(
@@ -110,48 +110,20 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
             Err(reason) => Credentials::Aad(Err(reason)),
         },
     };
-    registry.sign_in(credentials);
-    Ok(registry)
+    Ok(connection.sign_in(credentials))
 }
 
 pub const EXCLUSIVE_USAGE: &str =
     "Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both";
 
-/// What `show`, `update` and `delete` act on.
-pub enum Target {
-    Repository(String),
-    Image(Image),
-}
-
-/// Exactly one of `--repository` / `--image` (an empty value counts as absent), checked before
-/// any request.
-pub fn target(args: &CommandArgs) -> Result<Target, AppError> {
+/// What `show`, `update` and `delete` act on: exactly one of `--repository` / `--image` (an
+/// empty value counts as absent), parsed as az parses it and checked for requests before any
+/// request is made.
+pub fn target(args: &CommandArgs) -> Result<Item, AppError> {
     let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
     match (given(&args.repository), given(&args.image)) {
-        (Some(repo), None) => Ok(Target::Repository(repo)),
-        (None, Some(image)) => {
-            Ok(Target::Image(parse_image(&image, true).map_err(|m| AppError::Cli(m.into()))?))
-        }
+        (Some(repo), None) => Ok(Item::Repository(Repository::new(&repo)?)),
+        (None, Some(image)) => Ok(parse_image(&image, true).map_err(|m| AppError::Cli(m.into()))?.item()?),
         _ => Err(AppError::Cli(EXCLUSIVE_USAGE.into())),
-    }
-}
-
-impl Target {
-    pub fn repository(&self) -> &str {
-        match self {
-            Target::Repository(r) => r,
-            Target::Image(i) => i.repository(),
-        }
-    }
-
-    /// The attributes path az reads and patches, and the key of the answer it prints.
-    pub fn attributes_path(&self) -> Result<(String, Option<&'static str>), RegistryError> {
-        Ok(match self {
-            Target::Repository(r) => (paths::acr_repository(r)?, None),
-            Target::Image(Image::Tag { repository, tag }) => (paths::acr_tag(repository, tag)?, Some("tag")),
-            Target::Image(Image::Digest { repository, digest }) => {
-                (paths::acr_manifest(repository, digest)?, Some("manifest"))
-            }
-        })
     }
 }

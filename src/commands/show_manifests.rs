@@ -6,23 +6,21 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Vis
 
 use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::CommandArgs;
+use crate::data::scalars_give;
 use crate::output::Data;
-use crate::output::data::scalars_give;
-use crate::registry::{Access, paths, scope};
+use crate::registry::{Page, Repository};
 
 pub const DEPRECATION: &str = "This command has been deprecated and will be removed in a future release. Use 'acr manifest list-metadata' instead.";
 
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let name = registry_name(ctx, &args.registry)?;
-    let repo = args.repository.as_deref().unwrap_or_default();
-    let path = paths::acr_manifests(repo)?;
+    let repository = Repository::new(args.repository.as_deref().unwrap_or_default())?;
     let mut registry = connect(ctx, &args.registry, &name).await?;
-    let scope = scope(repo, Access::MetadataRead);
-    let orderby = args.orderby.map(|o| o.wire());
+    let page = Page { top: args.top, orderby: args.orderby.map(|o| o.wire()) };
     let manifests = if args.detail {
-        registry.list::<Data>(&path, &scope, "manifests", args.top, orderby).await?
+        registry.manifests::<Data>(&repository, page).await?
     } else {
-        let summaries = registry.list::<Summary>(&path, &scope, "manifests", args.top, orderby).await?;
+        let summaries = registry.manifests::<Summary>(&repository, page).await?;
         summaries.into_iter().map(|s| s.0).collect()
     };
     Ok(Some(Data::List(manifests)))

@@ -4,21 +4,19 @@
 use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::CommandArgs;
 use crate::output::Data;
-use crate::registry::{Access, RegistryError, paths, scope};
+use crate::registry::{Access, Page, Repository};
 
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let name = registry_name(ctx, &args.registry)?;
-    let repo = args.repository.as_deref().unwrap_or_default();
-    let path = paths::acr_tags(repo)?;
+    let repository = Repository::new(args.repository.as_deref().unwrap_or_default())?;
     let mut registry = connect(ctx, &args.registry, &name).await?;
-    let scope = scope(repo, Access::MetadataRead);
-    let orderby = args.orderby.map(|o| o.wire());
-    match registry.list(&path, &scope, "tags", args.top, orderby).await {
+    let page = Page { top: args.top, orderby: args.orderby.map(|o| o.wire()) };
+    match registry.tags(&repository, page, Access::MetadataRead).await {
         Ok(tags) if args.detail => Ok(Some(Data::List(tags))),
         Ok(tags) => {
             Ok(Some(Data::List(tags.into_iter().map(|mut t| t.take("name").unwrap_or(Data::Null)).collect())))
         }
-        Err(RegistryError::Status { status: 405, .. }) => {
+        Err(e) if e.http_status() == Some(405) => {
             let ignored = |flag: &str| {
                 format!("The specified {flag} is ignored as it is only supported for managed registries.")
             };
@@ -31,7 +29,7 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
             if args.orderby.is_some() {
                 ctx.ui.warn(&ignored("--orderby"));
             }
-            let tags = registry.list(&paths::v2_tags_list(repo)?, &scope, "tags", None, None).await?;
+            let tags = registry.docker_tags(&repository).await?;
             Ok(Some(Data::List(tags)))
         }
         Err(e) => Err(e.into()),

@@ -3,17 +3,18 @@
 use super::{CommandResult, Context, connect, registry_name};
 use crate::cli::CommandArgs;
 use crate::error::AppError;
-use crate::registry::reference::{Image, parse_image};
-use crate::registry::{Access, paths, scope};
+use crate::registry::Item;
+use crate::registry::reference::parse_image;
 
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let image = args.image.as_deref().unwrap_or_default();
-    let Image::Tag { repository, tag } = parse_image(image, false).map_err(|m| AppError::Cli(m.into()))?
+    // Without digests allowed, az's parser only ever yields a tag.
+    let Item::Tag(repository, tag) =
+        parse_image(image, false).map_err(|m| AppError::Cli(m.into()))?.item()?
     else {
-        unreachable!("tags only without digests")
+        return Err(AppError::Cli(crate::registry::reference::IMAGE_FORMAT_TAG_ONLY.into()));
     };
     let name = registry_name(ctx, &args.registry)?;
-    let path = paths::acr_tag(&repository, &tag)?;
     let mut registry = connect(ctx, &args.registry, &name).await?;
-    Ok(registry.delete(&path, &scope(&repository, Access::DeleteOnly)).await?)
+    Ok(registry.delete_tag(&repository, &tag).await?)
 }

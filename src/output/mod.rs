@@ -1,7 +1,6 @@
 //! Output: `--query` evaluation and az's output formats, as pure functions of a value.
 
 pub mod color;
-pub mod data;
 pub mod json;
 pub mod out;
 pub mod parallel;
@@ -13,7 +12,7 @@ pub mod yaml;
 
 use std::io::{self, Write};
 
-pub use data::{Data, Value};
+pub use crate::data::{self, Data, Value};
 use out::Out;
 
 /// az's `--output` values, in the order az lists them in its error message.

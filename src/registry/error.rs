@@ -6,9 +6,9 @@ use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    /// An HTTP error status; `message` is az's full text (error body, correlation id).
-    #[error("{message}")]
-    Status { status: u16, message: String },
+    /// An HTTP error status, kept as the registry answered it until it is printed.
+    #[error("{}", status_text(.status, .errors, .correlation))]
+    Status { status: StatusText, errors: Vec<AcrError>, correlation: Option<Correlation> },
     /// az's connectivity errors (challenge and token failures).
     #[error("{timestamp} An error occurred: {title}\n{text}")]
     Connectivity { timestamp: String, title: &'static str, text: String },
@@ -20,9 +20,18 @@ pub enum RegistryError {
         "Looks like you don't have access to registry '{login_server}'. To see configured firewall rules, run 'az acr show --query networkRuleSet --name {name}'. To see if public network access is enabled, run 'az acr show --query publicNetworkAccess'.Please refer to https://aka.ms/acr/errors#connectivity_forbidden_error for more information."
     )]
     Forbidden { login_server: String, name: String },
-    /// A transport failure or an unreadable body, after retries.
+    /// The request could not be sent or its answer not read, after retries.
     #[error("{0}")]
-    Request(String),
+    Transport(String),
+    /// A body that is not JSON (Python's json error text).
+    #[error("{0}")]
+    Decode(String),
+    /// A key az reads is missing from a body (Python's KeyError text).
+    #[error("'{0}'")]
+    MissingKey(String),
+    /// A `Link` header that cannot be followed (never taken as the end of a listing).
+    #[error("Malformed Link header: {0}")]
+    BadLink(String),
     /// AAD could not be used; az then tries admin credentials and gives up with this text.
     #[error(
         "Unable to authenticate using AAD or admin login credentials. Please specify both username and password in non-interactive mode."
@@ -42,40 +51,81 @@ pub enum RegistryError {
     Setup(String),
 }
 
+/// An error status and the text az prints for it when the body names no error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StatusText {
+    pub code: u16,
+    pub default: &'static str,
+}
+
+/// One of ACR's `errors[]`: each field as the body had it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AcrError {
+    pub code: Option<Value>,
+    pub message: Option<Value>,
+    pub detail: Option<Value>,
+}
+
+/// The `x-ms-correlation-request-id` of a failed answer, and when it came.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    pub id: String,
+    pub timestamp: String,
+}
+
 impl RegistryError {
     pub fn connectivity(title: &'static str, text: String) -> RegistryError {
         RegistryError::Connectivity { timestamp: utc_timestamp(), title, text }
     }
 
-    pub fn status(&self) -> Option<u16> {
+    /// An error status with its body's `errors[]` and the answer's correlation id.
+    pub fn status(status: StatusText, body: &[u8], correlation_id: Option<&str>) -> RegistryError {
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        let errors = match parsed.as_ref().and_then(|v| v.get("errors")) {
+            Some(Value::Array(list)) => list
+                .iter()
+                .map(|e| AcrError {
+                    code: e.get("code").cloned(),
+                    message: e.get("message").cloned(),
+                    detail: e.get("detail").cloned(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let correlation =
+            correlation_id.map(|id| Correlation { id: id.to_string(), timestamp: utc_timestamp() });
+        RegistryError::Status { status, errors, correlation }
+    }
+
+    /// The HTTP status, for an error status.
+    pub fn http_status(&self) -> Option<u16> {
         match self {
-            RegistryError::Status { status, .. } => Some(*status),
+            RegistryError::Status { status, .. } => Some(status.code),
             _ => None,
         }
     }
 }
 
-/// az's error text for a failed call: the registry's `errors[0]` when it sent one, else
-/// `default`; a final period; timestamp and correlation id when the header is present.
-pub fn status_message(body: &[u8], default: &str, correlation_id: Option<&str>) -> String {
-    let parsed: Option<Value> = serde_json::from_slice(body).ok();
-    let first = parsed.as_ref().and_then(|v| v.get("errors")).and_then(|e| e.get(0));
-    let mut message = match first.and_then(|e| e.get("message")) {
+/// az's text for a failed call: the registry's `errors[0]` when it sent a message, else the
+/// default; a final period; timestamp and correlation id when the answer had one.
+fn status_text(status: &StatusText, errors: &[AcrError], correlation: &Option<Correlation>) -> String {
+    let first = errors.first();
+    let mut message = match first.and_then(|e| e.message.as_ref()) {
         Some(m) => {
             let mut text = format!("Error: {}", python_str(m));
-            if let Some(Value::String(detail)) = first.and_then(|e| e.get("detail")) {
+            if let Some(Value::String(detail)) = first.and_then(|e| e.detail.as_ref()) {
                 text.push_str(" Detail: ");
                 text.push_str(detail);
             }
             text
         }
-        None => default.to_string(),
+        None => status.default.to_string(),
     };
     if !message.ends_with('.') {
         message.push('.');
     }
-    match correlation_id {
-        Some(id) => format!("{} {message} Correlation ID: {id}.", utc_timestamp()),
+    match correlation {
+        Some(c) => format!("{} {message} Correlation ID: {}.", c.timestamp, c.id),
         None => message,
     }
 }
@@ -117,25 +167,41 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
 
+    fn text(body: &[u8], default: &'static str, correlation: Option<&str>) -> String {
+        RegistryError::status(StatusText { code: 404, default }, body, correlation).to_string()
+    }
+
     #[test]
     fn messages_like_az() {
         let body = br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":"the detail"}]}"#;
-        assert_eq!(
-            status_message(body, "x", None),
-            "Error: repository name not known to registry Detail: the detail."
-        );
+        assert_eq!(text(body, "x", None), "Error: repository name not known to registry Detail: the detail.");
         let body = br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"x"}}]}"#;
-        assert_eq!(status_message(body, "x", None), "Error: repository name not known to registry.");
+        assert_eq!(text(body, "x", None), "Error: repository name not known to registry.");
         assert_eq!(
-            status_message(b"", "The requested data does not exist.", None),
+            text(b"", "The requested data does not exist.", None),
             "The requested data does not exist."
         );
         assert_eq!(
-            status_message(b"{\"errors\":[{}]}", "This operation is not supported", None),
+            text(b"{\"errors\":[{}]}", "This operation is not supported", None),
             "This operation is not supported."
         );
-        let with_id = status_message(b"", "Could not get the requested data.", Some("corr-1"));
+        assert_eq!(text(br#"{"errors":[{"message":null}]}"#, "x", None), "Error: None.");
+        let with_id = text(b"", "Could not get the requested data.", Some("corr-1"));
         assert!(with_id.ends_with(" Could not get the requested data. Correlation ID: corr-1."));
+    }
+
+    #[test]
+    fn the_registry_s_errors_are_kept_as_sent() {
+        let body = br#"{"errors":[{"code":"DENIED","message":"locked","detail":[1]},{"code":"X"}]}"#;
+        let error = RegistryError::status(StatusText { code: 409, default: "d" }, body, Some("id-7"));
+        let RegistryError::Status { status, errors, correlation } = &error else { panic!("{error:?}") };
+        assert_eq!(status.code, 409);
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].code, Some(Value::from("DENIED")));
+        assert_eq!(errors[0].detail, Some(serde_json::json!([1])));
+        assert_eq!(errors[1].message, None);
+        assert_eq!(correlation.as_ref().map(|c| c.id.as_str()), Some("id-7"));
+        assert_eq!(error.http_status(), Some(409));
     }
 
     #[test]

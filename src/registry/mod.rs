@@ -14,10 +14,11 @@ use reqwest::{Client, Method, Url};
 pub use auth::{AadToken, Credentials};
 pub use error::RegistryError;
 use paging::{PageItems, Pager, decode_page};
+pub use paths::{Item, Reference, Repository};
 use serde::de::DeserializeOwned;
 use transport::{Call, Decode, form_encode};
 
-use crate::output::Data;
+use crate::data::Data;
 
 /// The permissions az asks for, per command.
 #[derive(Clone, Copy, Debug)]
@@ -42,7 +43,7 @@ impl Access {
 }
 
 /// az's token scope; an empty repository name turns it into a registry scope.
-pub fn scope(repository: &str, access: Access) -> String {
+fn scope(repository: &str, access: Access) -> String {
     if repository.is_empty() {
         format!("registry:{}:*", access.actions())
     } else {
@@ -50,6 +51,45 @@ pub fn scope(repository: &str, access: Access) -> String {
     }
 }
 
+/// What a listing asks for: az's `--top` and `--orderby`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Page {
+    pub top: Option<i64>,
+    pub orderby: Option<&'static str>,
+}
+
+impl Page {
+    /// Every item, in the registry's order.
+    pub const ALL: Page = Page { top: None, orderby: None };
+}
+
+/// A login server that answered the probe; `sign_in` makes it a `Registry`.
+pub struct Connection {
+    client: Client,
+    login_server: String,
+    challenge: auth::Challenge,
+}
+
+impl Connection {
+    /// Probes the login server (az's reachability check and challenge in one request).
+    pub async fn open(name: &str, login_server: &str) -> Result<Connection, RegistryError> {
+        let client = transport::build_client(login_server)?;
+        let challenge = auth::Challenge::probe(&client, login_server, name).await?;
+        Ok(Connection { client, login_server: login_server.to_string(), challenge })
+    }
+
+    pub fn sign_in(self, credentials: Credentials) -> Registry {
+        Registry {
+            client: self.client,
+            login_server: self.login_server,
+            challenge: self.challenge,
+            credentials,
+            tokens: HashMap::new(),
+        }
+    }
+}
+
+/// A signed-in registry: one function per ACR endpoint, each knowing its path and scope.
 pub struct Registry {
     client: Client,
     login_server: String,
@@ -59,23 +99,97 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Probes the login server (az's reachability check and challenge in one request).
-    /// Probes the login server; `sign_in` must follow before any data call.
-    pub async fn connect(name: &str, login_server: &str) -> Result<Registry, RegistryError> {
-        let client = transport::build_client(login_server)?;
-        let challenge = auth::Challenge::probe(&client, login_server, name).await?;
-        Ok(Registry {
-            client,
-            login_server: login_server.to_string(),
-            challenge,
-            credentials: Credentials::Aad(Err(String::new())),
-            tokens: HashMap::new(),
-        })
+    /// `GET /v2/_catalog`: the repositories.
+    pub async fn catalog(&mut self, page: Page) -> Result<Vec<Data>, RegistryError> {
+        self.list(paths::CATALOG, "registry:catalog:*", "repositories", page).await
     }
 
-    pub fn sign_in(&mut self, credentials: Credentials) {
-        self.credentials = credentials;
-        self.tokens.clear();
+    /// `GET /acr/v1/_deleted/_catalog`: the soft-deleted repositories.
+    pub async fn deleted_catalog(&mut self) -> Result<Vec<Data>, RegistryError> {
+        self.list(paths::DELETED_CATALOG, "registry:deleted_catalog:*", "repositories", Page::ALL).await
+    }
+
+    /// `GET /acr/v1/{repository}/_manifests`, each manifest decoded as `T`.
+    pub async fn manifests<T: DeserializeOwned>(
+        &mut self,
+        repository: &Repository,
+        page: Page,
+    ) -> Result<Vec<T>, RegistryError> {
+        let scope = scope(repository.name(), Access::MetadataRead);
+        self.list(&paths::acr_manifests(repository), &scope, "manifests", page).await
+    }
+
+    /// `GET /acr/v1/{repository}/_tags`, under the scope the command asks for.
+    pub async fn tags(
+        &mut self,
+        repository: &Repository,
+        page: Page,
+        access: Access,
+    ) -> Result<Vec<Data>, RegistryError> {
+        let scope = scope(repository.name(), access);
+        self.list(&paths::acr_tags(repository), &scope, "tags", page).await
+    }
+
+    /// `GET /v2/{repository}/tags/list`: tag names (what classic registries have).
+    pub async fn docker_tags(&mut self, repository: &Repository) -> Result<Vec<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::MetadataRead);
+        self.list(&paths::v2_tags_list(repository), &scope, "tags", Page::ALL).await
+    }
+
+    /// `GET` of a repository's, tag's or manifest's attributes.
+    pub async fn attributes(&mut self, item: &Item, access: Access) -> Result<Data, RegistryError> {
+        let (path, key) = item.attributes();
+        let scope = scope(item.repository().name(), access);
+        let reply = self.call(Method::GET, &path, &[], &scope, None, &Data::from_json).await?;
+        indexed(reply.body, key)
+    }
+
+    /// `PATCH` of an item's attributes; with nothing to change, az reads them instead (a GET
+    /// that carries the empty JSON body).
+    pub async fn update_attributes(
+        &mut self,
+        item: &Item,
+        changes: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Data, RegistryError> {
+        let (path, key) = item.attributes();
+        let (method, access) = if changes.is_empty() {
+            (Method::GET, Access::MetadataRead)
+        } else {
+            (Method::PATCH, Access::MetadataWrite)
+        };
+        let scope = scope(item.repository().name(), access);
+        let body = serde_json::Value::Object(changes);
+        let reply = self.call(method, &path, &[], &scope, Some(&body), &Data::from_json).await?;
+        indexed(reply.body, key)
+    }
+
+    /// `DELETE /v2/{repository}/manifests/{digest}`.
+    pub async fn delete_manifest(
+        &mut self,
+        repository: &Repository,
+        digest: &Reference,
+    ) -> Result<Option<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::Delete);
+        self.delete(&paths::v2_manifest(repository, digest), &scope).await
+    }
+
+    /// `DELETE /acr/v1/{repository}/_tags/{tag}`: untag.
+    pub async fn delete_tag(
+        &mut self,
+        repository: &Repository,
+        tag: &Reference,
+    ) -> Result<Option<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::DeleteOnly);
+        self.delete(&paths::acr_tag(repository, tag), &scope).await
+    }
+
+    /// `DELETE /acr/v1/{repository}`: the repository and everything in it.
+    pub async fn delete_repository(
+        &mut self,
+        repository: &Repository,
+    ) -> Result<Option<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::Delete);
+        self.delete(&paths::acr_repository(repository), &scope).await
     }
 
     async fn authorization(&mut self, scope: &str) -> Result<String, RegistryError> {
@@ -119,36 +233,16 @@ impl Registry {
         transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await
     }
 
-    /// A GET; the answer, or `answer[index]` (az fails, after its retries, when the key is missing).
-    pub async fn get(&mut self, path: &str, scope: &str, index: Option<&str>) -> Result<Data, RegistryError> {
-        let reply = self.call(Method::GET, path, &[], scope, None, &Data::from_json).await?;
-        indexed(reply.body, index)
-    }
-
-    /// A request with a JSON body (`update`'s PATCH, and its GET when no attribute is given).
-    pub async fn send_json(
-        &mut self,
-        method: Method,
-        path: &str,
-        scope: &str,
-        body: &serde_json::Value,
-        index: Option<&str>,
-    ) -> Result<Data, RegistryError> {
-        let reply = self.call(method, path, &[], scope, Some(body), &Data::from_json).await?;
-        indexed(reply.body, index)
-    }
-
     /// Every item of a paged list (`body[key]` of each page), concatenated in server order,
     /// each decoded as `T` straight from the page.
-    pub async fn list<T: DeserializeOwned>(
+    async fn list<T: DeserializeOwned>(
         &mut self,
         path: &str,
         scope: &str,
         key: &str,
-        top: Option<i64>,
-        orderby: Option<&str>,
+        page: Page,
     ) -> Result<Vec<T>, RegistryError> {
-        let mut pager = Pager::new(top, orderby);
+        let mut pager = Pager::new(page.top, page.orderby);
         let mut items = Vec::new();
         let decode = |body: &[u8]| decode_page::<T>(body, key);
         loop {
@@ -157,27 +251,27 @@ impl Registry {
             match reply.body {
                 Some(PageItems::Items(page)) => items.extend(page),
                 Some(PageItems::Null) => {}
-                _ => return Err(RegistryError::Request(format!("'{key}'"))),
+                _ => return Err(RegistryError::MissingKey(key.to_string())),
             }
-            if !pager.advance(reply.link.as_deref()).map_err(RegistryError::Request)? {
+            if !pager.advance(reply.link.as_deref())? {
                 return Ok(items);
             }
         }
     }
 
     /// A DELETE; the answer's JSON body, if it had one.
-    pub async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Data>, RegistryError> {
+    async fn delete(&mut self, path: &str, scope: &str) -> Result<Option<Data>, RegistryError> {
         Ok(self.call(Method::DELETE, path, &[], scope, None, &Data::from_json).await?.body)
     }
 }
 
-fn indexed(body: Option<Data>, index: Option<&str>) -> Result<Data, RegistryError> {
+fn indexed(body: Option<Data>, key: Option<&str>) -> Result<Data, RegistryError> {
     let body = body.unwrap_or(Data::Null);
-    match index {
+    match key {
         None => Ok(body),
         Some(key) => {
             let mut body = body;
-            body.take(key).ok_or_else(|| RegistryError::Request(format!("'{key}'")))
+            body.take(key).ok_or_else(|| RegistryError::MissingKey(key.to_string()))
         }
     }
 }

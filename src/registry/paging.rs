@@ -6,7 +6,8 @@ use std::marker::PhantomData;
 use percent_encoding::percent_decode_str;
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::output::data::scalars_give;
+use super::RegistryError;
+use crate::data::scalars_give;
 
 /// az asks for 100 items a page unless `--top` asks for fewer.
 pub const PAGE_SIZE: i64 = 100;
@@ -41,7 +42,7 @@ impl Pager {
     }
 
     /// Moves to the page a `Link` header names; `false` when paging is over.
-    pub fn advance(&mut self, link: Option<&str>) -> Result<bool, String> {
+    pub fn advance(&mut self, link: Option<&str>) -> Result<bool, RegistryError> {
         if self.budget.is_some_and(|b| b <= 0) {
             return Ok(false);
         }
@@ -52,8 +53,8 @@ impl Pager {
 }
 
 /// The query of `<…?a=b&c=d>; rel="next"` as decoded pairs (host and path are ignored, as az does).
-pub fn link_params(link: &str) -> Result<Vec<(String, String)>, String> {
-    let bad = || format!("Malformed Link header: {link}");
+pub fn link_params(link: &str) -> Result<Vec<(String, String)>, RegistryError> {
+    let bad = || RegistryError::BadLink(link.to_string());
     let start = link.find('<').ok_or_else(bad)?;
     let end = link.find('>').ok_or_else(bad)?;
     let target = link.get(start + 1..end).ok_or_else(bad)?;
@@ -213,7 +214,7 @@ mod tests {
 
     #[test]
     fn pages_keep_only_their_items() {
-        use crate::output::Data;
+        use crate::data::Data;
         let page = |body: &str| decode_page::<Data>(body.as_bytes(), "tags");
         assert_eq!(
             page(r#"{"registry": "r", "tags": [{"name": "a"}, "b"], "more": {"x": [1]}}"#).unwrap(),

@@ -29,84 +29,158 @@ fn segment(text: &str) -> Result<String, RegistryError> {
     Ok(out)
 }
 
-/// A repository name: its `/`-separated parts, each encoded as a segment.
-fn repository(name: &str) -> Result<String, RegistryError> {
-    Ok(name.split('/').map(segment).collect::<Result<Vec<_>, _>>()?.join("/"))
+/// A repository, checked and encoded before any request names it.
+#[derive(Clone, Debug)]
+pub struct Repository {
+    name: String,
+    path: String,
+}
+
+impl Repository {
+    /// Each `/`-separated part of `name` encoded as a segment.
+    pub fn new(name: &str) -> Result<Repository, RegistryError> {
+        let path = name.split('/').map(segment).collect::<Result<Vec<_>, _>>()?.join("/");
+        Ok(Repository { name: name.to_string(), path })
+    }
+
+    /// The name as typed (scopes and messages use it).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A tag or a digest, checked and encoded as one segment.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    text: String,
+    segment: String,
+}
+
+impl Reference {
+    pub fn new(text: &str) -> Result<Reference, RegistryError> {
+        Ok(Reference { text: text.to_string(), segment: segment(text)? })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// What has attributes: a repository, a tag or a manifest.
+#[derive(Clone, Debug)]
+pub enum Item {
+    Repository(Repository),
+    Tag(Repository, Reference),
+    Manifest(Repository, Reference),
+}
+
+impl Item {
+    pub fn repository(&self) -> &Repository {
+        match self {
+            Item::Repository(r) | Item::Tag(r, _) | Item::Manifest(r, _) => r,
+        }
+    }
+
+    /// The attributes' path, and the key of the answer that holds them.
+    pub(super) fn attributes(&self) -> (String, Option<&'static str>) {
+        match self {
+            Item::Repository(r) => (acr_repository(r), None),
+            Item::Tag(r, tag) => (acr_tag(r, tag), Some("tag")),
+            Item::Manifest(r, digest) => {
+                (format!("/acr/v1/{}/_manifests/{}", r.path, digest.segment), Some("manifest"))
+            }
+        }
+    }
 }
 
 /// `/acr/v1/{repository}`: a repository's attributes; DELETE removes the repository.
-pub fn acr_repository(name: &str) -> Result<String, RegistryError> {
-    Ok(format!("/acr/v1/{}", repository(name)?))
+pub(super) fn acr_repository(r: &Repository) -> String {
+    format!("/acr/v1/{}", r.path)
 }
 
 /// `/acr/v1/{repository}/_tags`: the tag listing.
-pub fn acr_tags(name: &str) -> Result<String, RegistryError> {
-    Ok(format!("/acr/v1/{}/_tags", repository(name)?))
+pub(super) fn acr_tags(r: &Repository) -> String {
+    format!("/acr/v1/{}/_tags", r.path)
 }
 
 /// `/acr/v1/{repository}/_tags/{tag}`: a tag's attributes; DELETE untags.
-pub fn acr_tag(name: &str, tag: &str) -> Result<String, RegistryError> {
-    Ok(format!("/acr/v1/{}/_tags/{}", repository(name)?, segment(tag)?))
+pub(super) fn acr_tag(r: &Repository, tag: &Reference) -> String {
+    format!("/acr/v1/{}/_tags/{}", r.path, tag.segment)
 }
 
 /// `/acr/v1/{repository}/_manifests`: the manifest listing.
-pub fn acr_manifests(name: &str) -> Result<String, RegistryError> {
-    Ok(format!("/acr/v1/{}/_manifests", repository(name)?))
-}
-
-/// `/acr/v1/{repository}/_manifests/{digest}`: a manifest's attributes.
-pub fn acr_manifest(name: &str, digest: &str) -> Result<String, RegistryError> {
-    Ok(format!("/acr/v1/{}/_manifests/{}", repository(name)?, segment(digest)?))
+pub(super) fn acr_manifests(r: &Repository) -> String {
+    format!("/acr/v1/{}/_manifests", r.path)
 }
 
 /// `/v2/{repository}/manifests/{reference}`: DELETE removes the manifest.
-pub fn v2_manifest(name: &str, reference: &str) -> Result<String, RegistryError> {
-    Ok(format!("/v2/{}/manifests/{}", repository(name)?, segment(reference)?))
+pub(super) fn v2_manifest(r: &Repository, reference: &Reference) -> String {
+    format!("/v2/{}/manifests/{}", r.path, reference.segment)
 }
 
 /// `/v2/{repository}/tags/list`: the Docker tag listing (classic registries).
-pub fn v2_tags_list(name: &str) -> Result<String, RegistryError> {
-    Ok(format!("/v2/{}/tags/list", repository(name)?))
+pub(super) fn v2_tags_list(r: &Repository) -> String {
+    format!("/v2/{}/tags/list", r.path)
 }
+
+pub(super) const CATALOG: &str = "/v2/_catalog";
+pub(super) const DELETED_CATALOG: &str = "/acr/v1/_deleted/_catalog";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn repo(name: &str) -> Repository {
+        Repository::new(name).unwrap()
+    }
+
+    fn tag(repository: &str, tag: &str) -> String {
+        acr_tag(&repo(repository), &Reference::new(tag).unwrap())
+    }
+
+    fn manifest(repository: &str, digest: &str) -> String {
+        v2_manifest(&repo(repository), &Reference::new(digest).unwrap())
+    }
+
     #[test]
     fn plain_names_are_sent_as_az_sends_them() {
-        assert_eq!(acr_tag("a/b-c_d.e", "v1.0").unwrap(), "/acr/v1/a/b-c_d.e/_tags/v1.0");
-        assert_eq!(v2_manifest("repo", "sha256:0123abcdef").unwrap(), "/v2/repo/manifests/sha256:0123abcdef");
-        assert_eq!(acr_manifests("x").unwrap(), "/acr/v1/x/_manifests");
+        assert_eq!(tag("a/b-c_d.e", "v1.0"), "/acr/v1/a/b-c_d.e/_tags/v1.0");
+        assert_eq!(manifest("repo", "sha256:0123abcdef"), "/v2/repo/manifests/sha256:0123abcdef");
+        assert_eq!(acr_manifests(&repo("x")), "/acr/v1/x/_manifests");
+        let digest = Reference::new("sha256:ab").unwrap();
+        assert_eq!(Item::Manifest(repo("a/b"), digest).attributes().0, "/acr/v1/a/b/_manifests/sha256:ab");
     }
 
     #[test]
     fn whitespace_and_controls_are_encoded_as_az_encodes_them() {
-        assert_eq!(acr_tag("acr-helloworld", "v1 ").unwrap(), "/acr/v1/acr-helloworld/_tags/v1%20");
-        assert_eq!(acr_tag("r", "v\t2").unwrap(), "/acr/v1/r/_tags/v%092");
-        assert_eq!(v2_manifest("r", "sha256:ab\r").unwrap(), "/v2/r/manifests/sha256:ab%0D");
-        assert_eq!(acr_tag("r", "é").unwrap(), "/acr/v1/r/_tags/%C3%A9");
-        assert_eq!(acr_tag("r", "a\\b\"c<>^`{|}").unwrap(), "/acr/v1/r/_tags/a%5Cb%22c%3C%3E%5E%60%7B%7C%7D");
+        assert_eq!(tag("acr-helloworld", "v1 "), "/acr/v1/acr-helloworld/_tags/v1%20");
+        assert_eq!(tag("r", "v\t2"), "/acr/v1/r/_tags/v%092");
+        assert_eq!(manifest("r", "sha256:ab\r"), "/v2/r/manifests/sha256:ab%0D");
+        assert_eq!(tag("r", "é"), "/acr/v1/r/_tags/%C3%A9");
+        assert_eq!(tag("r", "a\\b\"c<>^`{|}"), "/acr/v1/r/_tags/a%5Cb%22c%3C%3E%5E%60%7B%7C%7D");
+        assert_eq!(acr_tags(&repo("unicode/café")), "/acr/v1/unicode/caf%C3%A9/_tags");
     }
 
     #[test]
     fn nothing_typed_in_a_tag_or_digest_leaves_its_segment() {
         assert_eq!(
-            v2_manifest("r", "x/../../../../acr/v1/r").unwrap(),
+            manifest("r", "x/../../../../acr/v1/r"),
             "/v2/r/manifests/x%2F..%2F..%2F..%2F..%2Facr%2Fv1%2Fr"
         );
-        assert_eq!(v2_manifest("r", "sha256:ab#junk").unwrap(), "/v2/r/manifests/sha256:ab%23junk");
-        assert_eq!(v2_manifest("r", "sha256:ab?x=1").unwrap(), "/v2/r/manifests/sha256:ab%3Fx=1");
-        assert_eq!(acr_tag("r", "%2e%2e").unwrap(), "/acr/v1/r/_tags/%252e%252e");
+        assert_eq!(manifest("r", "sha256:ab#junk"), "/v2/r/manifests/sha256:ab%23junk");
+        assert_eq!(manifest("r", "sha256:ab?x=1"), "/v2/r/manifests/sha256:ab%3Fx=1");
+        assert_eq!(tag("r", "%2e%2e"), "/acr/v1/r/_tags/%252e%252e");
     }
 
     #[test]
     fn dot_segments_are_refused() {
-        for (name, tag) in [("r", ".."), ("r", "."), ("a/../b", "v1"), ("./r", "v1"), ("..", "v1")] {
-            assert!(matches!(acr_tag(name, tag), Err(RegistryError::DotSegment(_))), "{name}:{tag}");
+        for name in ["a/../b", "./r", "..", "a/."] {
+            assert!(matches!(Repository::new(name), Err(RegistryError::DotSegment(_))), "{name}");
         }
-        assert!(acr_repository("a/..").is_err());
+        for text in [".", ".."] {
+            assert!(matches!(Reference::new(text), Err(RegistryError::DotSegment(_))), "{text}");
+        }
         // Dots inside a segment are ordinary characters.
-        assert_eq!(acr_tag("a.b/..c", "...").unwrap(), "/acr/v1/a.b/..c/_tags/...");
+        assert_eq!(tag("a.b/..c", "..."), "/acr/v1/a.b/..c/_tags/...");
     }
 }

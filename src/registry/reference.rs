@@ -1,5 +1,7 @@
 //! Registry names, login servers and image references, with az's rules and messages.
 
+use super::{Item, Reference, RegistryError, Repository};
+
 /// The AzureCloud suffix: the only cloud azacr knows so far.
 pub const CLOUD_SUFFIX: &str = ".azurecr.io";
 
@@ -65,6 +67,16 @@ impl Image {
         match self {
             Image::Tag { repository, .. } | Image::Digest { repository, .. } => repository,
         }
+    }
+
+    /// The tag or manifest the image names, checked and encoded for requests.
+    pub fn item(&self) -> Result<Item, RegistryError> {
+        Ok(match self {
+            Image::Tag { repository, tag } => Item::Tag(Repository::new(repository)?, Reference::new(tag)?),
+            Image::Digest { repository, digest } => {
+                Item::Manifest(Repository::new(repository)?, Reference::new(digest)?)
+            }
+        })
     }
 }
 

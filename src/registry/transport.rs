@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Certificate, Client, Method, Response, StatusCode, Url};
 use serde_json::Value;
 
-use super::error::{RegistryError, status_message};
+use super::error::{RegistryError, StatusText};
 use crate::env;
 
 /// az tries a failed call three times in all.
@@ -93,7 +93,7 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
         request = request.json(body);
     }
     let response =
-        request.send().await.map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
+        request.send().await.map_err(|e| Failure::Retry(RegistryError::Transport(describe(&e)), None))?;
     let status = response.status();
     crate::log::debug(format_args!("{} {} -> {}", call.method, call.url, status.as_u16()));
     let link = header(&response, "link");
@@ -101,15 +101,14 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
     let retry_after =
         header(&response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs);
     let bytes =
-        response.bytes().await.map_err(|e| Failure::Retry(RegistryError::Request(describe(&e)), None))?;
-    let fail = |default: &str| RegistryError::Status {
-        status: status.as_u16(),
-        message: status_message(&bytes, default, correlation.as_deref()),
+        response.bytes().await.map_err(|e| Failure::Retry(RegistryError::Transport(describe(&e)), None))?;
+    let fail = |default: &'static str| {
+        RegistryError::status(StatusText { code: status.as_u16(), default }, &bytes, correlation.as_deref())
     };
     match status.as_u16() {
         200 => match decode(&bytes) {
             Ok(body) => Ok(Reply { body: Some(body), link }),
-            Err(e) => Err(Failure::Retry(RegistryError::Request(python_json_error(&e, &bytes)), None)),
+            Err(e) => Err(Failure::Retry(RegistryError::Decode(python_json_error(&e, &bytes)), None)),
         },
         201 | 202 => Ok(Reply { body: decode(&bytes).ok(), link }),
         204 => Ok(Reply { body: None, link }),
@@ -118,13 +117,17 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
         405 => Err(Failure::Final(fail("This operation is not supported."))),
         409 => Err(Failure::Final(fail("Failed to request data due to a conflict."))),
         _ => {
-            let default = format!("Could not {} the requested data.", call.method.as_str().to_lowercase());
+            let default = match call.method {
+                Method::PATCH => "Could not patch the requested data.",
+                Method::DELETE => "Could not delete the requested data.",
+                _ => "Could not get the requested data.",
+            };
             let wait = if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
                 retry_after
             } else {
                 None
             };
-            Err(Failure::Retry(fail(&default), wait))
+            Err(Failure::Retry(fail(default), wait))
         }
     }
 }
