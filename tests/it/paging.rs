@@ -76,3 +76,17 @@ fn a_link_that_cannot_be_followed_is_an_error_not_the_end() {
         assert!(out.stderr.contains("Link"), "{args:?}: {}", out.stderr);
     }
 }
+
+#[test]
+fn a_listing_of_100000_manifests_is_complete() {
+    let emulator = Emulator::start(default_seed());
+    emulator.with_seed(|s| s.repositories.push(seed::large_repository("huge", 100_000)));
+    let started = std::time::Instant::now();
+    let out =
+        azacr(&emulator, &admin_args("show-manifests", &["--repository", "huge", "--query", "length(@)"]));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "100000\n"), "{}", out.stderr);
+    let pages =
+        emulator.requests().iter().filter(|r| r.target.starts_with("/acr/v1/huge/_manifests?")).count();
+    assert_eq!(pages, 1000);
+    eprintln!("100,000 manifests in {:?}", started.elapsed());
+}

@@ -287,10 +287,8 @@ fn route(
                 _ => return challenge_response(state, Some("registry:catalog:*")),
             };
             let _ = grant;
-            let mut names: Vec<String> = state.seed.repositories.iter().map(|r| r.name.clone()).collect();
-            names.sort();
-            let (page, link) =
-                paginate(names.iter().map(|n| (n.clone(), json!(n))).collect(), params, "/v2/_catalog");
+            let names = state.seed.repositories.iter().map(|r| &r.name);
+            let (page, link) = page_of(names, |n| n, |n| n, params, "/v2/_catalog");
             with_link(json_response(StatusCode::OK, json!({"repositories": page})), link)
         }
         ("GET", ["acr", "v1", "_deleted", "_catalog"]) => {
@@ -298,14 +296,13 @@ fn route(
                 Some(g) if g.catalog => {}
                 _ => return challenge_response(state, Some("registry:deleted_catalog:*")),
             }
-            let mut items: Vec<(String, Value)> = state
-                .seed
-                .deleted
-                .iter()
-                .map(|d| (d["repository"].as_str().unwrap_or_default().to_string(), d.clone()))
-                .collect();
-            items.sort_by(|a, b| a.0.cmp(&b.0));
-            let (page, link) = paginate(items, params, "/acr/v1/_deleted/_catalog");
+            let (page, link) = page_of(
+                state.seed.deleted.iter(),
+                deleted_name,
+                deleted_name,
+                params,
+                "/acr/v1/_deleted/_catalog",
+            );
             with_link(json_response(StatusCode::OK, json!({"repositories": page})), link)
         }
         (_, ["acr", "v1", rest @ ..]) => acr_route(state, method, rest, params, auth, body),
@@ -317,13 +314,8 @@ fn route(
             let Some(r) = state.seed.repositories.iter().find(|r| r.name == repo) else {
                 return name_unknown(&repo);
             };
-            let mut names: Vec<String> = r.tags.iter().map(|t| t.name.clone()).collect();
-            names.sort();
-            let (page, link) = paginate(
-                names.iter().map(|n| (n.clone(), json!(n))).collect(),
-                params,
-                &format!("/v2/{repo}/tags/list"),
-            );
+            let names = r.tags.iter().map(|t| &t.name);
+            let (page, link) = page_of(names, |n| n, |n| n, params, &format!("/v2/{repo}/tags/list"));
             with_link(json_response(StatusCode::OK, json!({"name": repo, "tags": page})), link)
         }
         ("DELETE", ["v2", rest @ .., "manifests", reference]) => {
@@ -400,21 +392,18 @@ fn acr_route(
         }
         ("GET", Some("_manifests"), None) => {
             let r = &state.seed.repositories[index];
-            let tags = r.tag_names_by_digest();
-            let tags = &tags;
-            let entries = r.manifests.iter().filter(|m| m.attributes.list_enabled).map(|m| Entry {
-                key: m.digest.clone(),
-                time: m.updated.clone(),
-                json: Box::new(move || {
+            let listed = r.manifests.iter().filter(|m| m.attributes.list_enabled);
+            let path = format!("/acr/v1/{repo}/_manifests");
+            let (page, link) = page_of(listed, |m| &m.digest, |m| &m.updated, params, &path);
+            let tags = r.tag_names_of(page.iter().map(|m| m.digest.as_str()));
+            let page: Vec<Value> = page
+                .iter()
+                .map(|m| {
                     Repository::manifest_json_tagged(m, tags.get(m.digest.as_str()).map_or(&[], |t| &t[..]))
-                }),
-            });
-            listing(
-                entries.collect(),
-                params,
-                &format!("/acr/v1/{repo}/_manifests"),
-                |page| json!({"registry": login_server, "imageName": repo, "manifests": page}),
-            )
+                })
+                .collect();
+            let body = json!({"registry": login_server, "imageName": repo, "manifests": page});
+            with_link(json_response(StatusCode::OK, body), link)
         }
         ("GET", Some("_manifests"), Some(digest)) => {
             let r = &state.seed.repositories[index];
@@ -466,17 +455,12 @@ fn acr_route(
         }
         ("GET", Some("_tags"), None) => {
             let r = &state.seed.repositories[index];
-            let entries = r.tags.iter().filter(|t| t.attributes.list_enabled).map(|t| Entry {
-                key: t.name.clone(),
-                time: t.updated.clone(),
-                json: Box::new(|| r.tag_json(t)),
-            });
-            listing(
-                entries.collect(),
-                params,
-                &format!("/acr/v1/{repo}/_tags"),
-                |page| json!({"registry": login_server, "imageName": repo, "tags": page}),
-            )
+            let listed = r.tags.iter().filter(|t| t.attributes.list_enabled);
+            let path = format!("/acr/v1/{repo}/_tags");
+            let (page, link) = page_of(listed, |t| &t.name, |t| &t.updated, params, &path);
+            let page: Vec<Value> = page.iter().map(|t| r.tag_json(t)).collect();
+            let body = json!({"registry": login_server, "imageName": repo, "tags": page});
+            with_link(json_response(StatusCode::OK, body), link)
         }
         ("GET", Some("_tags"), Some(tag)) => {
             let r = &state.seed.repositories[index];
@@ -558,56 +542,62 @@ fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
     StatusCode::ACCEPTED.into_response()
 }
 
-/// A listed item: its paging key (tag name or digest), update time, and ACR's JSON for it.
-struct Entry<'r> {
-    key: String,
-    time: String,
-    /// Made only for the page's entries: long listings stay quick to page through.
-    json: Box<dyn Fn() -> Value + 'r>,
-}
-
-/// One page of a listing in ACR's order (by key; `timeasc`/`timedesc` by update time), with
-/// the Link header when more remain.
-fn listing(
-    mut entries: Vec<Entry<'_>>,
+/// One page of a listing after `last`, in ACR's order (by key; `timeasc`/`timedesc` by update
+/// time, then key), and the Link header when more remain. Linear in the listing's length (no
+/// sort of the whole listing per page), so a 100,000-item listing pages through in seconds.
+fn page_of<'a, T>(
+    items: impl Iterator<Item = &'a T>,
+    key: impl Fn(&T) -> &str,
+    time: impl Fn(&T) -> &str,
     params: &[(String, String)],
     path: &str,
-    body: impl FnOnce(Vec<Value>) -> Value,
-) -> Response {
-    entries.sort_by(|a, b| a.key.cmp(&b.key));
-    match param(params, "orderby") {
-        Some("timeasc") => entries.sort_by(|a, b| a.time.cmp(&b.time)),
-        Some("timedesc") => entries.sort_by(|a, b| b.time.cmp(&a.time)),
-        _ => {}
-    }
-    let keyed = entries.into_iter().map(|e| (e.key, e.json)).collect();
-    let (page, link) = paginate(keyed, params, path);
-    with_link(json_response(StatusCode::OK, body(page.iter().map(|json| json()).collect())), link)
-}
-
-/// One page after `last` (the key of the previous page's final item) and a relative Link
-/// header, carrying `orderby`, when more remain.
-fn paginate<T>(items: Vec<(String, T)>, params: &[(String, String)], path: &str) -> (Vec<T>, Option<String>) {
+) -> (Vec<&'a T>, Option<String>) {
     let n = param(params, "n").and_then(|n| n.parse::<i64>().ok()).filter(|n| *n > 0).unwrap_or(100).min(1000)
         as usize;
-    let start = match param(params, "last") {
-        Some(last) if !last.is_empty() => match items.iter().position(|(k, _)| k == last) {
-            Some(i) => i + 1,
-            None if param(params, "orderby").is_none_or(str::is_empty) => {
-                items.iter().take_while(|(k, _)| k.as_str() <= last).count()
-            }
-            None => items.len(),
-        },
-        _ => 0,
+    let orderby = param(params, "orderby").unwrap_or("");
+    let order = |a: &T, b: &T| match orderby {
+        "timeasc" => time(a).cmp(time(b)).then_with(|| key(a).cmp(key(b))),
+        "timedesc" => time(b).cmp(time(a)).then_with(|| key(a).cmp(key(b))),
+        _ => key(a).cmp(key(b)),
     };
-    let end = (start + n).min(items.len());
-    let link = (end < items.len()).then(|| {
-        let last = encode(&items[end - 1].0);
-        let orderby = param(params, "orderby").unwrap_or("");
-        format!("<{path}?last={last}&n={n}&orderby={orderby}>; rel=\"next\"")
+    let items: Vec<&T> = items.collect();
+    let mut rest: Vec<&T> = match param(params, "last").filter(|l| !l.is_empty()) {
+        None => items,
+        Some(last) => match items.iter().find(|i| key(i) == last) {
+            Some(&found) => items.into_iter().filter(|i| order(i, found).is_gt()).collect(),
+            // An unknown `last` still orders by key; under a time order nothing follows it.
+            None if orderby.is_empty() => items.into_iter().filter(|i| key(i) > last).collect(),
+            None => Vec::new(),
+        },
+    };
+    let more = rest.len() > n;
+    if more {
+        rest.select_nth_unstable_by(n, |a, b| order(a, b));
+        rest.truncate(n);
+    }
+    rest.sort_by(|a, b| order(a, b));
+    let link = more.then(|| {
+        let last = encode(key(rest[n - 1]));
+        let path: Vec<String> = path.split('/').map(encode_segment).collect();
+        format!("<{}?last={last}&n={n}&orderby={orderby}>; rel=\"next\"", path.join("/"))
     });
-    let page = items.into_iter().take(end).skip(start).map(|(_, v)| v).collect();
-    (page, link)
+    (rest, link)
+}
+
+fn deleted_name(d: &Value) -> &str {
+    d["repository"].as_str().unwrap_or_default()
+}
+
+/// A path segment as Go's url package escapes it.
+fn encode_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' | b'@' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn encode(s: &str) -> String {
