@@ -2,8 +2,10 @@
 
 use std::ffi::OsString;
 
-/// Extra CA certificates (PEM), trusted on top of the system roots, as az's requests library reads it.
+/// The CA certificates (PEM) to trust instead of the built-in Mozilla roots, as az's
+/// requests library reads it; `CURL_CA_BUNDLE` when it is unset or empty.
 pub const REQUESTS_CA_BUNDLE: &str = "REQUESTS_CA_BUNDLE";
+pub const CURL_CA_BUNDLE: &str = "CURL_CA_BUNDLE";
 /// az's configuration directory (default `~/.azure`).
 pub const AZURE_CONFIG_DIR: &str = "AZURE_CONFIG_DIR";
 /// Default output format (az's `[core] output`).

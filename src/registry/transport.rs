@@ -17,19 +17,12 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// az's timeout for data calls.
 const DATA_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Builds the one client for a run: system roots plus `REQUESTS_CA_BUNDLE`, and the test
+/// Builds the one client for a run, trusting what az's HTTP stack trusts, and the test
 /// override that sends the login server's connections to another socket address.
 pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
-    let mut builder = Client::builder().user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")));
-    if let Some(path) = env::var_os(env::REQUESTS_CA_BUNDLE).filter(|p| !p.is_empty()) {
-        let pem = std::fs::read(&path).map_err(|e| {
-            RegistryError::Setup(format!("Could not read the CA bundle {}: {e}", path.to_string_lossy()))
-        })?;
-        let certs = Certificate::from_pem_bundle(&pem).map_err(|e| {
-            RegistryError::Setup(format!("Invalid CA bundle {}: {e}", path.to_string_lossy()))
-        })?;
-        builder = builder.tls_certs_merge(certs);
-    }
+    let mut builder = Client::builder()
+        .user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")))
+        .tls_certs_only(trusted_roots()?);
     if let Some(addr) = env::var(env::AZACR_CONNECT_TO) {
         let addr: SocketAddr = addr.parse().map_err(|_| {
             RegistryError::Setup(format!("{} must be IP:PORT, got '{addr}'", env::AZACR_CONNECT_TO))
@@ -37,6 +30,26 @@ pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
         builder = builder.resolve(login_server, addr);
     }
     builder.build().map_err(|e| RegistryError::Setup(format!("Could not set up HTTPS: {e}")))
+}
+
+/// The bundle `REQUESTS_CA_BUNDLE` (or else `CURL_CA_BUNDLE`) names, instead of the default:
+/// the Mozilla root set az ships (certifi), compiled in, so no file is read unless one is named.
+fn trusted_roots() -> Result<Vec<Certificate>, RegistryError> {
+    let named = [env::REQUESTS_CA_BUNDLE, env::CURL_CA_BUNDLE]
+        .into_iter()
+        .find_map(|name| env::var_os(name).filter(|p| !p.is_empty()));
+    let Some(path) = named else {
+        return webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| Certificate::from_der(der))
+            .collect::<Result<_, _>>()
+            .map_err(|e| RegistryError::Setup(format!("Could not load the built-in CA certificates: {e}")));
+    };
+    let pem = std::fs::read(&path).map_err(|e| {
+        RegistryError::Setup(format!("Could not read the CA bundle {}: {e}", path.to_string_lossy()))
+    })?;
+    Certificate::from_pem_bundle(&pem)
+        .map_err(|e| RegistryError::Setup(format!("Invalid CA bundle {}: {e}", path.to_string_lossy())))
 }
 
 /// What a successful data call returned: the decoded JSON body (if any) and the `Link` header.

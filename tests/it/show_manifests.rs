@@ -128,3 +128,37 @@ fn untrusted_certificates_are_refused() {
     );
     assert!(emulator.requests().is_empty());
 }
+
+#[test]
+fn trust_is_what_az_trusts_the_named_bundle_or_the_mozilla_roots() {
+    let emulator = Emulator::start(default_seed());
+    let config = crate::support::ConfigDir::empty();
+    let run = |set: &[(&str, &std::ffi::OsStr)]| {
+        let mut cmd = crate::support::command(&crate::support::azacr_bin(), &emulator, &config, None);
+        cmd.env_remove("REQUESTS_CA_BUNDLE").args(args(&[
+            "--repository",
+            "acr-helloworld",
+            "--query",
+            "length(@)",
+        ]));
+        for (k, v) in set {
+            cmd.env(k, v);
+        }
+        crate::support::run(cmd)
+    };
+    let ca = emulator.ca_bundle().as_os_str();
+    // requests falls back to CURL_CA_BUNDLE when REQUESTS_CA_BUNDLE is unset or empty.
+    assert_eq!(run(&[("CURL_CA_BUNDLE", ca)]).stdout, "4\n");
+    assert_eq!(run(&[("REQUESTS_CA_BUNDLE", "".as_ref()), ("CURL_CA_BUNDLE", ca)]).stdout, "4\n");
+    // The system's trust settings are not az's: a CA only they name is not trusted.
+    let refused = run(&[("SSL_CERT_FILE", ca)]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("Could not connect to the registry login server"), "{}", refused.stderr);
+    let missing = run(&[("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem".as_ref())]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("Could not read the CA bundle /nonexistent/ca.pem"),
+        "{}",
+        missing.stderr
+    );
+}
