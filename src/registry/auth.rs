@@ -50,6 +50,8 @@ impl Challenge {
         }
         let header =
             response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).map(str::to_string);
+        // Read to the end, so the connection is reused for the token and data calls.
+        let _ = response.bytes().await;
         Ok(Challenge { status, header })
     }
 
