@@ -4,6 +4,7 @@ mod cli_errors;
 mod compliance;
 mod delete;
 mod golden;
+mod passthrough;
 mod query_golden;
 mod show_manifests;
 mod support;
