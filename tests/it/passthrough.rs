@@ -444,3 +444,90 @@ fn seed_scripts_run_unchanged_after_az_login_and_az_account_set() {
         );
     }
 }
+
+#[test]
+fn shim_install_links_az_to_azacr_and_uninstall_removes_only_that() {
+    let mut machine = Machine::new();
+    let bin = machine.dir("bin");
+    let run_shim = |machine: &Machine, args: &[&str]| {
+        let mut cmd = machine.command(&azacr_bin());
+        cmd.arg("shim").args(args);
+        run(cmd)
+    };
+    let link = bin.join("az");
+    let out = run_shim(&machine, &["install", bin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let own = azacr_bin().canonicalize().unwrap();
+    assert_eq!(text(&out.stdout), format!("created {} (a symlink to {})\n", link.display(), own.display()));
+    assert_eq!(std::fs::read_link(&link).unwrap(), own);
+    // On PATH (first), so no note.
+    assert_eq!(text(&out.stderr), "");
+
+    // Again: nothing to do.
+    let out = run_shim(&machine, &["install", bin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("already runs azacr"), "{}", text(&out.stdout));
+
+    // The link works as az.
+    let mut cmd = machine.command(Path::new("az"));
+    cmd.arg("--version").env("AZACR_AZ_PATH", "");
+    assert!(text(&run(cmd).stdout).starts_with("azacr "));
+
+    let out = run_shim(&machine, &["uninstall", bin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("removed {}\n", link.display()));
+    assert!(std::fs::symlink_metadata(&link).is_err());
+    let out = run_shim(&machine, &["uninstall", bin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("nothing changed"));
+
+    // A real az is neither replaced nor removed.
+    let real = machine.stand_in("azure-cli");
+    let dir = real.parent().unwrap().to_str().unwrap();
+    let out = run_shim(&machine, &["install", dir]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("exists and is not azacr"), "{}", text(&out.stderr));
+    let out = run_shim(&machine, &["uninstall", dir]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("is not azacr's link"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), STAND_IN);
+    assert!(machine.calls().is_empty());
+
+    // A directory not on PATH, or after the real az's, gets a note.
+    let elsewhere = machine.root.path().join("not-on-path");
+    let out = run_shim(&machine, &["install", elsewhere.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("is not on PATH"), "{}", text(&out.stderr));
+    let late = machine.dir("late");
+    let out = run_shim(&machine, &["install", late.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("comes first on PATH"), "{}", text(&out.stderr));
+
+    let out = run_shim(&machine, &["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("usage: azacr shim install [DIR]"));
+}
+
+#[test]
+fn shim_install_without_a_directory_links_next_to_the_azacr_binary() {
+    let mut machine = Machine::new();
+    let bin = machine.dir("cargo-bin");
+    let azacr = bin.join("azacr");
+    std::fs::copy(azacr_bin(), &azacr).unwrap();
+    let mut cmd = machine.command(&azacr);
+    cmd.args(["shim", "install"]);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_link(bin.join("az")).unwrap(), azacr.canonicalize().unwrap());
+    let mut cmd = machine.command(&azacr);
+    cmd.args(["shim", "uninstall"]);
+    let out = run(cmd);
+    assert_eq!(text(&out.stdout), format!("removed {}\n", bin.join("az").display()));
+    // `shim` is azacr's word only: through the link it is az's (here: no real az).
+    std::os::unix::fs::symlink(&azacr, bin.join("az")).unwrap();
+    let mut cmd = machine.command(&bin.join("az"));
+    cmd.args(["shim", "install"]);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(text(&out.stderr), NOT_ON_PATH);
+}
