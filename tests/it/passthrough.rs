@@ -531,3 +531,66 @@ fn shim_install_without_a_directory_links_next_to_the_azacr_binary() {
     assert_eq!(out.status.code(), Some(127));
     assert_eq!(text(&out.stderr), NOT_ON_PATH);
 }
+
+/// The lines of the YAML block scalar (`key: |`) that follows the line `after` in README.md.
+fn readme_script(readme: &str, after: &str, key: &str) -> String {
+    let lines: Vec<&str> = readme.lines().collect();
+    let start =
+        lines.iter().position(|l| l.trim() == after).unwrap_or_else(|| panic!("{after} not in README"));
+    let at = start + lines[start..].iter().position(|l| l.trim() == key).expect("block");
+    let indent = lines[at].len() - lines[at].trim_start().len();
+    let body: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| l.len() - l.trim_start().len() > indent && !l.trim().is_empty())
+        .copied()
+        .collect();
+    let strip = body[0].len() - body[0].trim_start().len();
+    body.iter().map(|l| format!("{}\n", &l[strip..])).collect()
+}
+
+#[test]
+fn readme_ci_examples_run_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let github = readme_script(&readme, "- name: Delete untagged images", "run: |");
+    let pipelines = readme_script(&readme, "displayName: Delete untagged images", "inlineScript: |");
+    assert_eq!(github, pipelines, "the two examples run the same script");
+    // AzureCLI@2 signs in with the az on PATH before the inline script.
+    let task_sign_in = "az login --service-principal -u app -p secret --tenant t --output none\n\
+                        az account set --subscription s\n";
+    let emulator = Emulator::start(default_seed());
+    let want_state: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("tests/golden/az-2.91.0/seed-delete-untagged-enabled/state.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    for (what, script, sign_in_calls) in
+        [("GitHub Actions", github.clone(), 0), ("AzureCLI@2", format!("{task_sign_in}{pipelines}"), 2)]
+    {
+        emulator.reset();
+        let mut machine = Machine::new();
+        machine.azacr_link("cargo-bin");
+        machine.stand_in("usr-bin");
+        let config = ConfigDir::signed_in();
+        let mut cmd = command(Path::new("bash"), &emulator, &config, None);
+        cmd.args(["-e", "-o", "pipefail", "-c", &script]);
+        let mut path = machine.path.clone();
+        path.extend(["/usr/bin", "/bin"].map(PathBuf::from));
+        cmd.env("PATH", std::env::join_paths(path).unwrap())
+            .env_remove("AZACR_AZ_PATH")
+            .env("STANDIN_LOG", machine.log());
+        let out = run(cmd);
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", text(&out.stderr));
+        assert_eq!(emulator.snapshot(), want_state, "{what}: the untagged manifests are gone");
+        let calls = machine.calls();
+        assert_eq!(
+            calls[sign_in_calls..],
+            [
+                strings(&["acr", "login", "-n", "myregistry", "--expose-token", "--output", "none"]),
+                strings(&["account", "show", "--query", "name", "-o", "tsv"]),
+            ],
+            "{what}"
+        );
+        assert_eq!(calls.len(), sign_in_calls + 2, "{what}");
+    }
+}
