@@ -20,6 +20,22 @@ pub const AZURE_DEFAULTS_ACR: &str = "AZURE_DEFAULTS_ACR";
 /// server by DNS. TLS still verifies the login server's name. Not an az setting.
 pub const AZACR_CONNECT_TO: &str = "AZACR_CONNECT_TO";
 
+/// The real az to run for whatever azacr does not implement, instead of searching PATH.
+/// Set and empty: never run a real az (azacr alone; pass-through commands fail with exit 127).
+pub const AZACR_AZ_PATH: &str = "AZACR_AZ_PATH";
+/// Set by azacr on the real az it runs: which `az`s on PATH this command line has already
+/// been handed to, so that azacr reached again through a wrapper or a copy of itself skips
+/// them instead of looping. Not meant to be set by hand.
+pub const AZACR_PASSTHROUGH: &str = "AZACR_PASSTHROUGH";
+/// Where the real az is searched for.
+pub const PATH: &str = "PATH";
+/// Windows: the file name extensions PATH search tries (`.COM;.EXE;.BAT;.CMD` when unset).
+pub const PATHEXT: &str = "PATHEXT";
+/// The home directory, for `azacr shim install`'s fallback `~/.local/bin`.
+pub const HOME: &str = "HOME";
+/// Windows' home directory, when `HOME` is unset.
+pub const USERPROFILE: &str = "USERPROFILE";
+
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }

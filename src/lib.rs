@@ -1,7 +1,9 @@
 //! azacr: az's `acr repository` commands, in one quick process.
 //!
-//! `run` is the whole program: parse → settings → command → `--query` → output → report.
+//! `main` routes a command line: azacr's own commands go to `run` (parse → settings →
+//! command → `--query` → output → report); everything else to the real az (`passthrough`).
 
+pub mod az;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -11,9 +13,14 @@ pub mod error;
 pub mod log;
 pub mod memory;
 pub mod output;
+pub mod passthrough;
 pub mod prompt;
 pub mod registry;
+pub mod shim;
 pub mod ui;
+
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
 
 use cli::Parsed;
 use commands::Context;
@@ -23,6 +30,45 @@ use output::Format;
 use ui::Ui;
 
 pub use memory::tune_allocator;
+
+/// The whole program: `program` is argv\[0\] (how azacr was invoked: as `az` or as `azacr`),
+/// `args` the rest, exactly as given. Returns the exit code (pass-through may end the process
+/// itself, or on Unix become the real az).
+pub fn main(program: Option<OsString>, args: Vec<OsString>) -> u8 {
+    let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    if invoked_as_az(program.as_deref()) {
+        if words == ["--version"] {
+            return passthrough::version(&args);
+        }
+    } else {
+        match words.first().map(String::as_str) {
+            Some("--version") if words.len() == 1 => {
+                println!("azacr {}", env!("CARGO_PKG_VERSION"));
+                return 0;
+            }
+            Some("shim") => return shim::main(&args[1..]),
+            _ => {}
+        }
+    }
+    let route = passthrough::route(&words);
+    if route == passthrough::Route::Native {
+        return run(words);
+    }
+    match az::find_real_az() {
+        Ok(real) => passthrough::run(&real, &args),
+        Err(_) if route == passthrough::Route::NativeUnlessAz => run(words),
+        Err(reason) => passthrough::not_found(&reason),
+    }
+}
+
+/// Whether argv\[0\] names `az` (`az.exe` on Windows): a link or copy standing in for az.
+fn invoked_as_az(program: Option<&OsStr>) -> bool {
+    program
+        .map(Path::new)
+        .and_then(Path::file_stem)
+        .and_then(OsStr::to_str)
+        .is_some_and(|stem| stem.eq_ignore_ascii_case("az"))
+}
 
 /// Runs azacr on az's argv (without the program name) and returns the exit code.
 pub fn run(args: Vec<String>) -> u8 {

@@ -229,8 +229,9 @@ fn image_args() -> [Arg; 2] {
     [value("repository", "repository"), value("image", "image").short('t')]
 }
 
-/// The sub-commands az offers at each level, for its "misspelled" message.
-const REPOSITORY_COMMANDS: [&str; 8] =
+/// The sub-commands az offers at each level, for its "misspelled" message (and every one of
+/// them is azacr's: see `passthrough::route`).
+pub const REPOSITORY_COMMANDS: [&str; 8] =
     ["delete", "list", "list-deleted", "show", "show-manifests", "show-tags", "untag", "update"];
 
 /// `default_registry`: whether az's configuration names a default registry (then `--name`

@@ -5,6 +5,7 @@ mod compliance;
 mod delete;
 mod golden;
 mod paging;
+mod passthrough;
 mod query_golden;
 mod references;
 mod show_manifests;

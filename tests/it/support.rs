@@ -40,6 +40,8 @@ impl ConfigDir {
 }
 
 /// A command with nothing from the caller's environment but PATH, pointed at the emulator.
+/// Pass-through is off (`AZACR_AZ_PATH` empty), so no real az on the machine is ever run:
+/// azacr answers everything itself, as the goldens expect.
 pub fn command(program: &Path, emulator: &Emulator, config: &ConfigDir, connect_to: Option<&str>) -> Command {
     let mut cmd = Command::new(program);
     cmd.env_clear()
@@ -47,6 +49,7 @@ pub fn command(program: &Path, emulator: &Emulator, config: &ConfigDir, connect_
         .env("HOME", config.path())
         .env("AZURE_CONFIG_DIR", config.path())
         .env("LANG", "C.UTF-8")
+        .env("AZACR_AZ_PATH", "")
         .env("REQUESTS_CA_BUNDLE", emulator.ca_bundle())
         .env("AZACR_CONNECT_TO", connect_to.map(String::from).unwrap_or_else(|| emulator.addr().to_string()))
         .current_dir(config.path())
