@@ -6,7 +6,7 @@ use crate::cli::CommandArgs;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::IMAGE_FORMAT_WITH_DIGEST;
-use crate::registry::{Access, Item, Page, Reference, Registry, Repository};
+use crate::registry::{Access, Item, Reference, Registry, Repository};
 
 pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
     let item = target(args)?;
@@ -60,12 +60,11 @@ async fn delete_manifest(
     digest: &Reference,
     yes: bool,
 ) -> CommandResult {
-    let (repo, digest_text) = (repository.name(), digest.as_str());
-    let tags = registry.tags(repository, Page::ALL, Access::Delete).await?;
-    let mut message = format!("This operation will delete the manifest '{digest_text}'");
+    let repo = repository.name();
+    let tags = registry.tags_of_manifest(repository, digest, Access::Delete).await?;
+    let mut message = format!("This operation will delete the manifest '{}'", digest.as_str());
     let sharing: Vec<String> = tags
         .iter()
-        .filter(|t| t.get("digest").and_then(Data::as_str) == Some(digest_text))
         .map(|t| format!("'{repo}:{}'", t.get("name").and_then(Data::as_str).unwrap_or_default()))
         .collect();
     if !sharing.is_empty() {

@@ -63,6 +63,12 @@ impl Page {
     pub const ALL: Page = Page { top: None, orderby: None };
 }
 
+impl From<Page> for Pager {
+    fn from(page: Page) -> Pager {
+        Pager::new(page.top, page.orderby)
+    }
+}
+
 /// A login server that answered the probe; `sign_in` makes it a `Registry`.
 pub struct Connection {
     client: Client,
@@ -101,12 +107,18 @@ pub struct Registry {
 impl Registry {
     /// `GET /v2/_catalog`: the repositories.
     pub async fn catalog(&mut self, page: Page) -> Result<Vec<Data>, RegistryError> {
-        self.list(paths::CATALOG, "registry:catalog:*", "repositories", page).await
+        self.list(paths::CATALOG, "registry:catalog:*", "repositories", Pager::from(page)).await
     }
 
     /// `GET /acr/v1/_deleted/_catalog`: the soft-deleted repositories.
     pub async fn deleted_catalog(&mut self) -> Result<Vec<Data>, RegistryError> {
-        self.list(paths::DELETED_CATALOG, "registry:deleted_catalog:*", "repositories", Page::ALL).await
+        self.list(
+            paths::DELETED_CATALOG,
+            "registry:deleted_catalog:*",
+            "repositories",
+            Pager::from(Page::ALL),
+        )
+        .await
     }
 
     /// `GET /acr/v1/{repository}/_manifests`, each manifest decoded as `T`.
@@ -116,7 +128,7 @@ impl Registry {
         page: Page,
     ) -> Result<Vec<T>, RegistryError> {
         let scope = scope(repository.name(), Access::MetadataRead);
-        self.list(&paths::acr_manifests(repository), &scope, "manifests", page).await
+        self.list(&paths::acr_manifests(repository), &scope, "manifests", Pager::from(page)).await
     }
 
     /// `GET /acr/v1/{repository}/_tags`, under the scope the command asks for.
@@ -127,13 +139,29 @@ impl Registry {
         access: Access,
     ) -> Result<Vec<Data>, RegistryError> {
         let scope = scope(repository.name(), access);
-        self.list(&paths::acr_tags(repository), &scope, "tags", page).await
+        self.list(&paths::acr_tags(repository), &scope, "tags", Pager::from(page)).await
+    }
+
+    /// The tags of one manifest, in the tag listing's order: `GET /acr/v1/{repository}/_tags`
+    /// filtered by digest (one request where az pages through every tag). Each tag's digest is
+    /// checked here too, so a registry that ignores the filter still gives the right answer.
+    pub async fn tags_of_manifest(
+        &mut self,
+        repository: &Repository,
+        digest: &Reference,
+        access: Access,
+    ) -> Result<Vec<Data>, RegistryError> {
+        let scope = scope(repository.name(), access);
+        let pager = Pager::from(Page::ALL).with_param("digest", digest.as_str());
+        let mut tags = self.list(&paths::acr_tags(repository), &scope, "tags", pager).await?;
+        tags.retain(|t: &Data| t.get("digest").and_then(Data::as_str) == Some(digest.as_str()));
+        Ok(tags)
     }
 
     /// `GET /v2/{repository}/tags/list`: tag names (what classic registries have).
     pub async fn docker_tags(&mut self, repository: &Repository) -> Result<Vec<Data>, RegistryError> {
         let scope = scope(repository.name(), Access::MetadataRead);
-        self.list(&paths::v2_tags_list(repository), &scope, "tags", Page::ALL).await
+        self.list(&paths::v2_tags_list(repository), &scope, "tags", Pager::from(Page::ALL)).await
     }
 
     /// `GET` of a repository's, tag's or manifest's attributes.
@@ -240,9 +268,8 @@ impl Registry {
         path: &str,
         scope: &str,
         key: &str,
-        page: Page,
+        mut pager: Pager,
     ) -> Result<Vec<T>, RegistryError> {
-        let mut pager = Pager::new(page.top, page.orderby);
         let mut items = Vec::new();
         let decode = |body: &[u8]| decode_page::<T>(body, key);
         loop {

@@ -28,6 +28,12 @@ impl Pager {
         Pager { params, budget: top }
     }
 
+    /// A filter parameter on the first request (later ones take the Link's query).
+    pub fn with_param(mut self, key: &str, value: &str) -> Pager {
+        self.params.push((key.into(), value.into()));
+        self
+    }
+
     /// Parameters for the next request, charging its page size to the budget.
     pub fn next_params(&mut self) -> &[(String, String)] {
         if let Some(budget) = self.budget.as_mut() {

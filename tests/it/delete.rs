@@ -111,3 +111,66 @@ fn deleting_a_repository_prints_what_went() {
     assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, "1\t1\n", ""));
     assert!(emulator.snapshot()["repositories"].get("marketing/campaign10-18/email").is_none());
 }
+
+#[test]
+fn deleting_by_digest_asks_only_for_that_manifest_s_tags() {
+    let digest = "sha256:a91a140e4a8e6fcc49ff2688de320ca5f6a379add18052d0a2780efa14c2681f";
+    let warning = format!(
+        "WARNING: This operation will delete the manifest '{digest}' and all the following images: 'acr-helloworld:latest', 'acr-helloworld:v3'\n"
+    );
+    for ignore_filters in [false, true] {
+        let emulator = Emulator::start(default_seed());
+        // A registry that ignores the filter: the answer is checked tag by tag, so it is the same.
+        emulator.set_ignore_filters(ignore_filters);
+        let image = format!("acr-helloworld@{digest}");
+        let out = azacr(&emulator, &delete_args(&["--image", &image, "--yes"]));
+        assert_eq!((out.code, out.stderr.as_str()), (0, warning.as_str()));
+        let data: Vec<String> = emulator
+            .requests()
+            .into_iter()
+            .filter(|r| r.target != "/v2/" && !r.target.starts_with("/oauth2/"))
+            .map(|r| format!("{} {}", r.method, r.target))
+            .collect();
+        assert_eq!(
+            data,
+            [
+                format!("GET /acr/v1/acr-helloworld/_tags?n=100&digest={}", digest.replace(':', "%3A")),
+                format!("DELETE /v2/acr-helloworld/manifests/{digest}"),
+            ]
+        );
+        let state = emulator.snapshot();
+        let manifests = state["repositories"]["acr-helloworld"]["manifests"].as_array().unwrap();
+        assert_eq!(manifests.len(), 3);
+        assert!(manifests.iter().all(|m| m["digest"] != digest));
+    }
+}
+
+#[test]
+fn the_tags_of_a_manifest_are_found_on_every_page_of_an_unfiltered_listing() {
+    let emulator = Emulator::start(default_seed());
+    emulator.set_ignore_filters(true);
+    // 250 tags, three of them on the manifest deleted, on the first, second and third page.
+    let digest = emulator.with_seed(|s| {
+        let mut repo = azacr_emulator::seed::large_repository("long", 750);
+        // Manifest 1 of large_repository has no tag of its own.
+        let digest = repo.manifests[1].digest.clone();
+        for name in ["v1", "v299", "v999"] {
+            let mut tag = repo.tags[0].clone();
+            (tag.name, tag.digest) = (name.to_string(), digest.clone());
+            repo.tags.push(tag);
+        }
+        s.repositories.push(repo);
+        digest
+    });
+    let out = azacr(&emulator, &delete_args(&["--image", &format!("long@{digest}"), "--yes"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "WARNING: This operation will delete the manifest '{digest}' and all the following images: 'long:v1', 'long:v299', 'long:v999'\n"
+        )
+    );
+    let listing =
+        emulator.requests().into_iter().filter(|r| r.target.starts_with("/acr/v1/long/_tags?")).count();
+    assert_eq!(listing, 3);
+}

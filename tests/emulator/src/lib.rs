@@ -180,6 +180,11 @@ impl Emulator {
         self.state.lock().unwrap().classic = classic;
     }
 
+    /// Makes listings ignore filter parameters (`digest` on the tag listing).
+    pub fn set_ignore_filters(&self, ignore: bool) {
+        self.state.lock().unwrap().ignore_filters = ignore;
+    }
+
     /// Adds raw bytes to the query of every Link header the registry sends.
     pub fn set_link_extra(&self, extra: Option<&[u8]>) {
         self.state.lock().unwrap().link_extra = extra.map(<[u8]>::to_vec);

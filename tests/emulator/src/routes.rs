@@ -39,6 +39,8 @@ pub struct State {
     pub latency: std::time::Duration,
     /// Raw bytes added to every Link's query (say a Latin-1 byte, which is not visible ASCII).
     pub link_extra: Option<Vec<u8>>,
+    /// Listings ignore filter parameters (`digest`), as an older registry might.
+    pub ignore_filters: bool,
     counter: u64,
 }
 
@@ -56,6 +58,7 @@ impl State {
             classic: false,
             latency: std::time::Duration::ZERO,
             link_extra: None,
+            ignore_filters: false,
             counter: 0,
         }
     }
@@ -455,9 +458,16 @@ fn acr_route(
         }
         ("GET", Some("_tags"), None) => {
             let r = &state.seed.repositories[index];
-            let listed = r.tags.iter().filter(|t| t.attributes.list_enabled);
+            // ACR's `digest` filter: the tags of one manifest (unless told to ignore filters).
+            let digest = param(params, "digest").filter(|_| !state.ignore_filters);
+            let listed =
+                r.tags.iter().filter(|t| t.attributes.list_enabled && digest.is_none_or(|d| t.digest == d));
             let path = format!("/acr/v1/{repo}/_tags");
-            let (page, link) = page_of(listed, |t| &t.name, |t| &t.updated, params, &path);
+            let (page, mut link) = page_of(listed, |t| &t.name, |t| &t.updated, params, &path);
+            if let (Some(d), Some(l)) = (digest, link.as_mut()) {
+                let end = l.find('>').unwrap_or(l.len());
+                l.insert_str(end, &format!("&digest={}", encode(d)));
+            }
             let page: Vec<Value> = page.iter().map(|t| r.tag_json(t)).collect();
             let body = json!({"registry": login_server, "imageName": repo, "tags": page});
             with_link(json_response(StatusCode::OK, body), link)
