@@ -16,6 +16,7 @@ pub mod output;
 pub mod passthrough;
 pub mod prompt;
 pub mod registry;
+pub mod settings;
 pub mod shim;
 pub mod ui;
 
@@ -119,35 +120,32 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
         }
         Parsed::Run { globals, command } => (globals, command),
     };
-    ui.only_show_errors |= globals.only_show_errors;
-    if globals.debug {
+    let (settings, command) = settings::resolve(*globals, command, &config)?;
+    ui.only_show_errors = settings.only_show_errors;
+    if settings.debug {
         log::enable_debug();
     }
-    if let Some(subscription) = &globals.subscription
+    if let Some(subscription) = &settings.subscription
         && !config.knows_subscription(subscription)
     {
         // az says so while parsing, before any other warning.
         ui.warn(&format!("Subscription '{subscription}' not recognized."));
     }
-    if ui.only_show_errors && (globals.debug || globals.verbose) {
+    if ui.only_show_errors && (settings.debug || settings.verbose) {
         let line = "--only-show-errors can't be used together with --debug or --verbose";
         ui.note(line);
         ui.note(line);
         return Err(AppError::AlreadyReported);
     }
-    let format = match globals.output {
-        Some(f) => f,
-        None => config.get("core", "output").and_then(|o| Format::parse(&o)).unwrap_or(Format::Json),
-    };
-    if command.registry.resource_group_given {
+    if command.registry().resource_group_given {
         ui.warn(
             "Argument 'resource_group_name' has been deprecated and will be removed in a future release.",
         );
     }
-    if let Some(banner) = commands::deprecation(command.cmd) {
+    if let Some(banner) = command.deprecation() {
         ui.deprecation(banner);
     }
-    if let Some(banner) = commands::preview(command.cmd) {
+    if let Some(banner) = command.preview() {
         ui.preview(banner);
     }
     let ctx = Context { ui: ui.clone(), config };
@@ -157,7 +155,7 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
         let work = commands::run(&ctx, &command);
         // Listings can be long: memory for their output is made ready while the registry answers.
         let work = async {
-            if commands::lists(command.cmd) { memory::Reserve::during(work).await } else { work.await }
+            if commands::lists(&command) { memory::Reserve::during(work).await } else { work.await }
         };
         tokio::select! {
             result = work => result,
@@ -166,12 +164,12 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     });
     runtime.shutdown_background();
     let Some(value) = result? else { return Ok(()) };
-    let shown = show(&value, globals.query.as_ref(), format, ui);
+    let shown = show(&value, settings.query.as_ref(), settings.format, ui);
     // A listing can hold many thousands of values and the process is about to end: freeing
     // them one by one took as long as printing them (~10 ms for 100,000 manifests).
     std::mem::forget(value);
     shown?;
-    if globals.verbose || globals.debug {
+    if settings.verbose || settings.debug {
         ui.info(&format!("Command ran in {:.3} seconds", started.elapsed().as_secs_f64()));
     }
     Ok(())

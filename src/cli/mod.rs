@@ -66,8 +66,8 @@ pub enum Cmd {
 }
 
 impl Cmd {
-    fn from_name(name: &str) -> Cmd {
-        match name {
+    fn from_name(name: &str) -> Option<Cmd> {
+        Some(match name {
             "list" => Cmd::List,
             "list-deleted" => Cmd::ListDeleted,
             "show" => Cmd::Show,
@@ -75,9 +75,10 @@ impl Cmd {
             "show-manifests" => Cmd::ShowManifests,
             "update" => Cmd::Update,
             "delete" => Cmd::Delete,
+            "untag" => Cmd::Untag,
             "list-metadata" => Cmd::ListMetadata,
-            _ => Cmd::Untag,
-        }
+            _ => return None,
+        })
     }
 }
 
@@ -340,7 +341,7 @@ pub fn parse(args: Vec<String>, default_registry: bool) -> Result<Parsed, AppErr
         password: sub.get_one::<String>("password").cloned(),
         resource_group_given: given(sub, "resource_group"),
     };
-    let cmd = Cmd::from_name(name);
+    let cmd = Cmd::from_name(name).ok_or_else(|| required("_subcommand"))?;
     let text = |id: &str| if sub.ids().any(|i| i == id) { sub.get_one::<String>(id).cloned() } else { None };
     let (repository, image) = (text("repository"), text("image"));
     // argparse lists the missing required arguments in the order az registers them.

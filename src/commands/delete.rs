@@ -2,25 +2,31 @@
 //! confirmation.
 
 use super::{CommandResult, Context, connect, registry_name, target};
-use crate::cli::CommandArgs;
+use crate::cli::RegistryArgs;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::IMAGE_FORMAT_WITH_DIGEST;
 use crate::registry::{Access, Item, Reference, Registry, Repository};
+use crate::settings::Target;
 
-pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
-    let item = target(args)?;
+pub async fn run(
+    ctx: &Context,
+    registry_args: &RegistryArgs,
+    target_args: &Target,
+    yes: bool,
+) -> CommandResult {
+    let item = target(target_args)?;
     if let Item::Manifest(_, digest) = &item
         && digest.as_str().is_empty()
     {
         // az reads `repo@` as "no image" and deletes the whole repository; azacr refuses.
         return Err(AppError::Cli(IMAGE_FORMAT_WITH_DIGEST.into()));
     }
-    let name = registry_name(ctx, &args.registry)?;
-    let mut registry = connect(ctx, &args.registry, &name).await?;
+    let name = registry_name(ctx, registry_args)?;
+    let mut registry = connect(ctx, registry_args, &name).await?;
     match &item {
         Item::Repository(repository) => {
-            if !args.yes {
+            if !yes {
                 confirm(
                     ctx,
                     format!(
@@ -44,10 +50,10 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
                     )));
                 }
             };
-            delete_manifest(ctx, &mut registry, repository, &digest, args.yes).await
+            delete_manifest(ctx, &mut registry, repository, &digest, yes).await
         }
         Item::Manifest(repository, digest) => {
-            delete_manifest(ctx, &mut registry, repository, digest, args.yes).await
+            delete_manifest(ctx, &mut registry, repository, digest, yes).await
         }
     }
 }

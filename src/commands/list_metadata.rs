@@ -2,7 +2,7 @@
 //! (where show-manifests' deprecation warning sends its users).
 
 use super::{CommandResult, Context, connect, registry_name};
-use crate::cli::{CommandArgs, RegistryArgs};
+use crate::cli::RegistryArgs;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::CLOUD_SUFFIX;
@@ -12,27 +12,37 @@ pub const PREVIEW: &str = "Command group 'acr manifest' is in preview and under 
 
 const NEED_REPOSITORY: &str = "You must provide either a fully qualified repository specifier such as 'myregistry.azurecr.io/hello-world' as a positional parameter or provide '-r MyRegistry -n hello-world' argument values.";
 
-pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
-    let (registry_args, repo) = resolve(ctx, args)?;
+pub async fn run(
+    ctx: &Context,
+    registry_args: &RegistryArgs,
+    repo_id: Option<&str>,
+    repository: Option<&str>,
+    page: Page,
+) -> CommandResult {
+    let (registry_args, repo) = resolve(ctx, registry_args, repo_id, repository)?;
     let name = registry_name(ctx, &registry_args)?;
     let repository = Repository::new(&repo)?;
     let mut registry = connect(ctx, &registry_args, &name).await?;
-    let page = Page { top: args.top, orderby: args.orderby.map(|o| o.wire()) };
     let manifests = registry.manifests(&repository, page).await?;
     Ok(Some(Data::List(manifests)))
 }
 
 /// The registry and repository, from `myregistry.azurecr.io/repo` or from `-r` and `-n`.
-fn resolve(ctx: &Context, args: &CommandArgs) -> Result<(RegistryArgs, String), AppError> {
+fn resolve(
+    ctx: &Context,
+    given: &RegistryArgs,
+    repo_id: Option<&str>,
+    repository: Option<&str>,
+) -> Result<(RegistryArgs, String), AppError> {
     let fail = |m: &str| AppError::Cli(m.to_string());
     let mut registry = RegistryArgs {
-        name: args.registry.name.clone(),
-        suffix: args.registry.suffix.clone(),
-        username: args.registry.username.clone(),
-        password: args.registry.password.clone(),
+        name: given.name.clone(),
+        suffix: given.suffix.clone(),
+        username: given.username.clone(),
+        password: given.password.clone(),
         resource_group_given: false,
     };
-    match (&args.repo_id, &args.repository) {
+    match (repo_id, repository) {
         (Some(repo_id), None) => {
             let id = repo_id.strip_prefix("https://").unwrap_or(repo_id);
             if !id.contains('.') && !id.contains('/') {
@@ -62,7 +72,7 @@ fn resolve(ctx: &Context, args: &CommandArgs) -> Result<(RegistryArgs, String), 
                     "Parameter 'name' refers to a repository and should not include a tag or digest.",
                 ));
             }
-            Ok((registry, repo.clone()))
+            Ok((registry, repo.to_string()))
         }
         _ => Err(fail(NEED_REPOSITORY)),
     }

@@ -11,12 +11,13 @@ pub mod show_tags;
 pub mod untag;
 pub mod update;
 
-use crate::cli::{Cmd, CommandArgs, RegistryArgs};
+use crate::cli::RegistryArgs;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::parse_image;
 use crate::registry::{Connection, Credentials, Item, Registry, RegistryError, Repository, reference};
+use crate::settings::{Command, Target};
 use crate::ui::Ui;
 
 pub struct Context {
@@ -26,37 +27,38 @@ pub struct Context {
 
 pub type CommandResult = Result<Option<Data>, AppError>;
 
-pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
-    match args.cmd {
-        Cmd::List => list::run(ctx, args).await,
-        Cmd::Show => show::run(ctx, args).await,
-        Cmd::ShowTags => show_tags::run(ctx, args).await,
-        Cmd::ShowManifests => show_manifests::run(ctx, args).await,
-        Cmd::Update => update::run(ctx, args).await,
-        Cmd::Delete => delete::run(ctx, args).await,
-        Cmd::Untag => untag::run(ctx, args).await,
-        Cmd::ListMetadata => list_metadata::run(ctx, args).await,
-        Cmd::ListDeleted => list_deleted::run(ctx, args).await,
+pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
+    match command {
+        Command::List { registry, top } => list::run(ctx, registry, *top).await,
+        Command::ListDeleted { registry } => list_deleted::run(ctx, registry).await,
+        Command::Show { registry, target } => show::run(ctx, registry, target).await,
+        Command::ShowTags { registry, repository, page, detail } => {
+            show_tags::run(ctx, registry, repository, *page, *detail).await
+        }
+        Command::ShowManifests { registry, repository, page, detail } => {
+            show_manifests::run(ctx, registry, repository, *page, *detail).await
+        }
+        Command::Update { registry, target, attributes } => {
+            update::run(ctx, registry, target, attributes).await
+        }
+        Command::Delete { registry, target, yes } => delete::run(ctx, registry, target, *yes).await,
+        Command::Untag { registry, image } => untag::run(ctx, registry, image).await,
+        Command::ListMetadata { registry, repo_id, repository, page } => {
+            list_metadata::run(ctx, registry, repo_id.as_deref(), repository.as_deref(), *page).await
+        }
     }
 }
 
 /// Whether the command lists what a registry holds (its result can be long).
-pub fn lists(cmd: Cmd) -> bool {
-    matches!(cmd, Cmd::List | Cmd::ShowTags | Cmd::ShowManifests | Cmd::ListMetadata | Cmd::ListDeleted)
-}
-
-/// The deprecation warning az prints before running a command.
-pub fn deprecation(cmd: Cmd) -> Option<&'static str> {
-    (cmd == Cmd::ShowManifests).then_some(show_manifests::DEPRECATION)
-}
-
-/// The preview warning az prints before running a command.
-pub fn preview(cmd: Cmd) -> Option<&'static str> {
-    match cmd {
-        Cmd::ListMetadata => Some(list_metadata::PREVIEW),
-        Cmd::ListDeleted => Some(list_deleted::PREVIEW),
-        _ => None,
-    }
+pub fn lists(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::List { .. }
+            | Command::ShowTags { .. }
+            | Command::ShowManifests { .. }
+            | Command::ListMetadata { .. }
+            | Command::ListDeleted { .. }
+    )
 }
 
 /// A registry name after az's validator (and its warning).
@@ -119,9 +121,9 @@ pub const EXCLUSIVE_USAGE: &str =
 /// What `show`, `update` and `delete` act on: exactly one of `--repository` / `--image` (an
 /// empty value counts as absent), parsed as az parses it and checked for requests before any
 /// request is made.
-pub fn target(args: &CommandArgs) -> Result<Item, AppError> {
+pub fn target(target: &Target) -> Result<Item, AppError> {
     let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-    match (given(&args.repository), given(&args.image)) {
+    match (given(&target.repository), given(&target.image)) {
         (Some(repo), None) => Ok(Item::Repository(Repository::new(&repo)?)),
         (None, Some(image)) => Ok(parse_image(&image, true).map_err(|m| AppError::Cli(m.into()))?.item()?),
         _ => Err(AppError::Cli(EXCLUSIVE_USAGE.into())),

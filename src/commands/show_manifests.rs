@@ -5,19 +5,24 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{CommandResult, Context, connect, registry_name};
-use crate::cli::CommandArgs;
+use crate::cli::RegistryArgs;
 use crate::data::scalars_give;
 use crate::output::Data;
 use crate::registry::{Page, Repository};
 
 pub const DEPRECATION: &str = "This command has been deprecated and will be removed in a future release. Use 'acr manifest list-metadata' instead.";
 
-pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
-    let name = registry_name(ctx, &args.registry)?;
-    let repository = Repository::new(args.repository.as_deref().unwrap_or_default())?;
-    let mut registry = connect(ctx, &args.registry, &name).await?;
-    let page = Page { top: args.top, orderby: args.orderby.map(|o| o.wire()) };
-    let manifests = if args.detail {
+pub async fn run(
+    ctx: &Context,
+    registry_args: &RegistryArgs,
+    repository: &str,
+    page: Page,
+    detail: bool,
+) -> CommandResult {
+    let name = registry_name(ctx, registry_args)?;
+    let repository = Repository::new(repository)?;
+    let mut registry = connect(ctx, registry_args, &name).await?;
+    let manifests = if detail {
         registry.manifests::<Data>(&repository, page).await?
     } else {
         let summaries = registry.manifests::<Summary>(&repository, page).await?;

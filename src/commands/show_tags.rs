@@ -2,17 +2,22 @@
 //! registries (which answer 405 to the ACR tag listing).
 
 use super::{CommandResult, Context, connect, registry_name};
-use crate::cli::CommandArgs;
+use crate::cli::RegistryArgs;
 use crate::output::Data;
 use crate::registry::{Access, Page, Repository};
 
-pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
-    let name = registry_name(ctx, &args.registry)?;
-    let repository = Repository::new(args.repository.as_deref().unwrap_or_default())?;
-    let mut registry = connect(ctx, &args.registry, &name).await?;
-    let page = Page { top: args.top, orderby: args.orderby.map(|o| o.wire()) };
+pub async fn run(
+    ctx: &Context,
+    registry_args: &RegistryArgs,
+    repository: &str,
+    page: Page,
+    detail: bool,
+) -> CommandResult {
+    let name = registry_name(ctx, registry_args)?;
+    let repository = Repository::new(repository)?;
+    let mut registry = connect(ctx, registry_args, &name).await?;
     match registry.tags(&repository, page, Access::MetadataRead).await {
-        Ok(tags) if args.detail => Ok(Some(Data::List(tags))),
+        Ok(tags) if detail => Ok(Some(Data::List(tags))),
         Ok(tags) => {
             Ok(Some(Data::List(tags.into_iter().map(|mut t| t.take("name").unwrap_or(Data::Null)).collect())))
         }
@@ -20,13 +25,13 @@ pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
             let ignored = |flag: &str| {
                 format!("The specified {flag} is ignored as it is only supported for managed registries.")
             };
-            if args.detail {
+            if detail {
                 ctx.ui.warn(&ignored("--detail"));
             }
-            if args.top.is_some_and(|t| t != 0) {
+            if page.top.is_some_and(|t| t != 0) {
                 ctx.ui.warn(&ignored("--top"));
             }
-            if args.orderby.is_some() {
+            if page.orderby.is_some() {
                 ctx.ui.warn(&ignored("--orderby"));
             }
             let tags = registry.docker_tags(&repository).await?;

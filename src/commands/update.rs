@@ -3,13 +3,18 @@
 use serde_json::{Map, Value};
 
 use super::{CommandResult, Context, connect, registry_name, target};
-use crate::cli::CommandArgs;
+use crate::cli::{AttributeFlags, RegistryArgs};
+use crate::settings::Target;
 
-pub async fn run(ctx: &Context, args: &CommandArgs) -> CommandResult {
-    let item = target(args)?;
-    let name = registry_name(ctx, &args.registry)?;
-    let mut registry = connect(ctx, &args.registry, &name).await?;
-    let flags = args.attributes;
+pub async fn run(
+    ctx: &Context,
+    registry_args: &RegistryArgs,
+    target_args: &Target,
+    flags: &AttributeFlags,
+) -> CommandResult {
+    let item = target(target_args)?;
+    let name = registry_name(ctx, registry_args)?;
+    let mut registry = connect(ctx, registry_args, &name).await?;
     // az sends the attributes given, in this order.
     let mut changes = Map::new();
     for (key, value) in [
