@@ -14,7 +14,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::env;
+use crate::env::{self, Env};
 
 /// At most this many entries in the guard for one command line (two per hop).
 const MAX_HOPS: usize = 32;
@@ -62,15 +62,15 @@ impl fmt::Display for NotFound {
 impl std::error::Error for NotFound {}
 
 /// The real az: `AZACR_AZ_PATH`, or the first `az` on PATH that is not azacr.
-pub fn find_real_az() -> Result<PathBuf, NotFound> {
+pub fn find_real_az(env: &Env) -> Result<PathBuf, NotFound> {
     let own_args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let visited = Guard::read(&own_args).visited;
+    let visited = Guard::read(&own_args, env).visited;
     if visited.len() >= MAX_HOPS {
         return Err(NotFound::Loop);
     }
     let own = Own::new();
     let skip = |path: &Path| own.is(path) || visited.iter().any(|v| same_file(v, path));
-    if let Some(chosen) = env::var_os(env::AZACR_AZ_PATH) {
+    if let Some(chosen) = env.var_os(env::AZACR_AZ_PATH) {
         if chosen.is_empty() {
             return Err(NotFound::Disabled);
         }
@@ -81,12 +81,12 @@ pub fn find_real_az() -> Result<PathBuf, NotFound> {
         return if skip(&path) { Err(NotFound::Loop) } else { Ok(path) };
     }
     let mut looped = false;
-    for dir in std::env::split_paths(&env::var_os(env::PATH).unwrap_or_default()) {
+    for dir in std::env::split_paths(env.var_os(env::PATH).unwrap_or_default()) {
         // An empty entry means the current directory; az is never looked for there.
         if dir.as_os_str().is_empty() {
             continue;
         }
-        for name in names() {
+        for name in names(env) {
             let path = dir.join(&name);
             if !is_executable(&path) {
                 continue;
@@ -106,8 +106,8 @@ pub fn find_real_az() -> Result<PathBuf, NotFound> {
 
 /// A command that runs `real` with `args`, the caller's environment and standard streams,
 /// plus the guard that stops `real` from leading back here for ever.
-pub fn command(real: &Path, args: &[OsString]) -> Command {
-    let mut guard = Guard::read(args);
+pub fn command(real: &Path, args: &[OsString], env: &Env) -> Command {
+    let mut guard = Guard::read(args, env);
     if let Some(own) = Own::new().canonical {
         guard.add(own);
     }
@@ -121,9 +121,9 @@ pub fn command(real: &Path, args: &[OsString]) -> Command {
 }
 
 /// The file names an `az` on PATH can have.
-fn names() -> Vec<OsString> {
+fn names(env: &Env) -> Vec<OsString> {
     if cfg!(windows) {
-        let exts = env::var(env::PATHEXT).unwrap_or_else(|| ".COM;.EXE;.BAT;.CMD".into());
+        let exts = env.var(env::PATHEXT).unwrap_or_else(|| ".COM;.EXE;.BAT;.CMD".into());
         exts.split(';')
             .filter(|e| !e.is_empty())
             .map(|e| OsString::from(format!("az{}", e.to_lowercase())))
@@ -193,11 +193,11 @@ struct Guard {
 }
 
 impl Guard {
-    fn read(args: &[OsString]) -> Guard {
+    fn read(args: &[OsString], env: &Env) -> Guard {
         let fingerprint = fingerprint(args);
         let mut visited = Vec::new();
-        if let Some(value) = env::var_os(env::AZACR_PASSTHROUGH) {
-            let mut parts = std::env::split_paths(&value);
+        if let Some(value) = env.var_os(env::AZACR_PASSTHROUGH) {
+            let mut parts = std::env::split_paths(value);
             if parts.next().is_some_and(|first| first.as_os_str() == OsStr::new(&fingerprint)) {
                 visited = parts.filter(|p| !p.as_os_str().is_empty()).collect();
             }

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::env;
+use crate::env::{self, Env};
 use crate::registry::AadToken;
 
 /// The resource az asks Entra for when it talks to a registry.
@@ -14,17 +14,19 @@ const ACR_AAD_SCOPE: &str = "https://containerregistry.azure.net/.default";
 pub const AZ_LOGIN_MESSAGE: &str = "Please run 'az login' to setup account.";
 
 pub struct Config {
+    env: Env,
     dir: PathBuf,
     /// Most specific first: local files from the working directory upwards, then the global one.
     files: Vec<Ini>,
 }
 
 impl Config {
-    pub fn load() -> Config {
-        let dir = env::var(env::AZURE_CONFIG_DIR)
+    pub fn load(env: &Env) -> Config {
+        let dir = env
+            .var(env::AZURE_CONFIG_DIR)
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
-            .unwrap_or_else(|| home().join(".azure"));
+            .unwrap_or_else(|| home(env).join(".azure"));
         let mut files = Vec::new();
         let local_name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| ".azure".into());
         if let Ok(cwd) = std::env::current_dir() {
@@ -41,13 +43,12 @@ impl Config {
         if let Some(ini) = Ini::read(&dir.join("config")) {
             files.push(ini);
         }
-        Config { dir, files }
+        Config { env: env.clone(), dir, files }
     }
 
     /// `AZURE_<SECTION>_<OPTION>` first (even when empty), then the files.
     pub fn get(&self, section: &str, option: &str) -> Option<String> {
-        let var = format!("AZURE_{}_{}", section.to_uppercase(), option.to_uppercase());
-        if let Some(v) = env::var(&var) {
+        if let Some(v) = self.env.var(&env::config_override(section, option)) {
             return Some(v);
         }
         self.files.iter().find_map(|f| f.get(section, option))
@@ -110,8 +111,8 @@ impl Config {
     }
 }
 
-fn home() -> PathBuf {
-    env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+fn home(env: &Env) -> PathBuf {
+    env.var_os(env::HOME).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// az writes its JSON files with a byte-order mark.

@@ -1,6 +1,8 @@
-//! Every environment variable azacr reads, in one place.
+//! Every environment variable azacr reads, in one place: their names, and `Env`, the
+//! environment as a value (the process's, or a test's), which is the only way to read them.
 
-use std::ffi::OsString;
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 
 /// The CA certificates (PEM) to trust instead of the built-in Mozilla roots, as az's
 /// requests library reads it; `CURL_CA_BUNDLE` when it is unset or empty.
@@ -36,10 +38,35 @@ pub const HOME: &str = "HOME";
 /// Windows' home directory, when `HOME` is unset.
 pub const USERPROFILE: &str = "USERPROFILE";
 
-pub fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok()
+/// az's `AZURE_<SECTION>_<OPTION>` overrides of its configuration options, such as
+/// `AZURE_CORE_OUTPUT` or `AZURE_DEFAULTS_ACR`.
+pub fn config_override(section: &str, option: &str) -> String {
+    format!("AZURE_{}_{}", section.to_uppercase(), option.to_uppercase())
 }
 
-pub fn var_os(name: &str) -> Option<OsString> {
-    std::env::var_os(name)
+/// A set of environment variables.
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    vars: BTreeMap<OsString, OsString>,
+}
+
+impl Env {
+    /// The process's environment, read once.
+    pub fn process() -> Env {
+        Env { vars: std::env::vars_os().collect() }
+    }
+
+    /// An environment of exactly these variables.
+    pub fn of<K: Into<OsString>, V: Into<OsString>>(vars: impl IntoIterator<Item = (K, V)>) -> Env {
+        Env { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    }
+
+    /// A variable's value, when it is set and valid Unicode.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.var_os(name).and_then(OsStr::to_str).map(String::from)
+    }
+
+    pub fn var_os(&self, name: &str) -> Option<&OsStr> {
+        self.vars.get(OsStr::new(name)).map(OsString::as_os_str)
+    }
 }

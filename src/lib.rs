@@ -26,9 +26,10 @@ use std::path::Path;
 use cli::Parsed;
 use commands::Context;
 use config::Config;
+use env::Env;
 use error::AppError;
 use output::Format;
-use ui::Ui;
+use ui::{Io, Ui};
 
 pub use memory::tune_allocator;
 
@@ -37,9 +38,10 @@ pub use memory::tune_allocator;
 /// itself, or on Unix become the real az).
 pub fn main(program: Option<OsString>, args: Vec<OsString>) -> u8 {
     let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let env = Env::process();
     if invoked_as_az(program.as_deref()) {
         if words == ["--version"] {
-            return passthrough::version(&args);
+            return passthrough::version(&args, &env);
         }
     } else {
         match words.first().map(String::as_str) {
@@ -47,17 +49,17 @@ pub fn main(program: Option<OsString>, args: Vec<OsString>) -> u8 {
                 println!("azacr {}", env!("CARGO_PKG_VERSION"));
                 return 0;
             }
-            Some("shim") => return shim::main(&args[1..]),
+            Some("shim") => return shim::main(&args[1..], &env),
             _ => {}
         }
     }
     let route = passthrough::route(&words);
     if route == passthrough::Route::Native {
-        return run(words);
+        return run_with(words, &Io::process(), env);
     }
-    match az::find_real_az() {
-        Ok(real) => passthrough::run(&real, &args),
-        Err(_) if route == passthrough::Route::NativeUnlessAz => run(words),
+    match az::find_real_az(&env) {
+        Ok(real) => passthrough::run(&real, &args, &env),
+        Err(_) if route == passthrough::Route::NativeUnlessAz => run_with(words, &Io::process(), env),
         Err(reason) => passthrough::not_found(&reason),
     }
 }
@@ -71,12 +73,18 @@ fn invoked_as_az(program: Option<&OsStr>) -> bool {
         .is_some_and(|stem| stem.eq_ignore_ascii_case("az"))
 }
 
-/// Runs azacr on az's argv (without the program name) and returns the exit code.
+/// Runs azacr on az's argv (without the program name) in the process's streams and
+/// environment, and returns the exit code.
 pub fn run(args: Vec<String>) -> u8 {
-    let config = Config::load();
-    let mut ui = Ui::new(config.get_bool("core", "no_color"));
+    run_with(args, &Io::process(), Env::process())
+}
+
+/// Runs azacr with the given streams, terminal facts and environment (in-process tests).
+pub fn run_with(args: Vec<String>, io: &Io, env: Env) -> u8 {
+    let config = Config::load(&env);
+    let mut ui = Ui::new(io, config.get_bool("core", "no_color"));
     ui.only_show_errors = config.get_bool("core", "only_show_errors");
-    match execute(args, config, &mut ui) {
+    match execute(args, config, env, &mut ui) {
         Ok(()) => 0,
         Err(e) => {
             e.report(&ui);
@@ -108,7 +116,7 @@ fn show(
     }
 }
 
-fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppError> {
+fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(), AppError> {
     let started = std::time::Instant::now();
     let (globals, command) = match cli::parse(args, config.default_registry().is_some())? {
         Parsed::Help(help) => {
@@ -148,7 +156,7 @@ fn execute(args: Vec<String>, config: Config, ui: &mut Ui) -> Result<(), AppErro
     if let Some(banner) = command.preview() {
         ui.preview(banner);
     }
-    let ctx = Context { ui: ui.clone(), config };
+    let ctx = Context { ui: ui.clone(), config, env };
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     let result = runtime.block_on(async {

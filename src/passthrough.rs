@@ -17,6 +17,7 @@ use std::process::{Command, ExitStatus};
 
 use crate::az::{self, NotFound};
 use crate::cli::REPOSITORY_COMMANDS;
+use crate::env::Env;
 
 /// Exit code when there is no real az to run, as a shell's for a command not found.
 pub const NOT_FOUND_EXIT: u8 = 127;
@@ -53,8 +54,8 @@ pub fn route(args: &[String]) -> Route {
 
 /// Runs the real az with `args` and returns only if it could not be started (Unix), or with
 /// az's exit code (elsewhere; codes above 255 end the process here).
-pub fn run(real: &Path, args: &[OsString]) -> u8 {
-    let mut cmd = az::command(real, args);
+pub fn run(real: &Path, args: &[OsString], env: &Env) -> u8 {
+    let mut cmd = az::command(real, args, env);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -89,15 +90,15 @@ pub fn version_line(real: Option<&Path>) -> String {
 }
 
 /// `az --version` with azacr as `az`: the real az's output, then azacr's line.
-pub fn version(args: &[OsString]) -> u8 {
-    let real = match az::find_real_az() {
+pub fn version(args: &[OsString], env: &Env) -> u8 {
+    let real = match az::find_real_az(env) {
         Ok(real) => real,
         Err(reason) => {
             println!("{}", version_line(None));
             return not_found(&reason);
         }
     };
-    let status = match spawn_and_wait(&mut az::command(&real, args)) {
+    let status = match spawn_and_wait(&mut az::command(&real, args, env)) {
         Ok(status) => status,
         Err(error) => return cannot_start(&real, &error),
     };

@@ -1,7 +1,7 @@
 //! az's `(y/n)` confirmation: the question on stdout, a line read from stdin, asked again
 //! until the answer is y or n.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 
 use crate::error::AppError;
 use crate::ui::Ui;
@@ -23,9 +23,7 @@ pub fn confirm(ui: &Ui, question: &str) -> Result<(), AppError> {
         match answer.trim_end_matches(['\n', '\r']) {
             "y" | "Y" => return Ok(()),
             "n" | "N" => return Err(AppError::Cli("Operation cancelled.".into())),
-            _ => {
-                let _ = std::io::stdout().flush();
-            }
+            _ => {}
         }
     }
 }

@@ -11,14 +11,14 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use crate::az;
-use crate::env;
+use crate::env::{self, Env};
 
 const USAGE: &str = "usage: azacr shim install [DIR]    create DIR/az, a link to azacr (default: azacr's directory, or ~/.local/bin)
        azacr shim uninstall [DIR]  remove that link (only if it is azacr's)";
 
 const LINK_NAME: &str = if cfg!(windows) { "az.exe" } else { "az" };
 
-pub fn main(args: &[OsString]) -> u8 {
+pub fn main(args: &[OsString], env: &Env) -> u8 {
     let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let own = match std::env::current_exe().and_then(|p| p.canonicalize()) {
@@ -30,8 +30,8 @@ pub fn main(args: &[OsString]) -> u8 {
     };
     let dir = args.get(1).map(PathBuf::from);
     match words.as_slice() {
-        ["install"] | ["install", _] => install(&own, dir),
-        ["uninstall"] | ["uninstall", _] => uninstall(&own, dir),
+        ["install"] | ["install", _] => install(&own, dir, env),
+        ["uninstall"] | ["uninstall", _] => uninstall(&own, dir, env),
         ["-h" | "--help"] => {
             println!("{USAGE}");
             0
@@ -44,9 +44,9 @@ pub fn main(args: &[OsString]) -> u8 {
 }
 
 /// The directories tried when none is given.
-fn default_dirs(own: &Path) -> Vec<PathBuf> {
+fn default_dirs(own: &Path, env: &Env) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = own.parent().map(Path::to_path_buf).into_iter().collect();
-    if let Some(home) = env::var_os(env::HOME).or_else(|| env::var_os(env::USERPROFILE)) {
+    if let Some(home) = env.var_os(env::HOME).or_else(|| env.var_os(env::USERPROFILE)) {
         dirs.push(PathBuf::from(home).join(".local").join("bin"));
     }
     dirs
@@ -66,15 +66,15 @@ fn is_ours(link: &Path, own: &Path) -> bool {
     cfg!(windows) && std::fs::read(link).ok().zip(std::fs::read(own).ok()).is_some_and(|(a, b)| a == b)
 }
 
-fn install(own: &Path, dir: Option<PathBuf>) -> u8 {
+fn install(own: &Path, dir: Option<PathBuf>, env: &Env) -> u8 {
     let given = dir.is_some();
-    let dirs = dir.map(|d| vec![d]).unwrap_or_else(|| default_dirs(own));
+    let dirs = dir.map(|d| vec![d]).unwrap_or_else(|| default_dirs(own, env));
     for dir in &dirs {
         let link = dir.join(LINK_NAME);
         if std::fs::symlink_metadata(&link).is_ok() {
             if is_ours(&link, own) {
                 println!("{} already runs azacr ({}); nothing changed", link.display(), own.display());
-                path_notes(dir, own);
+                path_notes(dir, own, env);
                 return 0;
             }
             eprintln!(
@@ -87,7 +87,7 @@ fn install(own: &Path, dir: Option<PathBuf>) -> u8 {
         match create_dir_and_link(own, dir, &link) {
             Ok(how) => {
                 println!("created {} ({how} {})", link.display(), own.display());
-                path_notes(dir, own);
+                path_notes(dir, own, env);
                 return 0;
             }
             Err(e)
@@ -123,9 +123,9 @@ fn create_dir_and_link(own: &Path, dir: &Path, link: &Path) -> std::io::Result<&
 }
 
 /// Says when the link will not be the `az` a script finds.
-fn path_notes(dir: &Path, own: &Path) {
-    let path = env::var_os(env::PATH).unwrap_or_default();
-    let entries: Vec<PathBuf> = std::env::split_paths(&path).collect();
+fn path_notes(dir: &Path, own: &Path, env: &Env) {
+    let path = env.var_os(env::PATH).unwrap_or_default();
+    let entries: Vec<PathBuf> = std::env::split_paths(path).collect();
     let here = entries.iter().position(|e| az::same_file(e, dir));
     let Some(here) = here else {
         eprintln!("note: {} is not on PATH; put it before the real az's directory", dir.display());
@@ -144,9 +144,9 @@ fn path_notes(dir: &Path, own: &Path) {
     }
 }
 
-fn uninstall(own: &Path, dir: Option<PathBuf>) -> u8 {
+fn uninstall(own: &Path, dir: Option<PathBuf>, env: &Env) -> u8 {
     let given = dir.is_some();
-    let dirs = dir.map(|d| vec![d]).unwrap_or_else(|| default_dirs(own));
+    let dirs = dir.map(|d| vec![d]).unwrap_or_else(|| default_dirs(own, env));
     let mut removed = 0;
     for dir in &dirs {
         let link = dir.join(LINK_NAME);

@@ -13,6 +13,7 @@ pub mod update;
 
 use crate::cli::RegistryArgs;
 use crate::config::Config;
+use crate::env::Env;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::parse_image;
@@ -23,6 +24,7 @@ use crate::ui::Ui;
 pub struct Context {
     pub ui: Ui,
     pub config: Config,
+    pub env: Env,
 }
 
 pub type CommandResult = Result<Option<Data>, AppError>;
@@ -77,7 +79,7 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
         return Err(AppError::Cli("Please also specify username if password is specified.".into()));
     }
     let login_server = reference::login_server(name, args.suffix.as_deref());
-    let connection = match Connection::open(name, &login_server).await {
+    let connection = match Connection::open(name, &login_server, &ctx.env).await {
         Err(e @ RegistryError::Unreachable { .. }) => {
             // az could not find the registry in ARM either, and says so first.
             ctx.ui.warn(&format!(

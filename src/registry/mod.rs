@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use transport::{Call, Decode, form_encode};
 
 use crate::data::Data;
+use crate::env::Env;
 
 /// The permissions az asks for, per command.
 #[derive(Clone, Copy, Debug)]
@@ -78,8 +79,8 @@ pub struct Connection {
 
 impl Connection {
     /// Probes the login server (az's reachability check and challenge in one request).
-    pub async fn open(name: &str, login_server: &str) -> Result<Connection, RegistryError> {
-        let client = transport::build_client(login_server)?;
+    pub async fn open(name: &str, login_server: &str, env: &Env) -> Result<Connection, RegistryError> {
+        let client = transport::build_client(login_server, env)?;
         let challenge = auth::Challenge::probe(&client, login_server, name).await?;
         Ok(Connection { client, login_server: login_server.to_string(), challenge })
     }

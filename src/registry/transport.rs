@@ -7,7 +7,7 @@ use reqwest::{Certificate, Client, Method, Response, StatusCode, Url};
 use serde_json::Value;
 
 use super::error::{RegistryError, StatusText};
-use crate::env;
+use crate::env::{self, Env};
 
 /// az tries a failed call three times in all.
 const ATTEMPTS: u32 = 3;
@@ -19,11 +19,11 @@ const DATA_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Builds the one client for a run, trusting what az's HTTP stack trusts, and the test
 /// override that sends the login server's connections to another socket address.
-pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
+pub fn build_client(login_server: &str, env: &Env) -> Result<Client, RegistryError> {
     let mut builder = Client::builder()
         .user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")))
-        .tls_certs_only(trusted_roots()?);
-    if let Some(addr) = env::var(env::AZACR_CONNECT_TO) {
+        .tls_certs_only(trusted_roots(env)?);
+    if let Some(addr) = env.var(env::AZACR_CONNECT_TO) {
         let addr: SocketAddr = addr.parse().map_err(|_| {
             RegistryError::Setup(format!("{} must be IP:PORT, got '{addr}'", env::AZACR_CONNECT_TO))
         })?;
@@ -34,10 +34,10 @@ pub fn build_client(login_server: &str) -> Result<Client, RegistryError> {
 
 /// The bundle `REQUESTS_CA_BUNDLE` (or else `CURL_CA_BUNDLE`) names, instead of the default:
 /// the Mozilla root set az ships (certifi), compiled in, so no file is read unless one is named.
-fn trusted_roots() -> Result<Vec<Certificate>, RegistryError> {
+fn trusted_roots(env: &Env) -> Result<Vec<Certificate>, RegistryError> {
     let named = [env::REQUESTS_CA_BUNDLE, env::CURL_CA_BUNDLE]
         .into_iter()
-        .find_map(|name| env::var_os(name).filter(|p| !p.is_empty()));
+        .find_map(|name| env.var_os(name).filter(|p| !p.is_empty()));
     let Some(path) = named else {
         return webpki_root_certs::TLS_SERVER_ROOT_CERTS
             .iter()
@@ -45,7 +45,7 @@ fn trusted_roots() -> Result<Vec<Certificate>, RegistryError> {
             .collect::<Result<_, _>>()
             .map_err(|e| RegistryError::Setup(format!("Could not load the built-in CA certificates: {e}")));
     };
-    let pem = std::fs::read(&path).map_err(|e| {
+    let pem = std::fs::read(path).map_err(|e| {
         RegistryError::Setup(format!("Could not read the CA bundle {}: {e}", path.to_string_lossy()))
     })?;
     Certificate::from_pem_bundle(&pem)
