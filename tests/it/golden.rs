@@ -46,8 +46,27 @@ fn prepare(emulator: &Emulator, case: &Value) {
 
 fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i32) {
     let config = if case["aad"] == Value::Bool(true) { ConfigDir::signed_in() } else { ConfigDir::empty() };
+    // With `local`, a tree as record.py lays it out: HOME is <root>/home, the config
+    // directory <root>/home/.azure, the working directory <root>/<cwd>, plus the case's files.
+    let local = case.get("local").map(|local| {
+        let root = config.path();
+        let home = root.join("home");
+        std::fs::create_dir_all(home.join(".azure")).unwrap();
+        let cwd = root.join(local.get("cwd").and_then(Value::as_str).unwrap_or("."));
+        std::fs::create_dir_all(&cwd).unwrap();
+        for (rel, text) in local.get("files").and_then(Value::as_object).into_iter().flatten() {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text.as_str().unwrap()).unwrap();
+        }
+        (home, cwd)
+    });
+    let config_dir = match &local {
+        Some((home, _)) => home.join(".azure"),
+        None => config.path().to_path_buf(),
+    };
     if let Some(text) = case.get("config").and_then(Value::as_str) {
-        std::fs::write(config.path().join("config"), text).unwrap();
+        std::fs::write(config_dir.join("config"), text).unwrap();
     }
     let connect_to = (case["unreachable"] == Value::Bool(true)).then_some("127.0.0.1:1");
     let mut cmd: Command = match case.get("script").and_then(Value::as_str) {
@@ -69,6 +88,9 @@ fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i
             cmd
         }
     };
+    if let Some((home, cwd)) = &local {
+        cmd.env("HOME", home).env("AZURE_CONFIG_DIR", &config_dir).current_dir(cwd);
+    }
     if let Some(env) = case.get("env").and_then(Value::as_object) {
         for (k, v) in env {
             cmd.env(k, v.as_str().unwrap());
