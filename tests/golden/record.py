@@ -86,6 +86,21 @@ def run_in_terminal(cmd, env, cwd):
     return subprocess.CompletedProcess(cmd, proc.returncode, shown, b"")
 
 
+def elide_traceback(stderr):
+    """Keeps a long Python traceback's first and last 10 lines (a RecursionError's runs to
+    thousands); azacr prints none of it, and the replay drops the whole block."""
+    lines = stderr.split(b"\n")
+    try:
+        start = lines.index(b"Traceback (most recent call last):")
+    except ValueError:
+        return stderr
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith(b"To check existing issues")), len(lines))
+    if end - start <= 40:
+        return stderr
+    marker = f"  [record.py: {end - start - 20} traceback lines elided]".encode()
+    return b"\n".join(lines[: start + 10] + [marker] + lines[end - 10 :])
+
+
 def run_case(case, port, ca, bindir):
     control(port, ca, "POST", "/_emulator/reset")
     setup = case.get("setup", {})
@@ -148,7 +163,7 @@ def run_case(case, port, ca, bindir):
     target = OUT / case["name"]
     target.mkdir(parents=True, exist_ok=True)
     (target / "stdout").write_bytes(proc.stdout)
-    (target / "stderr").write_bytes(proc.stderr)
+    (target / "stderr").write_bytes(elide_traceback(proc.stderr))
     (target / "exit_code").write_text(f"{proc.returncode}\n")
     (target / "state.json").write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
     (target / "requests.json").write_text(json.dumps(requests, indent=1) + "\n")
