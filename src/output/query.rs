@@ -524,6 +524,9 @@ fn eval_node<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         Ast::Comparison { comparator, lhs, rhs, .. } => {
             let left = eval(lits, lhs, cur.clone())?;
             let right = eval(lits, rhs, cur)?;
+            if !depth::room_for(depth::COMPARISON_FRAMES) {
+                return Err(too_deep());
+            }
             compare(comparator, &left, &right)
         }
         Ast::Not { node, .. } => Ok(Val::bool(!eval(lits, node, cur)?.truthy())),

@@ -17,7 +17,14 @@
 //! `visit_<node>`), and a node may sit at most 990 frames below the first visit (measured:
 //! a 494-deep `a || a || …` or `a | a | …` evaluates and 495 does not). Python's function
 //! calls and projections add frames of their own that are not counted here, so azacr may
-//! accept a few levels more than az where those nest hundreds deep.
+//! accept a few levels more than az where those nest hundreds deep. Comparisons count their
+//! own (`COMPARISON_FRAMES`). One known difference: the jmespath crate parses `a | b` into
+//! the same node as `a.b`, and `.` chains are one node in Python however long, so azacr
+//! evaluates `a | a | …` chains of any length where az stops at 495.
+//!
+//! Every nesting the evaluator can meet is bounded: the expression's by these limits, the
+//! registry's JSON by serde_json's depth limit (128), literals by `MAX_LITERAL_DEPTH`; long
+//! `.` and `[0]` chains are walked without recursing and dropped without recursing.
 
 use std::cell::Cell;
 
@@ -193,6 +200,19 @@ pub(super) fn visit<T>(f: impl FnOnce() -> T) -> Option<T> {
     let out = f();
     EVAL_FRAMES.with(|c| c.set(open));
     Some(out)
+}
+
+/// Frames a comparison opens below its own `visit_comparator` frame in Python: `_equals` or
+/// `_is_comparable`, `_is_actual_number`, and `isinstance(x, Number)`'s `__instancecheck__`
+/// and nested `__subclasscheck__` calls (measured: a 487-deep `a == a == …` evaluates and 488
+/// does not). Python caches that isinstance check after its first call; azacr counts the
+/// frames on every comparison, so it may stop a little earlier than az where a comparison
+/// sits within 15 frames of the limit more than once.
+pub(super) const COMPARISON_FRAMES: usize = 15;
+
+/// Whether `frames` more frames fit below the open ones.
+pub(super) fn room_for(frames: usize) -> bool {
+    EVAL_FRAMES.with(Cell::get) + frames <= MAX_EVAL_FRAME
 }
 
 /// Why the recognizer stopped: too deep, or a syntax error (left to the real parser).
@@ -519,6 +539,9 @@ mod tests {
         // it parses `.`, so azacr evaluates `a | a | …` as a chain too, however long, where
         // az stops at 495.)
         assert_eq!(eval(&chain("|", 40_000)), Ok(Data::Null));
+        // A comparison's own frames (see COMPARISON_FRAMES).
+        assert!(eval(&chain("==", 487)).is_ok());
+        assert_eq!(eval(&chain("==", 488)), Err(QueryError::Python(super::RECURSION.into())));
         assert_eq!(eval(&format!("[0]{}", ".a".repeat(40_000))), Ok(Data::Null));
         assert_eq!(eval(&format!("[0].a{}", "|@".repeat(100))), Ok(Data::Int(1)));
     }
