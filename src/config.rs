@@ -16,42 +16,34 @@ pub const AZ_LOGIN_MESSAGE: &str = "Please run 'az login' to setup account.";
 pub struct Config {
     env: Env,
     dir: PathBuf,
-    /// Most specific first: local files from the working directory upwards, then the global one.
-    files: Vec<Ini>,
+    /// Local `.azure/config` files, most specific first (knack reads them only for `[defaults]`).
+    local: Vec<Ini>,
+    /// `$AZURE_CONFIG_DIR/config`.
+    global: Option<Ini>,
 }
 
 impl Config {
     pub fn load(env: &Env) -> Config {
-        let dir = env
-            .var(env::AZURE_CONFIG_DIR)
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| home(env).join(".azure"));
-        let mut files = Vec::new();
-        let local_name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| ".azure".into());
-        if let Ok(cwd) = std::env::current_dir() {
-            for ancestor in cwd.ancestors() {
-                let candidate = ancestor.join(&local_name).join("config");
-                if candidate == dir.join("config") {
-                    continue;
-                }
-                if let Some(ini) = Ini::read(&candidate) {
-                    files.push(ini);
-                }
-            }
-        }
-        if let Some(ini) = Ini::read(&dir.join("config")) {
-            files.push(ini);
-        }
-        Config { env: env.clone(), dir, files }
+        let raw = env.var_os(env::AZURE_CONFIG_DIR).filter(|d| !d.is_empty());
+        let dir = raw.map(PathBuf::from).unwrap_or_else(|| home(env).join(".azure"));
+        let local = match std::env::current_dir() {
+            Ok(cwd) => local_files(&cwd, raw.map(Path::new).unwrap_or(&dir))
+                .iter()
+                .filter_map(|path| Ini::read(path))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let global = Ini::read(&dir.join("config"));
+        Config { env: env.clone(), dir, local, global }
     }
 
-    /// `AZURE_<SECTION>_<OPTION>` first (even when empty), then the files.
+    /// `AZURE_<SECTION>_<OPTION>` first (even when empty), then the global config file: az
+    /// (knack) reads local config files for `[defaults]` only (see `default_registry`).
     pub fn get(&self, section: &str, option: &str) -> Option<String> {
         if let Some(v) = self.env.var(&env::config_override(section, option)) {
             return Some(v);
         }
-        self.files.iter().find_map(|f| f.get(section, option))
+        self.global.as_ref().and_then(|f| f.get(section, option))
     }
 
     pub fn get_bool(&self, section: &str, option: &str) -> bool {
@@ -62,8 +54,15 @@ impl Config {
     }
 
     /// The default registry (`az configure --defaults acr=…`); empty means none.
+    /// As knack resolves an argument's configured default: the variable, then the local
+    /// files from the working directory upwards, then the global file; the first that has
+    /// the option decides, even with an empty value.
     pub fn default_registry(&self) -> Option<String> {
-        self.get("defaults", "acr").filter(|v| !v.is_empty())
+        let value = match self.env.var(env::AZURE_DEFAULTS_ACR) {
+            Some(v) => Some(v),
+            None => self.local.iter().chain(&self.global).find_map(|f| f.get("defaults", "acr")),
+        };
+        value.filter(|v| !v.is_empty())
     }
 
     /// Whether `--subscription` names a subscription az knows (by name or id, any case).
@@ -111,6 +110,54 @@ impl Config {
     }
 }
 
+/// The local config files knack looks for: `<dir>/<name>/config` for the working directory
+/// and each parent, `<name>` being the config directory's last component (`.azure`), where
+/// `<dir>/<name>` is a directory. The walk stops at the config directory itself (so nothing
+/// above its parent is read). Paths compare as Python's `os.path.normpath` leaves them.
+fn local_files(cwd: &Path, config_dir: &Path) -> Vec<PathBuf> {
+    // Python's basename: "" when the path ends in a slash (then every `<dir>/config` counts).
+    let raw = config_dir.as_os_str().to_string_lossy();
+    let name =
+        if raw.ends_with('/') { String::new() } else { raw.rsplit('/').next().unwrap_or("").to_string() };
+    let stop = normpath(&raw);
+    let mut files = Vec::new();
+    for ancestor in cwd.ancestors() {
+        let candidate = if name.is_empty() { ancestor.to_path_buf() } else { ancestor.join(&name) };
+        if normpath(&candidate.to_string_lossy()) == stop {
+            break;
+        }
+        if candidate.is_dir() {
+            files.push(candidate.join("config"));
+        }
+    }
+    files
+}
+
+/// Python's `os.path.normpath` on a POSIX path (lexical: `.`, `..` and repeated slashes).
+fn normpath(path: &str) -> String {
+    if path.is_empty() {
+        return ".".into();
+    }
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
 fn home(env: &Env) -> PathBuf {
     env.var_os(env::HOME).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
 }
@@ -147,5 +194,44 @@ impl Ini {
 
     fn get(&self, section: &str, option: &str) -> Option<String> {
         self.entries.iter().rev().find(|(s, k, _)| s == section && k == option).map(|(_, _, v)| v.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_files_stop_at_the_config_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        for dir in ["home/.azure", "home/work/.azure", "home/work/src/deep", ".azure"] {
+            std::fs::create_dir_all(r.join(dir)).unwrap();
+        }
+        let found = local_files(&r.join("home/work/src/deep"), &r.join("home/.azure"));
+        // home/work/.azure counts; the walk stops at home (home/.azure is the config
+        // directory), so root/.azure is never read.
+        assert_eq!(found, vec![r.join("home/work/.azure/config")]);
+    }
+
+    #[test]
+    fn local_files_use_the_config_directory_name() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir_all(r.join("cfg/myaz")).unwrap();
+        std::fs::create_dir_all(r.join("p/myaz")).unwrap();
+        std::fs::create_dir_all(r.join("p/.azure")).unwrap();
+        assert_eq!(local_files(&r.join("p"), &r.join("cfg/myaz")), vec![r.join("p/myaz/config")]);
+        // A trailing slash: Python's basename is "", so every directory's own `config` counts.
+        let with_slash = PathBuf::from(format!("{}/", r.join("cfg/myaz").display()));
+        assert_eq!(local_files(&r.join("p"), &with_slash)[0], r.join("p").join("config"));
+    }
+
+    #[test]
+    fn normpath_is_pythons() {
+        assert_eq!(normpath("/a//b/./c/../d/"), "/a/b/d");
+        assert_eq!(normpath("a/../.."), "..");
+        assert_eq!(normpath("/.."), "/");
+        assert_eq!(normpath(""), ".");
     }
 }

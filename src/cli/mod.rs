@@ -9,7 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use crate::error::AppError;
 use crate::output::Format;
-use crate::output::query::Query;
+use crate::output::query::{CompileError, Query, QueryError};
 
 pub use help::Help;
 
@@ -286,12 +286,16 @@ pub fn parse(args: Vec<String>, default_registry: bool) -> Result<Parsed, AppErr
         let raw = deepest_value(&matches, sub, id).unwrap_or_default();
         match id {
             "query" => {
-                globals.query = Some(Query::compile(&raw).ok_or_else(|| AppError::Usage {
-                    message: format!("argument --query: invalid jmespath_type value: '{raw}'"),
-                    after: vec![
-                        "To learn more about --query, please visit: 'https://learn.microsoft.com/cli/azure/query-azure-cli'"
-                            .into(),
-                    ],
+                globals.query = Some(Query::compile(&raw).map_err(|e| match e {
+                    // Python's RecursionError escapes argparse: az's unexpected-error report.
+                    CompileError::Recursion(message) => AppError::Query(QueryError::Python(message)),
+                    CompileError::Syntax => AppError::Usage {
+                        message: format!("argument --query: invalid jmespath_type value: '{raw}'"),
+                        after: vec![
+                            "To learn more about --query, please visit: 'https://learn.microsoft.com/cli/azure/query-azure-cli'"
+                                .into(),
+                        ],
+                    },
                 })?);
             }
             "output" => {

@@ -16,6 +16,7 @@ use jmespath::ast::{Ast, Comparator};
 use super::data::{Data, Key, Ordered, Value, key};
 use super::{parallel, pyrepr};
 
+mod depth;
 mod literals;
 
 /// A compiled `--query` expression.
@@ -27,6 +28,16 @@ pub struct Query {
 }
 
 type Lits<'a> = &'a [Data];
+
+/// Why a `--query` expression does not compile.
+#[derive(Debug, PartialEq)]
+pub enum CompileError {
+    /// A jmespath syntax error: az's argparse error (exit 2, before any request).
+    Syntax,
+    /// Python's `RecursionError` while parsing, with its message: az prints a traceback
+    /// (exit 1, before any request).
+    Recursion(String),
+}
 
 /// Why evaluating a query failed, split the way az reports it.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -40,13 +51,17 @@ pub enum QueryError {
 }
 
 impl Query {
-    /// Compiles an expression; `None` means a syntax error (az: exit 2 before any request).
-    pub fn compile(expression: &str) -> Option<Query> {
+    /// Compiles an expression as az does when it reads `--query`.
+    pub fn compile(expression: &str) -> Result<Query, CompileError> {
         if expression.is_empty() {
-            return None;
+            return Err(CompileError::Syntax);
         }
+        // Python's lexer (literals included) runs before its parser.
         let (rewritten, literals) = literals::prepare(expression)?;
-        jmespath::parse(&rewritten).ok().map(|ast| Query { ast, literals })
+        if depth::too_deep_to_parse(&rewritten) {
+            return Err(CompileError::Recursion(depth::RECURSION.into()));
+        }
+        jmespath::parse(&rewritten).map(|ast| Query { ast, literals }).map_err(|_| CompileError::Syntax)
     }
 
     /// Evaluates against `data`; dicts keep their key order, multiselect hashes come back as
@@ -393,14 +408,63 @@ impl<'a> Val<'a> {
     }
 }
 
+/// Dismantles the expression without recursing: `a.a.a…` and `a || a || …` chains parse
+/// into trees tens of thousands deep, which a recursive drop would overflow the stack on.
+impl Drop for Query {
+    fn drop(&mut self) {
+        fn take(node: &mut Ast) -> Ast {
+            std::mem::replace(node, Ast::Identity { offset: 0 })
+        }
+        let mut stack = vec![take(&mut self.ast)];
+        while let Some(mut node) = stack.pop() {
+            match &mut node {
+                Ast::Comparison { lhs, rhs, .. }
+                | Ast::And { lhs, rhs, .. }
+                | Ast::Or { lhs, rhs, .. }
+                | Ast::Projection { lhs, rhs, .. }
+                | Ast::Subexpr { lhs, rhs, .. } => {
+                    stack.push(take(lhs));
+                    stack.push(take(rhs));
+                }
+                Ast::Condition { predicate, then, .. } => {
+                    stack.push(take(predicate));
+                    stack.push(take(then));
+                }
+                Ast::Expref { ast, .. } => stack.push(take(ast)),
+                Ast::Flatten { node, .. } | Ast::Not { node, .. } | Ast::ObjectValues { node, .. } => {
+                    stack.push(take(node))
+                }
+                Ast::Function { args: nodes, .. } | Ast::MultiList { elements: nodes, .. } => {
+                    stack.append(nodes)
+                }
+                Ast::MultiHash { elements, .. } => {
+                    stack.extend(elements.iter_mut().map(|kv| take(&mut kv.value)))
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn too_deep() -> Failure {
+    QueryError::Python(depth::RECURSION.into()).into()
+}
+
+/// Evaluates one node, within Python's recursion limit (see `depth`).
 fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
+    depth::visit(|| eval_node(lits, ast, cur)).unwrap_or_else(|| Err(too_deep()))
+}
+
+fn eval_node<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
     match ast {
         Ast::Identity { .. } => Ok(cur),
         Ast::Field { name, .. } => Ok(cur.field(name)),
-        Ast::Subexpr { lhs, rhs, .. } => {
+        Ast::Subexpr { lhs, rhs, .. } if !matches!(**lhs, Ast::Subexpr { .. }) => {
             let left = eval(lits, lhs, cur)?;
             eval(lits, rhs, left)
         }
+        // `a.b.c…` is one node in Python (its children evaluated in turn), however long.
+        Ast::Subexpr { .. } => subexpression_chain(lits, ast, cur),
         Ast::Index { idx, .. } => {
             let at = |len: usize| {
                 let i = if *idx < 0 { len as i64 + *idx as i64 } else { *idx as i64 };
@@ -426,14 +490,25 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         }),
         Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
         Ast::Projection { lhs, rhs, .. } => match eval(lits, lhs, cur)? {
+            // Parts may run on other threads: they start at this thread's depth.
             Val::Ref(Data::List(items)) => {
                 let parts = items.chunks(parallel::part_len(items.len()));
-                joined(parallel::map(parts, |part| project(lits, rhs, Value::prefetching(part).map(Val::of))))
+                let frames = depth::eval_frames();
+                joined(parallel::map(parts, |part| {
+                    depth::with_eval_frames(frames, || {
+                        project(lits, rhs, Value::prefetching(part).map(Val::of))
+                    })
+                }))
             }
             Val::Arr(mut items) => {
                 let part_len = parallel::part_len(items.len());
                 let parts = items.chunks_mut(part_len);
-                joined(parallel::map(parts, |part| project(lits, rhs, part.iter_mut().map(std::mem::take))))
+                let frames = depth::eval_frames();
+                joined(parallel::map(parts, |part| {
+                    depth::with_eval_frames(frames, || {
+                        project(lits, rhs, part.iter_mut().map(std::mem::take))
+                    })
+                }))
             }
             _ => Ok(Val::Null),
         },
@@ -449,6 +524,9 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         Ast::Comparison { comparator, lhs, rhs, .. } => {
             let left = eval(lits, lhs, cur.clone())?;
             let right = eval(lits, rhs, cur)?;
+            if !depth::room_for(depth::COMPARISON_FRAMES) {
+                return Err(too_deep());
+            }
             compare(comparator, &left, &right)
         }
         Ast::Not { node, .. } => Ok(Val::bool(!eval(lits, node, cur)?.truthy())),
@@ -467,6 +545,21 @@ fn eval<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
             call(lits, name, values)
         }
     }
+}
+
+#[inline(never)]
+fn subexpression_chain<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
+    let mut steps = Vec::new();
+    let mut node = ast;
+    while let Ast::Subexpr { lhs, rhs, .. } = node {
+        steps.push(&**rhs);
+        node = lhs;
+    }
+    let mut value = eval(lits, node, cur)?;
+    for step in steps.into_iter().rev() {
+        value = eval(lits, step, value)?;
+    }
+    Ok(value)
 }
 
 // The less common expressions live outside `eval`, which then keeps a small stack frame: it
@@ -1503,7 +1596,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_do_not_compile() {
-        assert!(Query::compile("[?name==").is_none());
-        assert!(Query::compile("").is_none());
+        assert_eq!(Query::compile("[?name==").err(), Some(CompileError::Syntax));
+        assert_eq!(Query::compile("").err(), Some(CompileError::Syntax));
     }
 }

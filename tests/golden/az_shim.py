@@ -1,37 +1,13 @@
-"""Runs the real az (2.91.0) against the local ACR emulator. Used only to record goldens.
-
-Patched, and nothing else:
-- DNS: every *.azurecr.io name resolves to 127.0.0.1:$AZ_EMULATOR_PORT;
-- with AZ_FAKE_AAD=1, the signed-in account: az's Entra token for the registry is the
-  emulator's fake one (as if `az login` had run), so scripts without -u/-p authenticate.
+"""Runs the real az (2.91.0) against the local ACR emulator, with the patches of
+shim/az_patches.py (used by the seed benchmark; record.py runs `python -m azure.cli` with
+shim/ on PYTHONPATH instead, so that az's stack depth is a user's).
 """
 import os
 import runpy
-import socket
 import sys
 
-PORT = int(os.environ["AZ_EMULATOR_PORT"])
-_real_getaddrinfo = socket.getaddrinfo
-
-
-def _getaddrinfo(host, port, *args, **kwargs):
-    if isinstance(host, str) and host.lower().endswith(".azurecr.io"):
-        return _real_getaddrinfo("127.0.0.1", PORT, *args, **kwargs)
-    return _real_getaddrinfo(host, port, *args, **kwargs)
-
-
-socket.getaddrinfo = _getaddrinfo
-
-if os.environ.get("AZ_FAKE_AAD") == "1":
-    from azure.cli.core._profile import Profile
-    import azure.cli.command_modules.acr._docker_utils as docker_utils
-
-    def _get_raw_token(self, resource=None, scopes=None, subscription=None, tenant=None, credential_out=None):
-        token = os.environ["AZ_FAKE_AAD_TOKEN"]
-        return ("Bearer", token, {"accessToken": token}), subscription, os.environ["AZ_FAKE_AAD_TENANT"]
-
-    Profile.get_raw_token = _get_raw_token
-    docker_utils.get_subscription_id = lambda cli_ctx: "00000000-1111-2222-3333-444444444444"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "shim"))
+import az_patches  # noqa: E402,F401
 
 sys.argv = ["az"] + sys.argv[1:]
 runpy.run_module("azure.cli", run_name="__main__", alter_sys=True)

@@ -49,7 +49,10 @@ def control(port, ca, method, path, body=b""):
 
 def az_wrapper(bindir, port, ca):
     script = bindir / "az"
-    script.write_text(f"#!/bin/sh\nexec {VENV}/bin/python {HERE}/az_shim.py \"$@\"\n")
+    # As az's own launcher runs it (`python -m azure.cli`), the patches loaded by sitecustomize.
+    script.write_text(
+        f"#!/bin/sh\nPYTHONPATH={HERE}/shim exec {VENV}/bin/python -m azure.cli \"$@\"\n"
+    )
     script.chmod(0o755)
 
 
@@ -83,6 +86,21 @@ def run_in_terminal(cmd, env, cwd):
     return subprocess.CompletedProcess(cmd, proc.returncode, shown, b"")
 
 
+def elide_traceback(stderr):
+    """Keeps a long Python traceback's first and last 10 lines (a RecursionError's runs to
+    thousands); azacr prints none of it, and the replay drops the whole block."""
+    lines = stderr.split(b"\n")
+    try:
+        start = lines.index(b"Traceback (most recent call last):")
+    except ValueError:
+        return stderr
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith(b"To check existing issues")), len(lines))
+    if end - start <= 40:
+        return stderr
+    marker = f"  [record.py: {end - start - 20} traceback lines elided]".encode()
+    return b"\n".join(lines[: start + 10] + [marker] + lines[end - 10 :])
+
+
 def run_case(case, port, ca, bindir):
     control(port, ca, "POST", "/_emulator/reset")
     setup = case.get("setup", {})
@@ -95,11 +113,24 @@ def run_case(case, port, ca, bindir):
     if "challenge" in setup:
         control(port, ca, "POST", "/_emulator/challenge", setup["challenge"].encode())
     config = tempfile.mkdtemp(prefix="az-config-")
+    root, home, cwd = config, config, config
+    if "local" in case:
+        # A tree with local config files: HOME is root/home, the config directory
+        # root/home/.azure, the working directory root/<cwd>.
+        home = os.path.join(root, "home")
+        config = os.path.join(home, ".azure")
+        cwd = os.path.join(root, case["local"].get("cwd", "."))
+        os.makedirs(config)
+        os.makedirs(cwd, exist_ok=True)
+        for rel, text in case["local"].get("files", {}).items():
+            path = pathlib.Path(root, rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
     if "config" in case:
         pathlib.Path(config, "config").write_text(case["config"])
     env = {
         "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": config,
+        "HOME": home,
         "AZURE_CONFIG_DIR": config,
         "AZURE_CORE_COLLECT_TELEMETRY": "false",
         "REQUESTS_CA_BUNDLE": ca,
@@ -121,18 +152,18 @@ def run_case(case, port, ca, bindir):
     else:
         cmd = ["az"] + case["args"]
     if case.get("terminal"):
-        proc = run_in_terminal(cmd, env, config)
+        proc = run_in_terminal(cmd, env, cwd)
     elif "tty_input" in case:
-        proc = run_with_tty(cmd, env, config, case["tty_input"].encode())
+        proc = run_with_tty(cmd, env, cwd, case["tty_input"].encode())
     else:
-        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, cwd=config)
-    shutil.rmtree(config, ignore_errors=True)
+        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, cwd=cwd)
+    shutil.rmtree(root, ignore_errors=True)
     state = json.loads(control(port, ca, "GET", "/_emulator/state"))
     requests = json.loads(control(port, ca, "GET", "/_emulator/requests"))
     target = OUT / case["name"]
     target.mkdir(parents=True, exist_ok=True)
     (target / "stdout").write_bytes(proc.stdout)
-    (target / "stderr").write_bytes(proc.stderr)
+    (target / "stderr").write_bytes(elide_traceback(proc.stderr))
     (target / "exit_code").write_text(f"{proc.returncode}\n")
     (target / "state.json").write_text(json.dumps(state, indent=1, sort_keys=True) + "\n")
     (target / "requests.json").write_text(json.dumps(requests, indent=1) + "\n")

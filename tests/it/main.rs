@@ -2,6 +2,7 @@
 
 mod cli_errors;
 mod compliance;
+mod deep_query;
 mod delete;
 mod golden;
 mod paging;
