@@ -204,20 +204,11 @@ fn options(words: impl Iterator<Item = String>) -> Vec<String> {
             continue;
         }
         let name = w.split('=').next().unwrap_or(&w);
-        let long = match name {
-            "-n" => "--name",
-            "-r" => "--registry",
-            "-u" => "--username",
-            "-p" => "--password",
-            "-t" => "--image",
-            "-y" => "--yes",
-            "-g" => "--resource-group",
-            "-h" => "--help",
-            n if n.starts_with("-o") && !n.starts_with("--") => "--output",
-            n => n,
-        };
-        if !out.iter().any(|o| o == long) {
-            out.push(long.to_string());
+        // A short option may carry its value attached (`-otsv`).
+        let short = name.strip_prefix('-').filter(|n| !n.starts_with('-')).and_then(|n| n.chars().next());
+        let long = short.and_then(super::long_of).unwrap_or_else(|| name.to_string());
+        if !out.contains(&long) {
+            out.push(long);
         }
     }
     out

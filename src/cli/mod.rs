@@ -555,16 +555,7 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
             let arg = context(ContextKind::InvalidArg).unwrap_or_default();
             let option = arg.split(' ').next().unwrap_or_default();
             // argparse names an option by all its spellings.
-            let display = match option {
-                "--name" => "--name/-n",
-                "--image" => "--image/-t",
-                "--username" => "--username/-u",
-                "--password" => "--password/-p",
-                "--output" => "--output/-o",
-                "--resource-group" => "--resource-group/-g",
-                "--registry" => "--registry/-r",
-                other => other,
-            };
+            let display = spellings(option);
             AppError::usage(format!("argument {display}: expected one argument")).with_examples_for(args)
         }
         _ => {
@@ -579,6 +570,31 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
             with_link(format!("unrecognized arguments: {}", rest.join(" ")))
         }
     }
+}
+
+/// The first option in the command tree that `matches`: the one table of short and long
+/// option names (a short form means the same option in every command that has it).
+fn find_option(command: &Command, matches: &dyn Fn(&Arg) -> bool) -> Option<Arg> {
+    command
+        .get_arguments()
+        .find(|a| matches(a))
+        .cloned()
+        .or_else(|| command.get_subcommands().find_map(|c| find_option(c, matches)))
+}
+
+/// `--name/-n`: a long option and, when it has one, its short form.
+fn spellings(long: &str) -> String {
+    let name = long.strip_prefix("--").unwrap_or(long);
+    match find_option(&command_tree(), &|a| a.get_long() == Some(name)).and_then(|a| a.get_short()) {
+        Some(short) => format!("{long}/-{short}"),
+        None => long.to_string(),
+    }
+}
+
+/// `--name` for `-n`.
+pub(crate) fn long_of(short: char) -> Option<String> {
+    find_option(&command_tree(), &|a| a.get_short() == Some(short))
+        .and_then(|a| a.get_long().map(|l| format!("--{l}")))
 }
 
 impl AppError {
