@@ -1,7 +1,7 @@
 //! `az acr repository delete`: a manifest (by tag or digest) or a whole repository, after
 //! confirmation.
 
-use super::{CommandResult, Context, connect, registry_name, target};
+use super::{CommandResult, Context, open, target};
 use crate::cli::RegistryArgs;
 use crate::error::AppError;
 use crate::output::Data;
@@ -22,8 +22,7 @@ pub async fn run(
         // az reads `repo@` as "no image" and deletes the whole repository; azacr refuses.
         return Err(AppError::Cli(IMAGE_FORMAT_WITH_DIGEST.into()));
     }
-    let name = registry_name(ctx, registry_args)?;
-    let mut registry = connect(ctx, registry_args, &name).await?;
+    let mut registry = open(ctx, registry_args).await?;
     match &item {
         Item::Repository(repository) => {
             if !yes {

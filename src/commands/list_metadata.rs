@@ -1,7 +1,7 @@
 //! `az acr manifest list-metadata`: a repository's manifests as the registry describes them
 //! (where show-manifests' deprecation warning sends its users).
 
-use super::{CommandResult, Context, connect, registry_name};
+use super::{CommandResult, Context, open};
 use crate::cli::RegistryArgs;
 use crate::error::AppError;
 use crate::output::Data;
@@ -20,9 +20,8 @@ pub async fn run(
     page: Page,
 ) -> CommandResult {
     let (registry_args, repo) = resolve(ctx, registry_args, repo_id, repository)?;
-    let name = registry_name(ctx, &registry_args)?;
     let repository = Repository::new(&repo)?;
-    let mut registry = connect(ctx, &registry_args, &name).await?;
+    let mut registry = open(ctx, &registry_args).await?;
     let manifests = registry.manifests(&repository, page).await?;
     Ok(Some(Data::List(manifests)))
 }

@@ -64,7 +64,7 @@ pub fn lists(command: &Command) -> bool {
 }
 
 /// A registry name after az's validator (and its warning).
-pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
+fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
     let raw = args.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();
     let validated = reference::validate_registry_name(&raw).map_err(AppError::Cli)?;
     if let Some(warning) = &validated.warning {
@@ -73,8 +73,14 @@ pub fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppEr
     Ok(validated.name)
 }
 
+/// The registry `args` name (az's validator first), signed in.
+pub async fn open(ctx: &Context, args: &RegistryArgs) -> Result<Registry, AppError> {
+    let name = registry_name(ctx, args)?;
+    connect(ctx, args, &name).await
+}
+
 /// Credentials as az gathers them, then the first request to the registry.
-pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Registry, AppError> {
+async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Registry, AppError> {
     if args.username.is_none() && args.password.is_some() {
         return Err(AppError::Cli("Please also specify username if password is specified.".into()));
     }

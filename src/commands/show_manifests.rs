@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{CommandResult, Context, connect, registry_name};
+use super::{CommandResult, Context, open};
 use crate::cli::RegistryArgs;
 use crate::data::scalars_give;
 use crate::output::Data;
@@ -19,9 +19,8 @@ pub async fn run(
     page: Page,
     detail: bool,
 ) -> CommandResult {
-    let name = registry_name(ctx, registry_args)?;
     let repository = Repository::new(repository)?;
-    let mut registry = connect(ctx, registry_args, &name).await?;
+    let mut registry = open(ctx, registry_args).await?;
     let manifests = if detail {
         registry.manifests::<Data>(&repository, page).await?
     } else {

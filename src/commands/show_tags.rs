@@ -1,7 +1,7 @@
 //! `az acr repository show-tags`: a repository's tags, with az's fallback for classic
 //! registries (which answer 405 to the ACR tag listing).
 
-use super::{CommandResult, Context, connect, registry_name};
+use super::{CommandResult, Context, open};
 use crate::cli::RegistryArgs;
 use crate::output::Data;
 use crate::registry::{Access, Page, Repository};
@@ -13,9 +13,8 @@ pub async fn run(
     page: Page,
     detail: bool,
 ) -> CommandResult {
-    let name = registry_name(ctx, registry_args)?;
     let repository = Repository::new(repository)?;
-    let mut registry = connect(ctx, registry_args, &name).await?;
+    let mut registry = open(ctx, registry_args).await?;
     match registry.tags(&repository, page, Access::MetadataRead).await {
         Ok(tags) if detail => Ok(Some(Data::List(tags))),
         Ok(tags) => {

@@ -1,6 +1,6 @@
 //! `az acr repository untag`: removes a tag, keeping its manifest.
 
-use super::{CommandResult, Context, connect, registry_name};
+use super::{CommandResult, Context, open};
 use crate::cli::RegistryArgs;
 use crate::error::AppError;
 use crate::registry::Item;
@@ -13,7 +13,6 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, image: &str) -> Co
     else {
         return Err(AppError::Cli(crate::registry::reference::IMAGE_FORMAT_TAG_ONLY.into()));
     };
-    let name = registry_name(ctx, registry_args)?;
-    let mut registry = connect(ctx, registry_args, &name).await?;
+    let mut registry = open(ctx, registry_args).await?;
     Ok(registry.delete_tag(&repository, &tag).await?)
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{CommandResult, Context, connect, registry_name, target};
+use super::{CommandResult, Context, open, target};
 use crate::cli::{AttributeFlags, RegistryArgs};
 use crate::settings::Target;
 
@@ -13,8 +13,7 @@ pub async fn run(
     flags: &AttributeFlags,
 ) -> CommandResult {
     let item = target(target_args)?;
-    let name = registry_name(ctx, registry_args)?;
-    let mut registry = connect(ctx, registry_args, &name).await?;
+    let mut registry = open(ctx, registry_args).await?;
     // az sends the attributes given, in this order.
     let mut changes = Map::new();
     for (key, value) in [
