@@ -26,12 +26,12 @@ impl Config {
     pub fn load(env: &Env) -> Config {
         let raw = env.var_os(env::AZURE_CONFIG_DIR).filter(|d| !d.is_empty());
         let dir = raw.map(PathBuf::from).unwrap_or_else(|| home(env).join(".azure"));
-        let local = match std::env::current_dir() {
-            Ok(cwd) => local_files(&cwd, raw.map(Path::new).unwrap_or(&dir))
+        let local = match env.cwd() {
+            Some(cwd) => local_files(cwd, raw.map(Path::new).unwrap_or(&dir))
                 .iter()
                 .filter_map(|path| Ini::read(path))
                 .collect(),
-            Err(_) => Vec::new(),
+            None => Vec::new(),
         };
         let global = Ini::read(&dir.join("config"));
         Config { env: env.clone(), dir, local, global }

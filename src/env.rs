@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
 
 /// The CA certificates (PEM) to trust instead of the built-in Mozilla roots, as az's
 /// requests library reads it; `CURL_CA_BUNDLE` when it is unset or empty.
@@ -48,17 +49,29 @@ pub fn config_override(section: &str, option: &str) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     vars: BTreeMap<OsString, OsString>,
+    /// The working directory (where az looks for local `.azure/config` files).
+    cwd: Option<PathBuf>,
 }
 
 impl Env {
     /// The process's environment, read once.
     pub fn process() -> Env {
-        Env { vars: std::env::vars_os().collect() }
+        Env { vars: std::env::vars_os().collect(), cwd: std::env::current_dir().ok() }
     }
 
     /// An environment of exactly these variables.
     pub fn of<K: Into<OsString>, V: Into<OsString>>(vars: impl IntoIterator<Item = (K, V)>) -> Env {
-        Env { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        Env { vars: vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), cwd: None }
+    }
+
+    /// The same, run from `dir`.
+    pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Env {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    pub fn cwd(&self) -> Option<&Path> {
+        self.cwd.as_deref()
     }
 
     /// A variable's value, when it is set and valid Unicode.

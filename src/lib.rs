@@ -81,6 +81,8 @@ pub fn run(args: Vec<String>) -> u8 {
 
 /// Runs azacr with the given streams, terminal facts and environment (in-process tests).
 pub fn run_with(args: Vec<String>, io: &Io, env: Env) -> u8 {
+    // One TLS crypto provider for the process (reqwest is built without a default one).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let config = Config::load(&env);
     let mut ui = Ui::new(io, config.get_bool("core", "no_color"));
     ui.only_show_errors = config.get_bool("core", "only_show_errors");
@@ -130,9 +132,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     };
     let (settings, command) = settings::resolve(*globals, command, &config)?;
     ui.only_show_errors = settings.only_show_errors;
-    if settings.debug {
-        log::enable_debug();
-    }
+    let _tracing = settings.debug.then(|| log::trace_to(ui));
     if let Some(subscription) = &settings.subscription
         && !config.knows_subscription(subscription)
     {

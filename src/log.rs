@@ -1,16 +1,35 @@
-//! `--debug`: azacr's own trace of what it sends, on stderr. Request lines only: never a
-//! header or a body, so no password or token can reach the log.
+//! `--debug`: azacr's own trace of what it sends, on the run's stderr. Request lines only:
+//! never a header or a body, so no password or token can reach the log.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::cell::RefCell;
 
-static DEBUG: AtomicBool = AtomicBool::new(false);
+use crate::ui::Ui;
 
-pub fn enable_debug() {
-    DEBUG.store(true, Ordering::Relaxed);
+thread_local! {
+    /// Where this thread's run traces to, while `--debug` is on. A run's requests are made on
+    /// the thread that called it (a current-thread runtime), so runs side by side (in-process
+    /// tests) each keep their own trace.
+    static TRACE: RefCell<Option<Ui>> = const { RefCell::new(None) };
+}
+
+/// Traces this thread's requests to `ui`'s stderr until the guard is dropped.
+pub fn trace_to(ui: &Ui) -> Tracing {
+    TRACE.with(|t| *t.borrow_mut() = Some(ui.clone()));
+    Tracing
+}
+
+pub struct Tracing;
+
+impl Drop for Tracing {
+    fn drop(&mut self) {
+        TRACE.with(|t| *t.borrow_mut() = None);
+    }
 }
 
 pub fn debug(message: std::fmt::Arguments) {
-    if DEBUG.load(Ordering::Relaxed) {
-        eprintln!("DEBUG: azacr: {message}");
-    }
+    TRACE.with(|t| {
+        if let Some(ui) = t.borrow().as_ref() {
+            ui.note(&format!("DEBUG: azacr: {message}"));
+        }
+    });
 }

@@ -2,7 +2,7 @@
 
 use azacr_emulator::{Emulator, default_seed};
 
-use crate::support::azacr;
+use crate::support::{azacr, azacr_process};
 
 #[test]
 fn argument_errors_exit_2_before_any_request() {
@@ -33,7 +33,8 @@ fn argument_errors_exit_2_before_any_request() {
         (&["acr", "repository"], "ERROR: the following arguments are required: _subcommand\n"),
     ];
     for (args, first_line) in cases {
-        let out = azacr(&emulator, args);
+        // The exit code as a shell sees it: the real binary.
+        let out = azacr_process(&emulator, args);
         assert_eq!(out.code, 2, "{args:?}");
         assert!(out.stderr.starts_with(first_line), "{args:?}: {}", out.stderr);
         assert_eq!(out.stdout, "");

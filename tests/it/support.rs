@@ -86,8 +86,26 @@ pub fn fault(path: &str, status: u16, times: u32) -> azacr_emulator::Fault {
     }
 }
 
-/// Runs `azacr <args>` with an empty az configuration against `emulator`.
+/// Runs `azacr <args>` in this process (`azacr::run_with`, no terminal) with an empty az
+/// configuration against `emulator`, in the environment `command` gives a child.
 pub fn azacr(emulator: &Emulator, args: &[&str]) -> Outcome {
+    let config = ConfigDir::empty();
+    let env = azacr::env::Env::of([
+        ("HOME", config.path().as_os_str()),
+        ("AZURE_CONFIG_DIR", config.path().as_os_str()),
+        ("AZACR_AZ_PATH", "".as_ref()),
+        ("REQUESTS_CA_BUNDLE", emulator.ca_bundle().as_os_str()),
+        ("AZACR_CONNECT_TO", emulator.addr().to_string().as_ref()),
+    ])
+    .in_dir(config.path());
+    let (io, stdout, stderr) = azacr::ui::Io::captured();
+    let code = azacr::run_with(args.iter().map(|a| a.to_string()).collect(), &io, env);
+    let text = |buffer: &azacr::ui::Captured| String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned();
+    Outcome { stdout: text(&stdout), stderr: text(&stderr), code: i32::from(code) }
+}
+
+/// Runs the azacr binary with `args`, with an empty az configuration against `emulator`.
+pub fn azacr_process(emulator: &Emulator, args: &[&str]) -> Outcome {
     let config = ConfigDir::empty();
     let mut cmd = command(&azacr_bin(), emulator, &config, None);
     cmd.args(args);
