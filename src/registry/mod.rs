@@ -273,16 +273,35 @@ impl Registry {
     ) -> Result<Vec<T>, RegistryError> {
         let mut items = Vec::new();
         let decode = |body: &[u8]| decode_page::<T>(body, key);
+        // A Link back to a page already asked for, or one that follows an empty page, would
+        // never end (or end nowhere): an error, never a listing cut short.
+        let mut asked = std::collections::HashSet::new();
         loop {
             let params = pager.next_params().to_vec();
-            let reply = self.call(Method::GET, path, &params, scope, None, &decode).await?;
-            match reply.body {
-                Some(PageItems::Items(page)) => items.extend(page),
-                Some(PageItems::Null) => {}
-                _ => return Err(RegistryError::MissingKey(key.to_string())),
+            if !asked.insert(params.clone()) {
+                return Err(RegistryError::BadLink(format!(
+                    "a page already read again: {}",
+                    form_encode(&params)
+                )));
             }
+            let reply = self.call(Method::GET, path, &params, scope, None, &decode).await?;
+            let empty = match reply.body {
+                Some(PageItems::Items(page)) => {
+                    let empty = page.is_empty();
+                    items.extend(page);
+                    empty
+                }
+                Some(PageItems::Null) => true,
+                _ => return Err(RegistryError::MissingKey(key.to_string())),
+            };
             if !pager.advance(reply.link.as_deref())? {
                 return Ok(items);
+            }
+            if empty {
+                return Err(RegistryError::BadLink(format!(
+                    "an empty page with a next page: {}",
+                    reply.link.unwrap_or_default()
+                )));
             }
         }
     }

@@ -14,6 +14,8 @@ const ATTEMPTS: u32 = 3;
 /// az sleeps 5 s between tries; azacr backs off from 1 s, or waits what Retry-After asks.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// TCP connect plus TLS handshake.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// az's timeout for data calls.
 const DATA_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -22,7 +24,10 @@ const DATA_TIMEOUT: Duration = Duration::from_secs(300);
 pub fn build_client(login_server: &str, env: &Env) -> Result<Client, RegistryError> {
     let mut builder = Client::builder()
         .user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")))
-        .tls_certs_only(trusted_roots(env)?);
+        .tls_certs_only(trusted_roots(env)?)
+        // az's stack has no bound here; a registry that never completes a handshake must not
+        // hang a night's cleanup job.
+        .connect_timeout(CONNECT_TIMEOUT);
     if let Some(addr) = env.var(env::AZACR_CONNECT_TO) {
         let addr: SocketAddr = addr.parse().map_err(|_| {
             RegistryError::Setup(format!("{} must be IP:PORT, got '{addr}'", env::AZACR_CONNECT_TO))

@@ -90,3 +90,23 @@ fn a_listing_of_100000_manifests_is_complete() {
     assert_eq!(pages, 1000);
     eprintln!("100,000 manifests in {:?}", started.elapsed());
 }
+
+#[test]
+fn a_link_that_loops_or_follows_an_empty_page_is_an_error() {
+    let emulator = Emulator::start(default_seed());
+    let args = admin_args("show-manifests", &["--repository", "acr-helloworld", "-o", "tsv"]);
+    // Every page points at the same next page: the third request would repeat the second.
+    emulator.set_link_override(Some("</acr/v1/acr-helloworld/_manifests?last=&n=100>; rel=\"next\""));
+    let out = azacr(&emulator, &args);
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{}", out.stderr);
+    assert!(out.stderr.contains("a page already read again"), "{}", out.stderr);
+    let pages = emulator.requests().iter().filter(|r| r.target.contains("_manifests?")).count();
+    assert_eq!(pages, 2);
+    // A page after the last item is empty, yet says there is a next one.
+    emulator.clear_requests();
+    emulator
+        .set_link_override(Some("</acr/v1/acr-helloworld/_manifests?last=sha256%3Az&n=100>; rel=\"next\""));
+    let out = azacr(&emulator, &args);
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{}", out.stderr);
+    assert!(out.stderr.contains("an empty page with a next page"), "{}", out.stderr);
+}

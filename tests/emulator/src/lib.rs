@@ -180,6 +180,11 @@ impl Emulator {
         self.state.lock().unwrap().classic = classic;
     }
 
+    /// Sends `link` as the Link header of every listing page (`None`: the right one).
+    pub fn set_link_override(&self, link: Option<&str>) {
+        self.state.lock().unwrap().link_override = link.map(String::from);
+    }
+
     /// Makes listings ignore filter parameters (`digest` on the tag listing).
     pub fn set_ignore_filters(&self, ignore: bool) {
         self.state.lock().unwrap().ignore_filters = ignore;

@@ -41,6 +41,8 @@ pub struct State {
     pub link_extra: Option<Vec<u8>>,
     /// Listings ignore filter parameters (`digest`), as an older registry might.
     pub ignore_filters: bool,
+    /// A Link header sent with every listing page instead of the right one (a broken registry).
+    pub link_override: Option<String>,
     counter: u64,
 }
 
@@ -59,6 +61,7 @@ impl State {
             latency: std::time::Duration::ZERO,
             link_extra: None,
             ignore_filters: false,
+            link_override: None,
             counter: 0,
         }
     }
@@ -105,6 +108,10 @@ pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, bod
         route(&mut state, &method, &segments, &query_pairs(uri.query().unwrap_or("")), &auth, &body)
     };
     if !path.starts_with("/_emulator/") {
+        let listing = method == Method::GET && uri.query().is_some_and(|q| q.contains("n="));
+        if let (Some(link), true) = (&state.link_override, listing && response.status() == StatusCode::OK) {
+            response.headers_mut().insert("link", link.parse().unwrap());
+        }
         if let Some(extra) = &state.link_extra {
             add_to_link(&mut response, extra);
         }
