@@ -78,8 +78,13 @@ impl Config {
         })
     }
 
-    /// The Entra token for registries that `az login` left in az's MSAL cache, or az's
-    /// message for why there is none.
+    /// az's configuration directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The account `az login` left as the default, with the Entra token for registries from
+    /// az's MSAL cache (or why there is none), or az's message for why there is no account.
     pub fn aad_token(&self) -> Result<AadToken, String> {
         let profile = read_json(&self.dir.join("azureProfile.json")).ok_or(AZ_LOGIN_MESSAGE)?;
         let subscription = profile
@@ -88,6 +93,31 @@ impl Config {
             .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
             .ok_or(AZ_LOGIN_MESSAGE)?;
         let tenant = subscription.get("tenantId").and_then(Value::as_str).ok_or(AZ_LOGIN_MESSAGE)?;
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+        let user = subscription.get("user");
+        let identity = vec![
+            tenant.to_string(),
+            text(user.and_then(|u| u.get("type"))),
+            text(user.and_then(|u| u.get("name"))).to_lowercase(),
+            text(subscription.get("environmentName")),
+            self.aad_scope(),
+        ];
+        let access_token = self.msal_access_token(tenant);
+        Ok(AadToken { access_token, tenant: tenant.to_string(), identity })
+    }
+
+    /// The scope az asks Entra for: `acr.audience_resource` (verbatim when it is a URL, else
+    /// `https://<value>.azure.net`), else the container registry's.
+    fn aad_scope(&self) -> String {
+        match self.get("acr", "audience_resource").filter(|v| !v.is_empty()) {
+            Some(v) if v.starts_with("https://") => format!("{}/.default", v.trim_end_matches('/')),
+            Some(v) => format!("https://{v}.azure.net/.default"),
+            None => ACR_AAD_SCOPE.to_string(),
+        }
+    }
+
+    fn msal_access_token(&self, tenant: &str) -> Result<String, String> {
+        let scope = self.aad_scope();
         let cache = read_json(&self.dir.join("msal_token_cache.json")).ok_or(AZ_LOGIN_MESSAGE)?;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let token = cache
@@ -98,7 +128,7 @@ impl Config {
             .find(|t| {
                 let target = t.get("target").and_then(Value::as_str).unwrap_or("");
                 let expires = t.get("expires_on").and_then(Value::as_str).and_then(|e| e.parse::<u64>().ok());
-                target.split(' ').any(|s| s == ACR_AAD_SCOPE)
+                target.split(' ').any(|s| s == scope)
                     && t.get("realm").and_then(Value::as_str) == Some(tenant)
                     && expires.is_some_and(|e| e > now + 60)
             })
@@ -106,7 +136,7 @@ impl Config {
             .ok_or_else(|| {
                 "No unexpired Azure CLI token for https://containerregistry.azure.net was found; run 'az acr login' or any az acr command once to refresh it.".to_string()
             })?;
-        Ok(AadToken { access_token: token.to_string(), tenant: tenant.to_string() })
+        Ok(token.to_string())
     }
 }
 

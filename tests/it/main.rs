@@ -11,3 +11,4 @@ mod query_golden;
 mod references;
 mod show_manifests;
 mod support;
+mod token_cache;

@@ -175,6 +175,18 @@ impl Emulator {
         self.state.lock().unwrap().latency = latency;
     }
 
+    /// The lifetime (JWT `exp`) of the tokens issued from now on.
+    pub fn set_token_lifetime(&self, seconds: u64) {
+        self.state.lock().unwrap().token_lifetime = seconds;
+    }
+
+    /// Forgets every token issued so far: they get 401s from now on.
+    pub fn revoke_tokens(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.tokens.clear();
+        state.refresh_issued.clear();
+    }
+
     /// Makes the registry classic: 405 for the ACR tag listing.
     pub fn set_classic(&self, classic: bool) {
         self.state.lock().unwrap().classic = classic;

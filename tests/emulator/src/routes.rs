@@ -41,6 +41,8 @@ pub struct State {
     pub link_extra: Option<Vec<u8>>,
     /// Listings ignore filter parameters (`digest`), as an older registry might.
     pub ignore_filters: bool,
+    /// Lifetime of the tokens it issues (their JWT `exp`), in seconds.
+    pub token_lifetime: u64,
     counter: u64,
 }
 
@@ -59,6 +61,7 @@ impl State {
             latency: std::time::Duration::ZERO,
             link_extra: None,
             ignore_filters: false,
+            token_lifetime: 4500,
             counter: 0,
         }
     }
@@ -70,6 +73,16 @@ impl State {
     fn next_id(&mut self, prefix: &str) -> String {
         self.counter += 1;
         format!("{prefix}-{}", self.counter)
+    }
+
+    /// A new token: an unsigned JWT whose `exp` is `token_lifetime` from now, its last part
+    /// the token's id (`acr-access-7`), so that logs and greps still name it.
+    fn next_token(&mut self, prefix: &str) -> String {
+        let id = self.next_id(prefix);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let enc = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let claims = json!({"jti": id, "exp": now + self.token_lifetime}).to_string();
+        format!("{}.{}.{id}", enc(r#"{"alg":"none","typ":"JWT"}"#), enc(&claims))
     }
 }
 
@@ -640,7 +653,7 @@ fn exchange(state: &mut State, body: &[u8]) -> Response {
     match found {
         Some((_, _, identity)) if ok_grant => {
             let identity = identity.clone();
-            let refresh = state.next_id("acr-refresh");
+            let refresh = state.next_token("acr-refresh");
             state.refresh_issued.insert(refresh.clone(), identity);
             json_response(StatusCode::OK, json!({"refresh_token": refresh}))
         }
@@ -693,7 +706,7 @@ fn token(state: &mut State, body: &[u8]) -> Response {
             _ => {}
         }
     }
-    let access = state.next_id("acr-access");
+    let access = state.next_token("acr-access");
     state.tokens.insert(access.clone(), grant);
     json_response(StatusCode::OK, json!({"access_token": access}))
 }
