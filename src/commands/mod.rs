@@ -124,11 +124,13 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
             Credentials::Password { username: username.clone(), password }
         }
         _ => match ctx.config.aad_token() {
-            Ok(token) if token.access_token.is_ok() || !ctx.ui.stdin_is_tty => Credentials::Aad(Ok(token)),
+            Ok(token) if token.source.unavailable().is_none() || !ctx.ui.stdin_is_tty => {
+                Credentials::Aad(Ok(token))
+            }
             // Not signed in: at a terminal az asks who to sign in as, after saying why.
             result if ctx.ui.stdin_is_tty => {
                 let reason = match result {
-                    Ok(token) => token.access_token.err().unwrap_or_default(),
+                    Ok(token) => token.source.unavailable().unwrap_or_default().to_string(),
                     Err(reason) => reason,
                 };
                 ctx.ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));

@@ -15,7 +15,7 @@ pub const REFRESH_TOKEN_USER: &str = "00000000-0000-0000-0000-000000000000";
 /// audience, or why there is none (az's message).
 #[derive(Clone, Debug)]
 pub struct AadToken {
-    pub access_token: Result<String, String>,
+    pub source: super::entra::EntraSource,
     pub tenant: String,
     /// What names the account (tenant, kind, name, cloud, audience), for the token cache.
     pub identity: Vec<String>,
@@ -197,7 +197,7 @@ async fn exchange(
     service: &str,
     aad: &AadToken,
 ) -> Result<String, RegistryError> {
-    let access_token = aad.access_token.as_ref().map_err(|m| RegistryError::AadUnavailable(m.clone()))?;
+    let access_token = aad.source.access_token(client).await.map_err(RegistryError::AadUnavailable)?;
     let exchange = [
         ("grant_type", "access_token"),
         ("service", service),

@@ -41,6 +41,8 @@ pub struct State {
     pub link_extra: Option<Vec<u8>>,
     /// Listings ignore filter parameters (`digest`), as an older registry might.
     pub ignore_filters: bool,
+    /// Entra ID no longer accepts the user's refresh token (AADSTS700082).
+    pub entra_revoked: bool,
     /// Lifetime of the tokens it issues (their JWT `exp`), in seconds.
     pub token_lifetime: u64,
     counter: u64,
@@ -62,6 +64,7 @@ impl State {
             link_extra: None,
             ignore_filters: false,
             token_lifetime: 4500,
+            entra_revoked: false,
             counter: 0,
         }
     }
@@ -297,6 +300,7 @@ fn route(
         }
         ("POST", ["oauth2", "exchange"]) => exchange(state, body),
         ("POST", ["oauth2", "token"]) => token(state, body),
+        ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra_token(state, tenant, body),
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
                 Some(g) if g.catalog => g,
@@ -659,6 +663,62 @@ fn exchange(state: &mut State, body: &[u8]) -> Response {
         }
         _ => acr_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "invalid access token", Value::Null),
     }
+}
+
+/// Entra ID's token endpoint (`/{tenant}/oauth2/v2.0/token`), as MSAL calls it: a user's
+/// refresh token with az's public client, or a service principal's client credentials (a
+/// secret or a federated assertion). Any of them gets the fake Entra token the exchange takes.
+fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
+    use crate::seed;
+    let f = form(body);
+    let p = |k: &str| param(&f, k).unwrap_or("");
+    let fail = |status: StatusCode, error: &str, description: &str| {
+        json_response(status, json!({"error": error, "error_description": description, "error_codes": [0]}))
+    };
+    if tenant != seed::AAD_TENANT {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            &format!("AADSTS90002: Tenant '{tenant}' not found.\r\nTrace ID: 0"),
+        );
+    }
+    let scopes: Vec<&str> = p("scope").split(' ').collect();
+    let acr_scope = scopes.contains(&seed::ACR_SCOPE);
+    let ok = match p("grant_type") {
+        "refresh_token" => {
+            if state.entra_revoked {
+                return fail(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "AADSTS700082: The refresh token has expired due to inactivity.\r\nTrace ID: 0",
+                );
+            }
+            p("client_id") == seed::AZ_CLIENT_ID
+                && p("refresh_token") == seed::ENTRA_REFRESH_TOKEN
+                && scopes.contains(&"offline_access")
+                && acr_scope
+        }
+        "client_credentials" => {
+            p("client_id") == seed::SP_CLIENT_ID
+                && acr_scope
+                && (p("client_secret") == seed::SP_SECRET
+                    || (p("client_assertion") == seed::FEDERATED_ASSERTION
+                        && p("client_assertion_type")
+                            == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
+        }
+        _ => false,
+    };
+    if !ok {
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0",
+        );
+    }
+    json_response(
+        StatusCode::OK,
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": seed::AAD_TOKEN}),
+    )
 }
 
 fn token(state: &mut State, body: &[u8]) -> Response {
