@@ -86,14 +86,23 @@ impl Config {
 
     /// The account `az login` left as the default, with the Entra token for registries from
     /// az's MSAL cache (or why there is none), or az's message for why there is no account.
+    /// When the files do not give a token, the real az is asked (see `registry::az_cli`).
     pub fn aad_token(&self) -> Result<AadToken, String> {
-        let profile = read_json(&self.dir.join("azureProfile.json")).ok_or(AZ_LOGIN_MESSAGE)?;
-        let subscription = profile
-            .get("subscriptions")
-            .and_then(Value::as_array)
-            .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
-            .ok_or(AZ_LOGIN_MESSAGE)?;
-        let tenant = subscription.get("tenantId").and_then(Value::as_str).ok_or(AZ_LOGIN_MESSAGE)?;
+        let profile = read_json(&self.dir.join("azureProfile.json"));
+        let subscription = profile.as_ref().and_then(|p| {
+            p.get("subscriptions")
+                .and_then(Value::as_array)
+                .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
+        });
+        let Some(tenant) = subscription.and_then(|s| s.get("tenantId")).and_then(Value::as_str) else {
+            // No profile az's files show: only the real az knows (or says why not).
+            let (token, tenant) = self.ask_real_az(AZ_LOGIN_MESSAGE)?;
+            let mut identity = vec!["az account get-access-token".to_string(), tenant.clone()];
+            identity.extend(crate::registry::az_cli::token_subject(&token));
+            identity.push(self.aad_scope());
+            return Ok(AadToken { source: EntraSource::Cached(token), tenant, identity });
+        };
+        let subscription = subscription.expect("has a tenant");
         let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
         let user = subscription.get("user");
         let identity = vec![
@@ -105,9 +114,21 @@ impl Config {
         ];
         let kind = text(user.and_then(|u| u.get("type")));
         let name = text(user.and_then(|u| u.get("name")));
-        let source = self.entra_source(tenant, &kind, &name);
+        let mut source = self.entra_source(tenant, &kind, &name);
+        if let EntraSource::Unavailable(message) = &source {
+            match self.ask_real_az(message) {
+                Ok((token, _)) => source = EntraSource::Cached(token),
+                Err(message) => source = EntraSource::Unavailable(message),
+            }
+        }
         crate::log::debug(format_args!("signed in as a {kind}; Entra token: {source:?}"));
         Ok(AadToken { source, tenant: tenant.to_string(), identity })
+    }
+
+    fn ask_real_az(&self, fallback: &str) -> Result<(String, String), String> {
+        let scope = self.aad_scope();
+        let resource = scope.strip_suffix("/.default").unwrap_or(&scope);
+        crate::registry::az_cli::access_token(&self.env, resource, fallback)
     }
 
     /// The scope az asks Entra for: `acr.audience_resource` (verbatim when it is a URL, else

@@ -98,9 +98,14 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
         (Some(username), Some(password)) => {
             Some(Credentials::Password { username: username.clone(), password: password.clone() })
         }
-        (None, None) => ctx.config.aad_token().ok().map(|t| Credentials::Aad(Ok(t))),
         _ => None,
     };
+    // az's account, read (or asked of the real az) once.
+    let account = (args.username.is_none() && args.password.is_none()).then(|| ctx.config.aad_token());
+    let known = known.or_else(|| match &account {
+        Some(Ok(token)) => Some(Credentials::Aad(Ok(token.clone()))),
+        _ => None,
+    });
     if let (Some(c), Some(credentials)) = (&cache, &known)
         && c.challenge(&login_server).is_some()
     {
@@ -123,7 +128,7 @@ pub async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<R
             let password = crate::prompt::password(&ctx.ui)?;
             Credentials::Password { username: username.clone(), password }
         }
-        _ => match ctx.config.aad_token() {
+        _ => match account.unwrap_or_else(|| ctx.config.aad_token()) {
             Ok(token) if token.source.unavailable().is_none() || !ctx.ui.stdin_is_tty => {
                 Credentials::Aad(Ok(token))
             }

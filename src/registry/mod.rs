@@ -1,6 +1,7 @@
 //! A thin ACR data-plane client: az's requests, az's scopes, one token per scope per run.
 
 pub mod auth;
+pub mod az_cli;
 pub mod entra;
 pub mod error;
 pub mod paging;

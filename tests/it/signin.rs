@@ -118,3 +118,86 @@ fn an_expired_refresh_token_says_so_and_how_to_sign_in_again() {
          ERROR: Unable to authenticate using AAD or admin login credentials. Please specify both username and password in non-interactive mode.\n"
     );
 }
+
+/// A stand-in for the real az in `dir`: `account get-access-token` answers as az does when
+/// signed in (or, `signed_in == false`, as az does when not); it logs its argv to `calls`.
+fn stand_in_az(dir: &std::path::Path, signed_in: bool) {
+    let answer = if signed_in {
+        format!(
+            "printf '{{\"accessToken\": \"{}\", \"expiresOn\": \"2099-01-01 00:00:00.000000\", \"expires_on\": 4070908800, \"subscription\": \"00000000-1111-2222-3333-444444444444\", \"tenant\": \"{}\", \"tokenType\": \"Bearer\"}}\\n'",
+            seed::AAD_TOKEN,
+            seed::AAD_TENANT
+        )
+    } else {
+        "echo \"ERROR: Please run 'az login' to setup account.\" >&2; exit 1".to_string()
+    };
+    let script = format!("#!/bin/sh\necho \"$@\" >> '{}/calls'\n{answer}\n", dir.display());
+    let path = dir.join("az");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn without_readable_files_the_real_az_is_asked_once() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let bin = tempfile::tempdir().unwrap();
+    stand_in_az(bin.path(), true);
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.env("AZACR_AZ_PATH", bin.path().join("az"));
+    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let calls = std::fs::read_to_string(bin.path().join("calls")).unwrap();
+    assert_eq!(
+        calls,
+        "account get-access-token --resource https://containerregistry.azure.net --output json\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_real_az_not_signed_in_gives_azs_messages() {
+    let emulator = Emulator::start(default_seed());
+    let bin = tempfile::tempdir().unwrap();
+    stand_in_az(bin.path(), false);
+    let args = ["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"];
+    let (config_a, config_b) = (ConfigDir::empty(), ConfigDir::empty());
+    let mut with_az = command(&azacr_bin(), &emulator, &config_a, None);
+    with_az.env("AZACR_AZ_PATH", bin.path().join("az")).args(args);
+    let without = run({
+        let mut c = command(&azacr_bin(), &emulator, &config_b, None);
+        c.args(args);
+        c
+    });
+    let with_az = run(with_az);
+    assert_eq!(
+        (with_az.code, &with_az.stdout, &with_az.stderr),
+        (without.code, &without.stdout, &without.stderr)
+    );
+    assert_eq!(with_az.code, 1);
+}
+
+/// azacr itself as the only `az` on PATH: it is skipped, nothing loops, az's messages.
+#[cfg(unix)]
+#[test]
+fn azacr_as_the_only_az_on_path_is_never_asked() {
+    let emulator = Emulator::start(default_seed());
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(azacr_bin(), bin.path().join("az")).unwrap();
+    let args = ["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"];
+    let (config_a, config_b) = (ConfigDir::empty(), ConfigDir::empty());
+    let expected = run({
+        let mut c = command(&azacr_bin(), &emulator, &config_a, None);
+        c.args(args);
+        c
+    });
+    let mut cmd = command(&azacr_bin(), &emulator, &config_b, None);
+    cmd.env_remove("AZACR_AZ_PATH").env("PATH", bin.path()).args(args);
+    let started = std::time::Instant::now();
+    let out = run(cmd);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!((out.code, &out.stdout, &out.stderr), (expected.code, &expected.stdout, &expected.stderr));
+}
