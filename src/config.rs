@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::env::{self, Env};
 use crate::registry::AadToken;
+use crate::registry::entra::{self, EntraSource};
 
 /// The resource az asks Entra for when it talks to a registry.
 const ACR_AAD_SCOPE: &str = "https://containerregistry.azure.net/.default";
@@ -78,35 +79,167 @@ impl Config {
         })
     }
 
-    /// The Entra token for registries that `az login` left in az's MSAL cache, or az's
-    /// message for why there is none.
+    /// az's configuration directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The account `az login` left as the default, with the Entra token for registries from
+    /// az's MSAL cache (or why there is none), or az's message for why there is no account.
+    /// When the files do not give a token, the real az is asked (see `registry::az_cli`).
     pub fn aad_token(&self) -> Result<AadToken, String> {
-        let profile = read_json(&self.dir.join("azureProfile.json")).ok_or(AZ_LOGIN_MESSAGE)?;
-        let subscription = profile
-            .get("subscriptions")
-            .and_then(Value::as_array)
-            .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
-            .ok_or(AZ_LOGIN_MESSAGE)?;
-        let tenant = subscription.get("tenantId").and_then(Value::as_str).ok_or(AZ_LOGIN_MESSAGE)?;
-        let cache = read_json(&self.dir.join("msal_token_cache.json")).ok_or(AZ_LOGIN_MESSAGE)?;
+        let profile = read_json(&self.dir.join("azureProfile.json"));
+        let subscription = profile.as_ref().and_then(|p| {
+            p.get("subscriptions")
+                .and_then(Value::as_array)
+                .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
+        });
+        let Some(tenant) = subscription.and_then(|s| s.get("tenantId")).and_then(Value::as_str) else {
+            // No profile az's files show: only the real az knows (or says why not).
+            let (token, tenant) = self.ask_real_az(AZ_LOGIN_MESSAGE)?;
+            let mut identity = vec!["az account get-access-token".to_string(), tenant.clone()];
+            identity.extend(crate::registry::az_cli::token_subject(&token));
+            identity.push(self.aad_scope());
+            return Ok(AadToken { source: EntraSource::Cached(token), tenant, identity });
+        };
+        let subscription = subscription.expect("has a tenant");
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+        let user = subscription.get("user");
+        let identity = vec![
+            tenant.to_string(),
+            text(user.and_then(|u| u.get("type"))),
+            text(user.and_then(|u| u.get("name"))).to_lowercase(),
+            text(subscription.get("environmentName")),
+            self.aad_scope(),
+        ];
+        let kind = text(user.and_then(|u| u.get("type")));
+        let name = text(user.and_then(|u| u.get("name")));
+        let mut source = self.entra_source(tenant, &kind, &name);
+        if let EntraSource::Unavailable(message) = &source {
+            match self.ask_real_az(message) {
+                Ok((token, _)) => source = EntraSource::Cached(token),
+                Err(message) => source = EntraSource::Unavailable(message),
+            }
+        }
+        crate::log::debug(format_args!("signed in as a {kind}; Entra token: {source:?}"));
+        Ok(AadToken { source, tenant: tenant.to_string(), identity })
+    }
+
+    fn ask_real_az(&self, fallback: &str) -> Result<(String, String), String> {
+        let scope = self.aad_scope();
+        let resource = scope.strip_suffix("/.default").unwrap_or(&scope);
+        crate::registry::az_cli::access_token(&self.env, resource, fallback)
+    }
+
+    /// The scope az asks Entra for: `acr.audience_resource` (verbatim when it is a URL, else
+    /// `https://<value>.azure.net`), else the container registry's.
+    fn aad_scope(&self) -> String {
+        match self.get("acr", "audience_resource").filter(|v| !v.is_empty()) {
+            Some(v) if v.starts_with("https://") => format!("{}/.default", v.trim_end_matches('/')),
+            Some(v) => format!("https://{v}.azure.net/.default"),
+            None => ACR_AAD_SCOPE.to_string(),
+        }
+    }
+
+    /// The cloud's Entra authority (`endpoint_active_directory`): the current cloud's (`[cloud]
+    /// name`, default AzureCloud) from `clouds.config` (`az cloud register`), else the built-in
+    /// clouds'.
+    pub fn authority(&self) -> String {
+        let cloud =
+            self.get("cloud", "name").filter(|n| !n.is_empty()).unwrap_or_else(|| "AzureCloud".into());
+        let registered = Ini::read(&self.dir.join("clouds.config"))
+            .and_then(|ini| ini.get(&cloud, "endpoint_active_directory"));
+        registered.unwrap_or_else(|| {
+            match cloud.as_str() {
+                "AzureChinaCloud" => "https://login.chinacloudapi.cn",
+                "AzureUSGovernment" => "https://login.microsoftonline.us",
+                _ => "https://login.microsoftonline.com",
+            }
+            .to_string()
+        })
+    }
+
+    /// How to get the account's Entra token: from az's MSAL cache, or with the account's
+    /// stored credential (a user's refresh token; a service principal's secret or assertion).
+    fn entra_source(&self, tenant: &str, kind: &str, name: &str) -> EntraSource {
+        let scope = self.aad_scope();
+        let cache = read_json(&self.dir.join("msal_token_cache.json"));
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        let token = cache
-            .get("AccessToken")
-            .and_then(Value::as_object)
+        let entries = |section: &str| -> Vec<Value> {
+            cache
+                .as_ref()
+                .and_then(|c| c.get(section))
+                .and_then(Value::as_object)
+                .map(|m| m.values().cloned().collect())
+                .unwrap_or_default()
+        };
+        let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        // A user's MSAL account (by username), when the cache lists it.
+        let home_account = entries("Account")
             .into_iter()
-            .flat_map(|m| m.values())
-            .find(|t| {
-                let target = t.get("target").and_then(Value::as_str).unwrap_or("");
-                let expires = t.get("expires_on").and_then(Value::as_str).and_then(|e| e.parse::<u64>().ok());
-                target.split(' ').any(|s| s == ACR_AAD_SCOPE)
-                    && t.get("realm").and_then(Value::as_str) == Some(tenant)
-                    && expires.is_some_and(|e| e > now + 60)
-            })
-            .and_then(|t| t.get("secret").and_then(Value::as_str))
-            .ok_or_else(|| {
-                "No unexpired Azure CLI token for https://containerregistry.azure.net was found; run 'az acr login' or any az acr command once to refresh it.".to_string()
-            })?;
-        Ok(AadToken { access_token: token.to_string(), tenant: tenant.to_string() })
+            .find(|a| kind == "user" && field(a, "username").eq_ignore_ascii_case(name))
+            .map(|a| field(&a, "home_account_id"));
+        let cached = entries("AccessToken").into_iter().find(|t| {
+            let expires = field(t, "expires_on").parse::<u64>().ok();
+            let whose = match (kind, &home_account) {
+                ("servicePrincipal", _) => field(t, "client_id") == name,
+                (_, Some(home)) => &field(t, "home_account_id") == home,
+                _ => true,
+            };
+            field(t, "target").split(' ').any(|s| s == scope)
+                && field(t, "realm") == tenant
+                && expires.is_some_and(|e| e > now + 60)
+                && whose
+        });
+        if let Some(token) = cached {
+            return EntraSource::Cached(field(&token, "secret"));
+        }
+        let authority = self.authority();
+        let missing = || {
+            EntraSource::Unavailable(
+                "No unexpired Azure CLI token for https://containerregistry.azure.net was found; run 'az acr login' or any az acr command once to refresh it.".to_string(),
+            )
+        };
+        match kind {
+            "user" => {
+                let Some(home) = home_account else { return missing() };
+                let refresh = entries("RefreshToken").into_iter().find(|t| {
+                    field(t, "home_account_id") == home
+                        && (field(t, "client_id") == entra::AZ_CLIENT_ID || field(t, "family_id") == "1")
+                });
+                match refresh {
+                    Some(t) => EntraSource::RefreshToken {
+                        authority,
+                        tenant: tenant.to_string(),
+                        refresh_token: field(&t, "secret"),
+                        scope,
+                    },
+                    None => missing(),
+                }
+            }
+            "servicePrincipal" => {
+                let entries = read_json(&self.dir.join("service_principal_entries.json"));
+                let list = entries.as_ref().and_then(Value::as_array).cloned().unwrap_or_default();
+                let mine: Vec<&Value> = list.iter().filter(|e| field(e, "client_id") == name).collect();
+                let entry = mine.iter().find(|e| field(e, "tenant") == tenant).or(mine.first());
+                let Some(entry) = entry else { return missing() };
+                let (client_id, tenant) = (name.to_string(), tenant.to_string());
+                if let Some(secret) = entry.get("client_secret").and_then(Value::as_str) {
+                    EntraSource::ClientSecret { authority, tenant, client_id, secret: secret.into(), scope }
+                } else if let Some(assertion) = entry.get("client_assertion").and_then(Value::as_str) {
+                    EntraSource::ClientAssertion {
+                        authority,
+                        tenant,
+                        client_id,
+                        assertion: assertion.into(),
+                        scope,
+                    }
+                } else {
+                    missing()
+                }
+            }
+            _ => missing(),
+        }
     }
 }
 

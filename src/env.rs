@@ -23,6 +23,10 @@ pub const AZURE_DEFAULTS_ACR: &str = "AZURE_DEFAULTS_ACR";
 /// server by DNS. TLS still verifies the login server's name. Not an az setting.
 pub const AZACR_CONNECT_TO: &str = "AZACR_CONNECT_TO";
 
+/// `off` (or `0`, `false`, `no`): no token cache across invocations (see
+/// `registry::token_cache`).
+pub const AZACR_TOKEN_CACHE: &str = "AZACR_TOKEN_CACHE";
+
 /// The real az to run for whatever azacr does not implement, instead of searching PATH.
 /// Set and empty: never run a real az (azacr alone; pass-through commands fail with exit 127).
 pub const AZACR_AZ_PATH: &str = "AZACR_AZ_PATH";

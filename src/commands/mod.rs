@@ -17,7 +17,9 @@ use crate::env::Env;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::parse_image;
-use crate::registry::{Connection, Credentials, Item, Registry, RegistryError, Repository, reference};
+use crate::registry::{
+    Connection, Credentials, Item, Registry, RegistryError, Repository, TokenCache, reference,
+};
 use crate::settings::{Command, Target};
 use crate::ui::Ui;
 
@@ -79,35 +81,69 @@ pub async fn open(ctx: &Context, args: &RegistryArgs) -> Result<Registry, AppErr
     connect(ctx, args, &name).await
 }
 
-/// Credentials as az gathers them, then the first request to the registry.
+/// Credentials as az gathers them, then the first request to the registry. With the token
+/// cache warm for these credentials (see `registry::token_cache`), the probe is skipped.
 async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Registry, AppError> {
     if args.username.is_none() && args.password.is_some() {
         return Err(AppError::Cli("Please also specify username if password is specified.".into()));
     }
     let login_server = reference::login_server(name, args.suffix.as_deref());
-    let connection = match Connection::open(name, &login_server, &ctx.env).await {
-        Err(e @ RegistryError::Unreachable { .. }) => {
-            // az could not find the registry in ARM either, and says so first.
-            ctx.ui.warn(&format!(
+    let unreachable_warning = {
+        let (ui, login_server) = (ctx.ui.clone(), login_server.clone());
+        // az could not find the registry in ARM either, and says so first.
+        move || {
+            ui.warn(&format!(
                 "{}\nUsing '{login_server}' as the default registry login server.",
                 crate::config::AZ_LOGIN_MESSAGE
-            ));
+            ))
+        }
+    };
+    let mut cache = TokenCache::open(ctx.config.dir(), &ctx.env);
+    // Credentials known without asking: the warm start needs them before any request.
+    let known = match (&args.username, &args.password) {
+        (Some(username), Some(password)) => {
+            Some(Credentials::Password { username: username.clone(), password: password.clone() })
+        }
+        _ => None,
+    };
+    // az's account, read (or asked of the real az) once.
+    let account = (args.username.is_none() && args.password.is_none()).then(|| ctx.config.aad_token());
+    let known = known.or_else(|| match &account {
+        Some(Ok(token)) => Some(Credentials::Aad(Ok(token.clone()))),
+        _ => None,
+    });
+    if let (Some(c), Some(credentials)) = (&cache, &known)
+        && c.challenge(&login_server).is_some()
+    {
+        let identity = identity(c, credentials);
+        crate::log::debug(format_args!("token cache: challenge for {login_server} cached; no probe"));
+        let connection = Connection::unprobed(name, &login_server, &ctx.env)?;
+        let cache = cache.take().map(|c| (c, identity));
+        return Ok(connection.sign_in(known.expect("known"), cache, Box::new(unreachable_warning)));
+    }
+    let connection = match Connection::open(name, &login_server, &ctx.env).await {
+        Err(e @ RegistryError::Unreachable { .. }) => {
+            unreachable_warning();
             return Err(e.into());
         }
         other => other?,
     };
     let credentials = match (&args.username, &args.password) {
-        (Some(username), Some(password)) => {
-            Credentials::Password { username: username.clone(), password: password.clone() }
-        }
+        (Some(_), Some(_)) => known.expect("known"),
         (Some(username), None) => {
             let password = crate::prompt::password(&ctx.ui)?;
             Credentials::Password { username: username.clone(), password }
         }
-        _ => match ctx.config.aad_token() {
-            Ok(token) => Credentials::Aad(Ok(token)),
+        _ => match account.unwrap_or_else(|| ctx.config.aad_token()) {
+            Ok(token) if token.source.unavailable().is_none() || !ctx.ui.stdin_is_tty => {
+                Credentials::Aad(Ok(token))
+            }
             // Not signed in: at a terminal az asks who to sign in as, after saying why.
-            Err(reason) if ctx.ui.stdin_is_tty => {
+            result if ctx.ui.stdin_is_tty => {
+                let reason = match result {
+                    Ok(token) => token.source.unavailable().unwrap_or_default().to_string(),
+                    Err(reason) => reason,
+                };
                 ctx.ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
                 ctx.ui.warn(&format!(
                     "Unable to get admin user credentials with message: {}",
@@ -117,10 +153,28 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
                 let password = crate::prompt::password(&ctx.ui)?;
                 Credentials::Password { username, password }
             }
+            Ok(token) => Credentials::Aad(Ok(token)),
             Err(reason) => Credentials::Aad(Err(reason)),
         },
     };
-    Ok(connection.sign_in(credentials))
+    let cache = cache.map(|c| {
+        let identity = identity(&c, &credentials);
+        (c, identity)
+    });
+    Ok(connection.sign_in(credentials, cache, Box::new(unreachable_warning)))
+}
+
+/// The credentials' identity in the token cache.
+fn identity(cache: &TokenCache, credentials: &Credentials) -> String {
+    match credentials {
+        Credentials::Password { username, password } => cache.password_identity(username, password),
+        Credentials::Aad(Ok(account)) => {
+            let parts: Vec<&str> = account.identity.iter().map(String::as_str).collect();
+            cache.account_identity(&parts)
+        }
+        // Nobody: nothing is cached for it (no token is ever issued).
+        Credentials::Aad(Err(_)) => cache.account_identity(&["none"]),
+    }
 }
 
 pub const EXCLUSIVE_USAGE: &str =

@@ -11,11 +11,33 @@ use super::transport::{describe, form_encode};
 /// The username that tells ACR the password is a refresh token.
 pub const REFRESH_TOKEN_USER: &str = "00000000-0000-0000-0000-000000000000";
 
-/// An Entra (AAD) access token for the container registry audience.
+/// The account az is signed in as, and its Entra (AAD) access token for the registry
+/// audience, or why there is none (az's message).
 #[derive(Clone, Debug)]
 pub struct AadToken {
-    pub access_token: String,
+    pub source: super::entra::EntraSource,
     pub tenant: String,
+    /// What names the account (tenant, kind, name, cloud, audience), for the token cache.
+    pub identity: Vec<String>,
+}
+
+/// What `authorize` got: the header, and the tokens worth keeping across runs.
+pub struct Authorized {
+    pub header: String,
+    /// The bearer access token in the header (not a password sent as one).
+    pub access_token: Option<String>,
+    /// The ACR refresh token the AAD exchange returned.
+    pub refresh_token: Option<String>,
+}
+
+impl Authorized {
+    fn plain(header: String) -> Authorized {
+        Authorized { header, access_token: None, refresh_token: None }
+    }
+
+    fn bearer(token: String, refresh_token: Option<String>) -> Authorized {
+        Authorized { header: format!("Bearer {token}"), access_token: Some(token), refresh_token }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -84,14 +106,16 @@ fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
-/// The `Authorization` header value for one scope.
+/// The `Authorization` header value for one scope. For AAD, `cached_refresh` (an ACR refresh
+/// token from an earlier run) replaces the Entra token and the exchange.
 pub async fn authorize(
     client: &Client,
     login_server: &str,
     challenge: &Challenge,
     credentials: &Credentials,
     scope: &str,
-) -> Result<String, RegistryError> {
+    cached_refresh: Option<&str>,
+) -> Result<Authorized, RegistryError> {
     let no_challenge = || {
         RegistryError::connectivity(
             "CONNECTIVITY_CHALLENGE_ERROR",
@@ -102,12 +126,12 @@ pub async fn authorize(
         Credentials::Password { username, password } => {
             let (scheme, params) = challenge.parse().ok_or_else(no_challenge)?;
             if scheme.eq_ignore_ascii_case("basic") {
-                return Ok(if username == REFRESH_TOKEN_USER {
+                return Ok(Authorized::plain(if username == REFRESH_TOKEN_USER {
                     format!("Bearer {password}")
                 } else {
                     let raw = format!("{username}:{password}");
                     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
-                });
+                }));
             }
             let (Some(realm), Some(service), true) =
                 (param(&params, "realm"), param(&params, "service"), scheme.eq_ignore_ascii_case("bearer"))
@@ -128,7 +152,7 @@ pub async fn authorize(
             ];
             let token = post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token").await;
             token
-                .map(|t| format!("Bearer {t}"))
+                .map(|t| Authorized::bearer(t, None))
                 .map_err(|code| access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code))
         }
         Credentials::Aad(Ok(aad)) => {
@@ -141,14 +165,47 @@ pub async fn authorize(
                     format!("Registry '{login_server}' does not support AAD login."),
                 )));
             };
-            let exchange = [
-                ("grant_type", "access_token"),
-                ("service", service),
-                ("tenant", aad.tenant.as_str()),
-                ("access_token", aad.access_token.as_str()),
+            let (refresh, fresh_refresh) = match cached_refresh {
+                Some(cached) => (cached.to_string(), None),
+                None => {
+                    let refresh = exchange(client, login_server, realm, service, aad).await?;
+                    (refresh.clone(), Some(refresh))
+                }
+            };
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("service", login_server),
+                ("scope", scope),
+                ("refresh_token", refresh.as_str()),
             ];
-            let refresh = post_form(client, &oauth_url(realm, "/oauth2/exchange"), &exchange, "refresh_token")
+            post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token")
                 .await
+                .map(|t| Authorized::bearer(t, fresh_refresh))
+                .map_err(|code| {
+                    aad_unavailable(access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code))
+                })
+        }
+        Credentials::Aad(Err(message)) => Err(RegistryError::AadUnavailable(message.clone())),
+    }
+}
+
+/// The AAD exchange: the account's Entra token for an ACR refresh token.
+async fn exchange(
+    client: &Client,
+    login_server: &str,
+    realm: &str,
+    service: &str,
+    aad: &AadToken,
+) -> Result<String, RegistryError> {
+    let access_token = aad.source.access_token(client).await.map_err(RegistryError::AadUnavailable)?;
+    let exchange = [
+        ("grant_type", "access_token"),
+        ("service", service),
+        ("tenant", aad.tenant.as_str()),
+        ("access_token", access_token.as_str()),
+    ];
+    post_form(client, &oauth_url(realm, "/oauth2/exchange"), &exchange, "refresh_token")
+        .await
                 .map_err(|code| {
                     if code == 429 {
                         RegistryError::AadThrottled(Box::new(RegistryError::connectivity(
@@ -158,22 +215,7 @@ pub async fn authorize(
                     } else {
                         aad_unavailable(access_denied("CONNECTIVITY_REFRESH_TOKEN_ERROR", login_server, code))
                     }
-                })?;
-            let form = [
-                ("grant_type", "refresh_token"),
-                ("service", login_server),
-                ("scope", scope),
-                ("refresh_token", refresh.as_str()),
-            ];
-            post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token")
-                .await
-                .map(|t| format!("Bearer {t}"))
-                .map_err(|code| {
-                    aad_unavailable(access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code))
                 })
-        }
-        Credentials::Aad(Err(message)) => Err(RegistryError::AadUnavailable(message.clone())),
-    }
 }
 
 fn aad_unavailable(cause: RegistryError) -> RegistryError {

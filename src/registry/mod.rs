@@ -1,13 +1,16 @@
 //! A thin ACR data-plane client: az's requests, az's scopes, one token per scope per run.
 
 pub mod auth;
+pub mod az_cli;
+pub mod entra;
 pub mod error;
 pub mod paging;
 pub mod paths;
 pub mod reference;
+pub mod token_cache;
 pub mod transport;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use reqwest::{Client, Method, Url};
 
@@ -16,6 +19,7 @@ pub use error::RegistryError;
 use paging::{PageItems, Pager, decode_page};
 pub use paths::{Item, Reference, Repository};
 use serde::de::DeserializeOwned;
+pub use token_cache::TokenCache;
 use transport::{Call, Decode, form_encode};
 
 use crate::data::Data;
@@ -74,7 +78,8 @@ impl From<Page> for Pager {
 pub struct Connection {
     client: Client,
     login_server: String,
-    challenge: auth::Challenge,
+    name: String,
+    challenge: Option<auth::Challenge>,
 }
 
 impl Connection {
@@ -82,16 +87,46 @@ impl Connection {
     pub async fn open(name: &str, login_server: &str, env: &Env) -> Result<Connection, RegistryError> {
         let client = transport::build_client(login_server, env)?;
         let challenge = auth::Challenge::probe(&client, login_server, name).await?;
-        Ok(Connection { client, login_server: login_server.to_string(), challenge })
+        Ok(Connection {
+            client,
+            login_server: login_server.to_string(),
+            name: name.to_string(),
+            challenge: Some(challenge),
+        })
     }
 
-    pub fn sign_in(self, credentials: Credentials) -> Registry {
+    /// A login server whose challenge the token cache knows: no probe now (one is made when
+    /// a cached token or challenge fails).
+    pub fn unprobed(name: &str, login_server: &str, env: &Env) -> Result<Connection, RegistryError> {
+        let client = transport::build_client(login_server, env)?;
+        Ok(Connection {
+            client,
+            login_server: login_server.to_string(),
+            name: name.to_string(),
+            challenge: None,
+        })
+    }
+
+    /// `cache`: the token cache, and the identity the credentials have in it.
+    /// `on_unreachable`: says what az says before a failed probe (for the probe a rejected
+    /// cached token leads to).
+    pub fn sign_in(
+        self,
+        credentials: Credentials,
+        cache: Option<(TokenCache, String)>,
+        on_unreachable: Box<dyn Fn()>,
+    ) -> Registry {
         Registry {
             client: self.client,
             login_server: self.login_server,
+            name: self.name,
             challenge: self.challenge,
             credentials,
             tokens: HashMap::new(),
+            warm: HashSet::new(),
+            cache,
+            cold: false,
+            on_unreachable,
         }
     }
 }
@@ -100,9 +135,18 @@ impl Connection {
 pub struct Registry {
     client: Client,
     login_server: String,
-    challenge: auth::Challenge,
+    name: String,
+    /// The probe's answer; `None` until it is made (a warm start from the token cache).
+    challenge: Option<auth::Challenge>,
     credentials: Credentials,
+    /// Scope → `Authorization` header, for this run.
     tokens: HashMap<String, String>,
+    /// The scopes whose header came from the token cache, or from a cached challenge.
+    warm: HashSet<String>,
+    cache: Option<(TokenCache, String)>,
+    /// A cached token was rejected: nothing more from the cache in this run.
+    cold: bool,
+    on_unreachable: Box<dyn Fn()>,
 }
 
 impl Registry {
@@ -221,15 +265,101 @@ impl Registry {
         self.delete(&paths::acr_repository(repository), &scope).await
     }
 
-    async fn authorization(&mut self, scope: &str) -> Result<String, RegistryError> {
+    /// The header for `scope`, and whether it came from the token cache (or rests on a
+    /// cached challenge), in which case a failure is worth one more try from scratch.
+    async fn authorization(&mut self, scope: &str) -> Result<(String, bool), RegistryError> {
         if let Some(token) = self.tokens.get(scope) {
-            return Ok(token.clone());
+            return Ok((token.clone(), self.warm.contains(scope)));
         }
-        let token =
-            auth::authorize(&self.client, &self.login_server, &self.challenge, &self.credentials, scope)
-                .await?;
-        self.tokens.insert(scope.to_string(), token.clone());
-        Ok(token)
+        let use_cache = !self.cold;
+        if let (true, Some((cache, identity))) = (use_cache, &self.cache)
+            && let Some(token) = cache.access(&self.login_server, identity, scope)
+        {
+            let header = format!("Bearer {token}");
+            self.tokens.insert(scope.to_string(), header.clone());
+            self.warm.insert(scope.to_string());
+            return Ok((header, true));
+        }
+        // The challenge: the probe's, else the cached one (when a cached refresh token saves
+        // the AAD exchange, or when the probe has not been made), else a probe now.
+        let cached_challenge = match (&self.challenge, &self.cache) {
+            (None, Some((cache, _))) if use_cache => cache.challenge(&self.login_server),
+            _ => None,
+        };
+        let warm = cached_challenge.is_some();
+        let challenge = match (&self.challenge, cached_challenge) {
+            (Some(c), _) => auth::Challenge { status: c.status, header: c.header.clone() },
+            (None, Some(header)) => auth::Challenge { status: 401, header: Some(header) },
+            (None, None) => self.probe().await?,
+        };
+        let cached_refresh = match (&self.credentials, &self.cache) {
+            (Credentials::Aad(Ok(_)), Some((cache, identity))) if use_cache => {
+                cache.refresh(&self.login_server, identity)
+            }
+            _ => None,
+        };
+        let warm = warm || cached_refresh.is_some();
+        let authorized = auth::authorize(
+            &self.client,
+            &self.login_server,
+            &challenge,
+            &self.credentials,
+            scope,
+            cached_refresh.as_deref(),
+        )
+        .await;
+        let authorized = match authorized {
+            Ok(a) => a,
+            Err(e) if warm => {
+                crate::log::debug(format_args!(
+                    "token cache: cached sign-in failed ({e}); again from scratch"
+                ));
+                return self.start_cold(scope).await;
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some((cache, identity)) = &mut self.cache {
+            if !warm
+                && challenge.status == 401
+                && let Some(header) = &challenge.header
+            {
+                cache.put_challenge(&self.login_server, header);
+            }
+            if let Some(refresh) = &authorized.refresh_token {
+                cache.put_refresh(&self.login_server, identity, refresh);
+            }
+            if let Some(access) = &authorized.access_token {
+                cache.put_access(&self.login_server, identity, scope, access);
+            }
+        }
+        self.tokens.insert(scope.to_string(), authorized.header.clone());
+        if warm {
+            self.warm.insert(scope.to_string());
+        }
+        Ok((authorized.header, warm))
+    }
+
+    /// Forgets what the cache gave for `scope` and signs in as az would, probe first.
+    async fn start_cold(&mut self, scope: &str) -> Result<(String, bool), RegistryError> {
+        if let Some((cache, identity)) = &mut self.cache {
+            cache.forget(&self.login_server, identity, scope);
+        }
+        self.cold = true;
+        self.tokens.clear();
+        self.warm.clear();
+        Box::pin(self.authorization(scope)).await
+    }
+
+    /// az's `GET /v2/`, made late (a warm start had skipped it).
+    async fn probe(&mut self) -> Result<auth::Challenge, RegistryError> {
+        let probed = auth::Challenge::probe(&self.client, &self.login_server, &self.name).await;
+        if let Err(RegistryError::Unreachable { .. }) = &probed {
+            (self.on_unreachable)();
+        }
+        let probed = probed?;
+        let copy = auth::Challenge { status: probed.status, header: probed.header.clone() };
+        self.challenge = Some(probed);
+        Ok(copy)
     }
 
     /// The request URL, checked to name exactly `path` (see `paths`: the URL parser must have
@@ -257,9 +387,22 @@ impl Registry {
         json: Option<&serde_json::Value>,
         decode: Decode<'_, B>,
     ) -> Result<transport::Reply<B>, RegistryError> {
-        let auth = self.authorization(scope).await?;
         let url = self.url(path, params)?;
-        transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await
+        let (auth, warm) = self.authorization(scope).await?;
+        if !warm {
+            return transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await;
+        }
+        // One try with what the cache gave: a rejected token (401) or a registry that does not
+        // answer sends the call through az's sign-in, from the probe on.
+        let call = Call { method: method.clone(), url: url.clone(), auth: &auth, json };
+        match transport::send_attempts(&self.client, &call, decode, 1).await {
+            Err(e) if e.http_status() == Some(401) || matches!(e, RegistryError::Transport(_)) => {
+                crate::log::debug(format_args!("token cache: cached token not accepted; signing in again"));
+                let (auth, _) = self.start_cold(scope).await?;
+                transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await
+            }
+            other => other,
+        }
     }
 
     /// Every item of a paged list (`body[key]` of each page), concatenated in server order,

@@ -80,6 +80,16 @@ pub async fn send<B>(
     call: &Call<'_>,
     decode: Decode<'_, B>,
 ) -> Result<Reply<B>, RegistryError> {
+    send_attempts(client, call, decode, ATTEMPTS).await
+}
+
+/// `send` with at most `attempts` tries.
+pub async fn send_attempts<B>(
+    client: &Client,
+    call: &Call<'_>,
+    decode: Decode<'_, B>,
+    attempts: u32,
+) -> Result<Reply<B>, RegistryError> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
@@ -88,7 +98,7 @@ pub async fn send<B>(
             Err(Failure::Final(e)) => return Err(e),
             Err(Failure::Retry(e, retry_after)) => (e, retry_after),
         };
-        if attempt == ATTEMPTS {
+        if attempt >= attempts {
             return Err(error);
         }
         attempt += 1;

@@ -10,4 +10,6 @@ mod passthrough;
 mod query_golden;
 mod references;
 mod show_manifests;
+mod signin;
 mod support;
+mod token_cache;

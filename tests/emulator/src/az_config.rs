@@ -24,3 +24,61 @@ pub fn write_signed_in(dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("azureProfile.json"), format!("\u{feff}{profile}"))?;
     std::fs::write(dir.join("msal_token_cache.json"), cache.to_string())
 }
+
+/// An `az cloud register`-style cloud whose Entra authority is `authority` (the emulator's),
+/// made the current cloud.
+fn write_emulator_cloud(dir: &Path, authority: &str) -> std::io::Result<()> {
+    std::fs::write(dir.join("config"), "[cloud]\nname = AzacrEmulator\n")?;
+    std::fs::write(
+        dir.join("clouds.config"),
+        format!(
+            "[AzacrEmulator]\nendpoint_active_directory = {authority}\nendpoint_resource_manager = {authority}/\nsuffix_acr_login_server_endpoint = .azurecr.io\n"
+        ),
+    )
+}
+
+fn write_profile(dir: &Path, user_name: &str, user_type: &str) -> std::io::Result<()> {
+    let profile = serde_json::json!({"subscriptions": [{
+        "id": "00000000-1111-2222-3333-444444444444", "name": "Test subscription", "state": "Enabled",
+        "tenantId": seed::AAD_TENANT, "isDefault": true,
+        "user": {"name": user_name, "type": user_type}, "environmentName": "AzacrEmulator"
+    }]});
+    std::fs::write(dir.join("azureProfile.json"), format!("\u{feff}{profile}"))
+}
+
+/// What `az login` (a user) leaves once its Entra access token for registries has expired:
+/// the account and its refresh token in the MSAL cache, nothing for the registry audience.
+pub fn write_user_with_refresh_token(dir: &Path, authority: &str) -> std::io::Result<()> {
+    write_emulator_cloud(dir, authority)?;
+    write_profile(dir, "tester@example.com", "user")?;
+    let env = authority.trim_start_matches("https://");
+    let home = format!("uid.{}", seed::AAD_TENANT);
+    let cache = serde_json::json!({
+        "Account": {format!("{home}-{env}-organizations"): {
+            "home_account_id": home, "environment": env, "realm": "organizations",
+            "local_account_id": "uid", "username": "tester@example.com", "authority_type": "MSSTS"
+        }},
+        "RefreshToken": {format!("{home}-{env}-refreshtoken-{}--", seed::AZ_CLIENT_ID): {
+            "credential_type": "RefreshToken", "secret": seed::ENTRA_REFRESH_TOKEN,
+            "home_account_id": home, "environment": env, "client_id": seed::AZ_CLIENT_ID,
+            "target": "https://management.core.windows.net//user_impersonation", "family_id": "1"
+        }},
+        "AccessToken": {}
+    });
+    std::fs::write(dir.join("msal_token_cache.json"), cache.to_string())
+}
+
+/// What `az login --service-principal` leaves: with a client secret, or (`federated`) with
+/// `--federated-token`.
+pub fn write_service_principal(dir: &Path, authority: &str, federated: bool) -> std::io::Result<()> {
+    write_emulator_cloud(dir, authority)?;
+    write_profile(dir, seed::SP_CLIENT_ID, "servicePrincipal")?;
+    let mut entry = serde_json::json!({"client_id": seed::SP_CLIENT_ID, "tenant": seed::AAD_TENANT});
+    if federated {
+        entry["client_assertion"] = seed::FEDERATED_ASSERTION.into();
+    } else {
+        entry["client_secret"] = seed::SP_SECRET.into();
+    }
+    std::fs::write(dir.join("service_principal_entries.json"), serde_json::json!([entry]).to_string())?;
+    std::fs::write(dir.join("msal_token_cache.json"), "{}")
+}

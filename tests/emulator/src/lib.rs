@@ -175,6 +175,28 @@ impl Emulator {
         self.state.lock().unwrap().latency = latency;
     }
 
+    /// The lifetime (JWT `exp`) of the tokens issued from now on.
+    pub fn set_token_lifetime(&self, seconds: u64) {
+        self.state.lock().unwrap().token_lifetime = seconds;
+    }
+
+    /// Entra ID rejects the user's refresh token from now on.
+    pub fn revoke_entra_refresh_token(&self) {
+        self.state.lock().unwrap().entra_revoked = true;
+    }
+
+    /// The Entra authority the emulator serves (`/{tenant}/oauth2/v2.0/token`).
+    pub fn authority(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
+    }
+
+    /// Forgets every token issued so far: they get 401s from now on.
+    pub fn revoke_tokens(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.tokens.clear();
+        state.refresh_issued.clear();
+    }
+
     /// Makes the registry classic: 405 for the ACR tag listing.
     pub fn set_classic(&self, classic: bool) {
         self.state.lock().unwrap().classic = classic;

@@ -43,6 +43,10 @@ pub struct State {
     pub ignore_filters: bool,
     /// A Link header sent with every listing page instead of the right one (a broken registry).
     pub link_override: Option<String>,
+    /// Entra ID no longer accepts the user's refresh token (AADSTS700082).
+    pub entra_revoked: bool,
+    /// Lifetime of the tokens it issues (their JWT `exp`), in seconds.
+    pub token_lifetime: u64,
     counter: u64,
 }
 
@@ -62,6 +66,8 @@ impl State {
             link_extra: None,
             ignore_filters: false,
             link_override: None,
+            token_lifetime: 4500,
+            entra_revoked: false,
             counter: 0,
         }
     }
@@ -73,6 +79,16 @@ impl State {
     fn next_id(&mut self, prefix: &str) -> String {
         self.counter += 1;
         format!("{prefix}-{}", self.counter)
+    }
+
+    /// A new token: an unsigned JWT whose `exp` is `token_lifetime` from now, its last part
+    /// the token's id (`acr-access-7`), so that logs and greps still name it.
+    fn next_token(&mut self, prefix: &str) -> String {
+        let id = self.next_id(prefix);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let enc = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let claims = json!({"jti": id, "exp": now + self.token_lifetime}).to_string();
+        format!("{}.{}.{id}", enc(r#"{"alg":"none","typ":"JWT"}"#), enc(&claims))
     }
 }
 
@@ -291,6 +307,7 @@ fn route(
         }
         ("POST", ["oauth2", "exchange"]) => exchange(state, body),
         ("POST", ["oauth2", "token"]) => token(state, body),
+        ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra_token(state, tenant, body),
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
                 Some(g) if g.catalog => g,
@@ -647,12 +664,68 @@ fn exchange(state: &mut State, body: &[u8]) -> Response {
     match found {
         Some((_, _, identity)) if ok_grant => {
             let identity = identity.clone();
-            let refresh = state.next_id("acr-refresh");
+            let refresh = state.next_token("acr-refresh");
             state.refresh_issued.insert(refresh.clone(), identity);
             json_response(StatusCode::OK, json!({"refresh_token": refresh}))
         }
         _ => acr_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "invalid access token", Value::Null),
     }
+}
+
+/// Entra ID's token endpoint (`/{tenant}/oauth2/v2.0/token`), as MSAL calls it: a user's
+/// refresh token with az's public client, or a service principal's client credentials (a
+/// secret or a federated assertion). Any of them gets the fake Entra token the exchange takes.
+fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
+    use crate::seed;
+    let f = form(body);
+    let p = |k: &str| param(&f, k).unwrap_or("");
+    let fail = |status: StatusCode, error: &str, description: &str| {
+        json_response(status, json!({"error": error, "error_description": description, "error_codes": [0]}))
+    };
+    if tenant != seed::AAD_TENANT {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            &format!("AADSTS90002: Tenant '{tenant}' not found.\r\nTrace ID: 0"),
+        );
+    }
+    let scopes: Vec<&str> = p("scope").split(' ').collect();
+    let acr_scope = scopes.contains(&seed::ACR_SCOPE);
+    let ok = match p("grant_type") {
+        "refresh_token" => {
+            if state.entra_revoked {
+                return fail(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "AADSTS700082: The refresh token has expired due to inactivity.\r\nTrace ID: 0",
+                );
+            }
+            p("client_id") == seed::AZ_CLIENT_ID
+                && p("refresh_token") == seed::ENTRA_REFRESH_TOKEN
+                && scopes.contains(&"offline_access")
+                && acr_scope
+        }
+        "client_credentials" => {
+            p("client_id") == seed::SP_CLIENT_ID
+                && acr_scope
+                && (p("client_secret") == seed::SP_SECRET
+                    || (p("client_assertion") == seed::FEDERATED_ASSERTION
+                        && p("client_assertion_type")
+                            == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
+        }
+        _ => false,
+    };
+    if !ok {
+        return fail(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0",
+        );
+    }
+    json_response(
+        StatusCode::OK,
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": seed::AAD_TOKEN}),
+    )
 }
 
 fn token(state: &mut State, body: &[u8]) -> Response {
@@ -700,7 +773,7 @@ fn token(state: &mut State, body: &[u8]) -> Response {
             _ => {}
         }
     }
-    let access = state.next_id("acr-access");
+    let access = state.next_token("acr-access");
     state.tokens.insert(access.clone(), grant);
     json_response(StatusCode::OK, json!({"access_token": access}))
 }

@@ -64,13 +64,24 @@ pub enum SignIn {
 
 /// Runs a Bash script with `az` from `az` against `emulator`, signed in.
 pub fn run(emulator: &Emulator, az: &AzOnPath, script: &str, sign_in: SignIn) -> Output {
+    run_with_env(emulator, az, script, sign_in, &[])
+}
+
+/// `run`, with extra environment variables (say `AZACR_TOKEN_CACHE=off`).
+pub fn run_with_env(
+    emulator: &Emulator,
+    az: &AzOnPath,
+    script: &str,
+    sign_in: SignIn,
+    extra: &[(&str, &str)],
+) -> Output {
     let config = tempfile::tempdir().expect("temp dir");
     if sign_in == SignIn::ConfigFiles {
         crate::az_config::write_signed_in(config.path()).expect("az config");
     }
     let path = format!("{}:{}", az.dir().display(), std::env::var("PATH").unwrap_or_default());
-    Command::new("bash")
-        .arg("-c")
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
         .arg(script)
         .env_clear()
         .env("PATH", path)
@@ -85,7 +96,7 @@ pub fn run(emulator: &Emulator, az: &AzOnPath, script: &str, sign_in: SignIn) ->
         .env("AZ_FAKE_AAD", "1")
         .env("AZ_FAKE_AAD_TOKEN", crate::seed::AAD_TOKEN)
         .env("AZ_FAKE_AAD_TENANT", crate::seed::AAD_TENANT)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run bash")
+        .stdin(Stdio::null());
+    cmd.envs(extra.iter().copied());
+    cmd.output().expect("run bash")
 }

@@ -10,6 +10,16 @@ pub const TOKEN_PASSWORD: &str = "TokenPassw0rd";
 pub const REFRESH_TOKEN: &str = "acr-refresh-token-for-tests";
 pub const AAD_TOKEN: &str = "fake-aad-access-token";
 pub const AAD_TENANT: &str = "11111111-2222-3333-4444-555555555555";
+/// The Entra scope az asks for registries.
+pub const ACR_SCOPE: &str = "https://containerregistry.azure.net/.default";
+/// az's public client id (`az login` for users).
+pub const AZ_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+/// The refresh token az's MSAL cache holds for the test user.
+pub const ENTRA_REFRESH_TOKEN: &str = "fake-entra-refresh-token";
+/// A service principal (`az login --service-principal`) and its secret / federated token.
+pub const SP_CLIENT_ID: &str = "99999999-8888-7777-6666-555555555555";
+pub const SP_SECRET: &str = "fake-sp-client-secret";
+pub const FEDERATED_ASSERTION: &str = "fake-federated-assertion";
 
 /// A stable fake digest: four rounds of splitmix64 over a seed string.
 pub fn digest(seed: &str) -> String {

@@ -16,19 +16,31 @@ struct Figures {
     calls: usize,
     requests: usize,
     deleted: usize,
+    /// `GET /v2/`, `/oauth2/…` (ACR and Entra), data.
+    kinds: (usize, usize, usize),
 }
 
 fn measure(emulator: &Emulator, az: &AzOnPath, sign_in: SignIn) -> Figures {
+    measure_with(emulator, az, sign_in, &[])
+}
+
+fn measure_with(emulator: &Emulator, az: &AzOnPath, sign_in: SignIn, env: &[(&str, &str)]) -> Figures {
+    let latency = std::env::var("BENCH_LATENCY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     emulator.reset();
+    emulator.set_latency(std::time::Duration::from_millis(latency));
     let before = manifests(emulator);
     let started = Instant::now();
     let script = scripts::enabled(scripts::DELETE_BY_TIMESTAMP);
-    let out = scripts::run(emulator, az, &script, sign_in);
+    let out = scripts::run_with_env(emulator, az, &script, sign_in, env);
     let seconds = started.elapsed().as_secs_f64();
     assert!(out.status.success(), "script failed: {}", String::from_utf8_lossy(&out.stderr));
     let deleted = before - manifests(emulator);
     assert!(deleted > 0, "the script deleted nothing: {}", String::from_utf8_lossy(&out.stderr));
-    Figures { seconds, calls: deleted + 1, requests: emulator.requests().len(), deleted }
+    let requests = emulator.requests();
+    let challenge = requests.iter().filter(|r| r.target == "/v2/").count();
+    let oauth = requests.iter().filter(|r| r.target.contains("/oauth2/")).count();
+    let kinds = (challenge, oauth, requests.len() - challenge - oauth);
+    Figures { seconds, calls: deleted + 1, requests: requests.len(), deleted, kinds }
 }
 
 fn manifests(emulator: &Emulator) -> usize {
@@ -37,11 +49,14 @@ fn manifests(emulator: &Emulator) -> usize {
 
 fn report(name: &str, f: &Figures) {
     println!(
-        "{name:>6}: {:7.3} s wall, {:6.1} ms per az call ({} calls), {:4} HTTP requests, {} manifests deleted",
+        "{name:>9}: {:7.3} s wall, {:6.1} ms per az call ({} calls), {:4} HTTP requests ({} /v2/, {} /oauth2/, {} data), {} manifests deleted",
         f.seconds,
         f.seconds * 1000.0 / f.calls as f64,
         f.calls,
         f.requests,
+        f.kinds.0,
+        f.kinds.1,
+        f.kinds.2,
         f.deleted
     );
 }
@@ -58,8 +73,18 @@ fn main() {
         }
     }
     let azacr_figures = best.expect("ran");
-    println!("seed script delete-by-timestamp.sh, ENABLE_DELETE=true (best of {runs} for azacr)");
+    let latency = std::env::var("BENCH_LATENCY_MS").unwrap_or_else(|_| "0".into());
+    println!(
+        "seed script delete-by-timestamp.sh, ENABLE_DELETE=true, {latency} ms latency per request (best of {runs} for azacr)"
+    );
     report("azacr", &azacr_figures);
+    let off = measure_with(
+        &emulator,
+        &AzOnPath::new(&azacr, &[]),
+        SignIn::ConfigFiles,
+        &[("AZACR_TOKEN_CACHE", "off")],
+    );
+    report("cache off", &off);
 
     let venv = std::env::var_os("AZ_VENV")
         .map(PathBuf::from)

@@ -1,0 +1,136 @@
+//! Entra ID (AAD) access tokens for the registry audience from the credential az's sign-in
+//! left: a token az's MSAL cache already holds, a user's cached refresh token (az's public
+//! client), or a service principal's client secret or stored federated assertion. The requests
+//! are the OAuth 2.0 ones MSAL sends, to the account's tenant at the cloud's authority.
+
+use std::fmt;
+
+use reqwest::Client;
+use serde_json::Value;
+
+use super::transport::{describe, form_encode};
+
+/// az's public client (the application id `az login` signs users in with).
+pub const AZ_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+/// Where an Entra token for the registry comes from.
+#[derive(Clone)]
+pub enum EntraSource {
+    /// An unexpired token from az's MSAL cache.
+    Cached(String),
+    /// A user account: its refresh token from az's MSAL cache.
+    RefreshToken { authority: String, tenant: String, refresh_token: String, scope: String },
+    /// A service principal signed in with a client secret.
+    ClientSecret { authority: String, tenant: String, client_id: String, secret: String, scope: String },
+    /// A service principal signed in with a federated token (`az login --federated-token`).
+    ClientAssertion { authority: String, tenant: String, client_id: String, assertion: String, scope: String },
+    /// None: az's message (or azacr's, for a kind it cannot use yet).
+    Unavailable(String),
+}
+
+/// Never prints a secret.
+impl fmt::Debug for EntraSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self {
+            EntraSource::Cached(_) => "Cached",
+            EntraSource::RefreshToken { .. } => "RefreshToken",
+            EntraSource::ClientSecret { .. } => "ClientSecret",
+            EntraSource::ClientAssertion { .. } => "ClientAssertion",
+            EntraSource::Unavailable(m) => return write!(f, "Unavailable({m:?})"),
+        };
+        write!(f, "{kind}(…)")
+    }
+}
+
+impl EntraSource {
+    /// Whether a token can be had without a request.
+    pub fn is_cached(&self) -> bool {
+        matches!(self, EntraSource::Cached(_))
+    }
+
+    /// Why there is none, when there is none.
+    pub fn unavailable(&self) -> Option<&str> {
+        match self {
+            EntraSource::Unavailable(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The access token, asking Entra ID when it is not cached; `Err`: the message az's
+    /// "Unable to get AAD authorization tokens with message:" carries.
+    pub async fn access_token(&self, client: &Client) -> Result<String, String> {
+        let (authority, tenant, form): (&str, &str, Vec<(&str, String)>) = match self {
+            EntraSource::Cached(token) => return Ok(token.clone()),
+            EntraSource::Unavailable(message) => return Err(message.clone()),
+            EntraSource::RefreshToken { authority, tenant, refresh_token, scope } => (
+                authority,
+                tenant,
+                vec![
+                    ("client_id", AZ_CLIENT_ID.to_string()),
+                    ("grant_type", "refresh_token".into()),
+                    ("client_info", "1".into()),
+                    ("refresh_token", refresh_token.clone()),
+                    ("scope", format!("{scope} offline_access openid profile")),
+                ],
+            ),
+            EntraSource::ClientSecret { authority, tenant, client_id, secret, scope } => (
+                authority,
+                tenant,
+                vec![
+                    ("client_id", client_id.clone()),
+                    ("grant_type", "client_credentials".into()),
+                    ("client_secret", secret.clone()),
+                    ("scope", scope.clone()),
+                ],
+            ),
+            EntraSource::ClientAssertion { authority, tenant, client_id, assertion, scope } => (
+                authority,
+                tenant,
+                vec![
+                    ("client_id", client_id.clone()),
+                    ("grant_type", "client_credentials".into()),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                    ),
+                    ("client_assertion", assertion.clone()),
+                    ("scope", scope.clone()),
+                ],
+            ),
+        };
+        let url = format!("{}/{tenant}/oauth2/v2.0/token", authority.trim_end_matches('/'));
+        let pairs: Vec<(String, String)> = form.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let response = client
+            .post(&url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form_encode(&pairs))
+            .send()
+            .await
+            .map_err(|e| {
+                crate::log::debug(format_args!("POST {url} failed: {}", describe(&e)));
+                format!("Could not connect to Entra ID at {authority}.")
+            })?;
+        let status = response.status().as_u16();
+        crate::log::debug(format_args!("POST {url} -> {status}"));
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if status == 200
+            && let Some(token) = body.get("access_token").and_then(Value::as_str)
+        {
+            return Ok(token.to_string());
+        }
+        // Entra's own words (an AADSTS code and text), its first line.
+        let description = body
+            .get("error_description")
+            .or_else(|| body.get("error"))
+            .and_then(Value::as_str)
+            .map(|d| d.lines().next().unwrap_or("").trim().to_string())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| format!("Entra ID answered {status}."));
+        Err(match self {
+            EntraSource::RefreshToken { scope, .. } => format!(
+                "{description}\nInteractive authentication is needed. Please run:\naz login --scope {scope}"
+            ),
+            _ => description,
+        })
+    }
+}
