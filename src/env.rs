@@ -43,6 +43,16 @@ pub const HOME: &str = "HOME";
 /// Windows' home directory, when `HOME` is unset.
 pub const USERPROFILE: &str = "USERPROFILE";
 
+/// The proxy for HTTPS requests, as az's HTTP stack reads it (the lower-case name first).
+pub const HTTPS_PROXY_NAMES: &[&str] = &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
+/// Hosts (and domains, addresses, `*`) reached without the proxy.
+pub const NO_PROXY_NAMES: &[&str] = &["no_proxy", "NO_PROXY"];
+
+/// The value of the first of `names` that is set and not empty.
+pub fn first_set(env: &Env, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| env.var(n).filter(|v| !v.is_empty()))
+}
+
 /// az's `AZURE_<SECTION>_<OPTION>` overrides of its configuration options, such as
 /// `AZURE_CORE_OUTPUT` or `AZURE_DEFAULTS_ACR`.
 pub fn config_override(section: &str, option: &str) -> String {

@@ -28,6 +28,16 @@ pub fn build_client(login_server: &str, env: &Env) -> Result<Client, RegistryErr
         // az's stack has no bound here; a registry that never completes a handshake must not
         // hang a night's cleanup job.
         .connect_timeout(CONNECT_TIMEOUT);
+    // The proxy az's stack would use, from the run's environment (never the process's).
+    builder = builder.no_proxy();
+    if let Some(url) = env::first_set(env, env::HTTPS_PROXY_NAMES) {
+        let proxy = reqwest::Proxy::https(&url)
+            .map_err(|e| RegistryError::Setup(format!("Invalid proxy URL '{url}': {e}")))?
+            .no_proxy(
+                env::first_set(env, env::NO_PROXY_NAMES).and_then(|n| reqwest::NoProxy::from_string(&n)),
+            );
+        builder = builder.proxy(proxy);
+    }
     if let Some(addr) = env.var(env::AZACR_CONNECT_TO) {
         let addr: SocketAddr = addr.parse().map_err(|_| {
             RegistryError::Setup(format!("{} must be IP:PORT, got '{addr}'", env::AZACR_CONNECT_TO))

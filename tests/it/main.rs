@@ -7,6 +7,7 @@ mod delete;
 mod golden;
 mod paging;
 mod passthrough;
+mod proxy;
 mod query_golden;
 mod references;
 mod show_manifests;
