@@ -6,7 +6,7 @@ use reqwest::Client;
 use serde_json::Value;
 
 use super::error::RegistryError;
-use super::transport::{describe, form_encode};
+use super::transport::{self, describe};
 
 /// The username that tells ACR the password is a refresh token.
 pub const REFRESH_TOKEN_USER: &str = "00000000-0000-0000-0000-000000000000";
@@ -240,23 +240,10 @@ fn oauth_url(realm: &str, path: &str) -> String {
 
 /// Posts a form and returns `field` of the JSON answer; `Err(status)` otherwise (0: no answer).
 async fn post_form(client: &Client, url: &str, form: &[(&str, &str)], field: &str) -> Result<String, u16> {
-    let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let response = client
-        .post(url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form_encode(&pairs))
-        .send()
-        .await
-        .map_err(|e| {
-            crate::log::debug(format_args!("POST {url} failed: {}", describe(&e)));
-            0u16
-        })?;
-    let status = response.status().as_u16();
-    crate::log::debug(format_args!("POST {url} -> {status}"));
+    let (status, body) = transport::post_form(client, url, form).await.map_err(|_| 0u16)?;
     if status != 200 {
         return Err(status);
     }
-    let body: Value = response.json().await.map_err(|_| status)?;
     body.get(field).and_then(Value::as_str).map(str::to_string).ok_or(status)
 }
 

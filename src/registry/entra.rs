@@ -8,7 +8,7 @@ use std::fmt;
 use reqwest::Client;
 use serde_json::Value;
 
-use super::transport::{describe, form_encode};
+use super::transport;
 
 /// az's public client (the application id `az login` signs users in with).
 pub const AZ_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
@@ -99,20 +99,10 @@ impl EntraSource {
             ),
         };
         let url = format!("{}/{tenant}/oauth2/v2.0/token", authority.trim_end_matches('/'));
-        let pairs: Vec<(String, String)> = form.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        let response = client
-            .post(&url)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(form_encode(&pairs))
-            .send()
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = transport::post_form(client, &url, &form)
             .await
-            .map_err(|e| {
-                crate::log::debug(format_args!("POST {url} failed: {}", describe(&e)));
-                format!("Could not connect to Entra ID at {authority}.")
-            })?;
-        let status = response.status().as_u16();
-        crate::log::debug(format_args!("POST {url} -> {status}"));
-        let body: Value = response.json().await.unwrap_or(Value::Null);
+            .map_err(|_| format!("Could not connect to Entra ID at {authority}."))?;
         if status == 200
             && let Some(token) = body.get("access_token").and_then(Value::as_str)
         {

@@ -195,6 +195,26 @@ fn python_json_error(e: &serde_json::Error, body: &[u8]) -> String {
     e.to_string()
 }
 
+/// Posts a form (the token, exchange and Entra calls): the status and the JSON body (`Null`
+/// when it is not JSON), or the transport failure's text when there was no answer.
+pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Result<(u16, Value), String> {
+    let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let response = client
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form_encode(&pairs))
+        .send()
+        .await
+        .map_err(|e| {
+            let text = describe(&e);
+            crate::log::debug(format_args!("POST {url} failed: {text}"));
+            text
+        })?;
+    let status = response.status().as_u16();
+    crate::log::debug(format_args!("POST {url} -> {status}"));
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
+}
+
 /// A transport error's full chain (reqwest hides the cause behind "error sending request").
 pub fn describe(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
