@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    azacr::tune_allocator();
     // One TLS crypto provider for the process (reqwest is built without a default one).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut argv = std::env::args_os();

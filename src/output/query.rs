@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 use jmespath::ast::{Ast, Comparator};
 
 use super::data::{Data, Key, Ordered, Value, key};
-use super::{parallel, pyrepr};
+use super::pyrepr;
 
 mod depth;
 mod literals;
@@ -490,26 +490,8 @@ fn eval_node<'a>(lits: Lits<'a>, ast: &'a Ast, cur: Val<'a>) -> Eval<'a> {
         }),
         Ast::Expref { ast, .. } => Ok(Val::Expref(ast)),
         Ast::Projection { lhs, rhs, .. } => match eval(lits, lhs, cur)? {
-            // Parts may run on other threads: they start at this thread's depth.
-            Val::Ref(Data::List(items)) => {
-                let parts = items.chunks(parallel::part_len(items.len()));
-                let frames = depth::eval_frames();
-                joined(parallel::map(parts, |part| {
-                    depth::with_eval_frames(frames, || {
-                        project(lits, rhs, Value::prefetching(part).map(Val::of))
-                    })
-                }))
-            }
-            Val::Arr(mut items) => {
-                let part_len = parallel::part_len(items.len());
-                let parts = items.chunks_mut(part_len);
-                let frames = depth::eval_frames();
-                joined(parallel::map(parts, |part| {
-                    depth::with_eval_frames(frames, || {
-                        project(lits, rhs, part.iter_mut().map(std::mem::take))
-                    })
-                }))
-            }
+            Val::Ref(Data::List(items)) => project(lits, rhs, items.iter().map(Val::of)),
+            Val::Arr(items) => project(lits, rhs, items.into_iter()),
             _ => Ok(Val::Null),
         },
         Ast::ObjectValues { node, .. } => object_values(eval(lits, node, cur)?),
@@ -609,12 +591,8 @@ fn multi_hash<'a>(lits: Lits<'a>, elements: &'a [jmespath::ast::KeyValuePair], c
     Ok(Val::obj(map, Ordered::Yes))
 }
 
-/// A projection over (a part of) a list: `rhs` of each item, nulls left out.
-fn project<'a>(
-    lits: Lits<'a>,
-    rhs: &'a Ast,
-    items: impl ExactSizeIterator<Item = Val<'a>>,
-) -> Result<Vec<Val<'a>>, Failure> {
+/// A projection: `rhs` of each item, nulls left out.
+fn project<'a>(lits: Lits<'a>, rhs: &'a Ast, items: impl ExactSizeIterator<Item = Val<'a>>) -> Eval<'a> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let v = eval(lits, rhs, item)?;
@@ -622,18 +600,7 @@ fn project<'a>(
             out.push(v);
         }
     }
-    Ok(out)
-}
-
-/// The parts' results as one list; the first failure in the list's order, as one thread
-/// would have met it.
-fn joined<'a>(parts: Vec<Result<Vec<Val<'a>>, Failure>>) -> Eval<'a> {
-    let mut parts = parts.into_iter();
-    let mut all = parts.next().transpose()?.unwrap_or_default();
-    for part in parts {
-        all.extend(part?);
-    }
-    Ok(Val::arr(all))
+    Ok(Val::arr(out))
 }
 
 #[inline(never)]
@@ -975,26 +942,17 @@ fn call<'a>(lits: Lits<'a>, name: &str, args: Vec<Val<'a>>) -> Eval<'a> {
             extreme(items, want, |v| key_of(lits, name, expr, v, &["number", "string"]))?.unwrap_or(Val::Null)
         }
         "sort" => {
-            let items = arg().into_items().unwrap_or_default();
-            let positions = stable_order(&items);
-            Val::arr(arrange(items, positions))
+            let mut items = arg().into_items().unwrap_or_default();
+            // Python's stable sort; the signature let through only numbers or only strings.
+            items.sort_by(order);
+            Val::arr(items)
         }
         "sort_by" => {
-            let list = arg();
+            let items = arg().into_items().unwrap_or_default();
             let Val::Expref(expr) = arg() else {
                 return Ok(Val::Null);
             };
-            match list {
-                // A borrowed list is sorted by reference, without copying it first.
-                Val::Ref(Data::List(rows)) => {
-                    Val::arr(sort_order(lits, expr, rows, |at| Val::of(&rows[at]))?)
-                }
-                other => {
-                    let items = other.into_items().unwrap_or_default();
-                    let order = sort_order(lits, expr, &items, |at| at)?;
-                    Val::arr(arrange(items, order))
-                }
-            }
+            Val::arr(sort_by(lits, expr, items)?)
         }
         "merge" => {
             let mut map = IndexMap::new();
@@ -1054,155 +1012,6 @@ fn sum(items: &[Val]) -> Num {
     total
 }
 
-/// The positions of `keys` (all numbers or all strings) in sorted order, equal keys keeping
-/// their order, as Python's stable `sorted` leaves them.
-fn stable_order(keys: &[Val]) -> Vec<usize> {
-    let mut heads: Vec<SortKey> =
-        keys.iter().enumerate().map_while(|(at, key)| SortKey::of(key, at)).collect();
-    if heads.len() < keys.len() {
-        return number_order(keys);
-    }
-    sort_heads(&mut heads, |at| text(&keys[at]));
-    heads.into_iter().map(|k| k.at).collect()
-}
-
-/// `stable_order` for number keys.
-fn number_order(keys: &[Val]) -> Vec<usize> {
-    let mut positions: Vec<usize> = (0..keys.len()).collect();
-    positions.sort_by(|a, b| order(&keys[*a], &keys[*b]));
-    positions
-}
-
-/// A string's text ("" for other values).
-fn text<'v>(value: &'v Val) -> &'v str {
-    match value.kind() {
-        Kind::Str(s) => s,
-        _ => "",
-    }
-}
-
-/// A string's sort key is its first 31 bytes (UTF-8 byte order is code point order) and its
-/// length up to 32, read as big-endian integers; only strings longer than 31 bytes with equal
-/// keys need their text compared. The sort then rarely leaves this contiguous vector for
-/// strings scattered through memory.
-struct SortKey {
-    head: [u64; 4],
-    at: usize,
-}
-
-const HEAD: usize = 31;
-
-impl SortKey {
-    /// The key of string `key` at position `at`; `None` for other values.
-    fn of(key: &Val, at: usize) -> Option<SortKey> {
-        let Kind::Str(s) = key.kind() else { return None };
-        let mut bytes = [0u8; HEAD + 1];
-        let n = s.len().min(HEAD);
-        bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
-        bytes[HEAD] = s.len().min(HEAD + 1) as u8;
-        let word = |w: usize| u64::from_be_bytes(bytes[w * 8..w * 8 + 8].try_into().unwrap_or_default());
-        Some(SortKey { head: [word(0), word(1), word(2), word(3)], at })
-    }
-
-    /// Whether the key's string is longer than its head holds.
-    fn is_long(&self) -> bool {
-        self.head[3] & 0xff == (HEAD + 1) as u64
-    }
-
-    /// The order of two keys, `text` giving the whole string at a position for the rare ties
-    /// of long strings.
-    fn order<'t>(&self, other: &SortKey, text: impl Fn(usize) -> &'t str) -> Ordering {
-        self.head
-            .cmp(&other.head)
-            .then_with(|| if self.is_long() { text(self.at).cmp(text(other.at)) } else { Ordering::Equal })
-    }
-}
-
-/// Sorts string keys' `SortKey`s, `text` giving the string at a position; stable, as Python's
-/// sort is.
-fn sort_heads<'t>(heads: &mut [SortKey], text: impl Fn(usize) -> &'t str) {
-    heads.sort_by(|a, b| a.order(b, &text));
-}
-
-/// Sorted runs of `SortKey`s merged into `out`, `place` making what goes in a slot of the
-/// position there; of equal keys the earlier run's come first, so that the merge is as
-/// stable as one sort. Two long runs are merged from both ends at once, the front half on
-/// this thread and the back half on a helper.
-fn merge<'t, R: Send>(
-    runs: &[&[SortKey]],
-    text: impl Fn(usize) -> &'t str + Sync,
-    out: &mut [R],
-    place: impl Fn(usize) -> R + Sync,
-) {
-    let (&[first, second], true) = (runs, parallel::part_len(out.len()) < out.len()) else {
-        return merge_from_front(runs, &text, out, &place);
-    };
-    let (front, back) = out.split_at_mut(out.len() / 2);
-    parallel::map([Ok(front), Err(back)], |end| match end {
-        Ok(front) => merge_from_front(runs, &text, front, &place),
-        Err(back) => {
-            // From the back, the greatest first; of equal keys the second run's is the later.
-            let (mut a, mut b) = (first.len(), second.len());
-            for slot in back.iter_mut().rev() {
-                let from_second =
-                    a == 0 || (b > 0 && second[b - 1].order(&first[a - 1], &text) != Ordering::Less);
-                let head = if from_second { &second[b - 1] } else { &first[a - 1] };
-                *slot = place(head.at);
-                if from_second { b -= 1 } else { a -= 1 }
-            }
-        }
-    });
-}
-
-/// `merge` from the front, as far as `out` goes.
-fn merge_from_front<'t, R>(
-    runs: &[&[SortKey]],
-    text: &impl Fn(usize) -> &'t str,
-    out: &mut [R],
-    place: &impl Fn(usize) -> R,
-) {
-    let mut next = vec![0; runs.len()];
-    for slot in out {
-        let mut least: Option<(usize, &SortKey)> = None;
-        for (r, run) in runs.iter().enumerate() {
-            if let Some(head) = run.get(next[r])
-                && least.is_none_or(|(_, best)| head.order(best, text) == Ordering::Less)
-            {
-                least = Some((r, head));
-            }
-        }
-        let Some((r, head)) = least else { return };
-        *slot = place(head.at);
-        next[r] += 1;
-    }
-}
-
-/// The string keys of a part of a list longer than a `SortKey` holds, by position: only
-/// they are kept for ties, so that a sort on short keys (timestamps) keeps none.
-struct LongKeys<'a>(Vec<(usize, Val<'a>)>);
-
-impl LongKeys<'_> {
-    fn text(&self, at: usize) -> &str {
-        self.0.binary_search_by_key(&at, |(position, _)| *position).map_or("", |i| text(&self.0[i].1))
-    }
-}
-
-/// Values in order, the data each borrows loaded ahead of use (see `Value::prefetching`).
-fn prefetching<'v, 'a>(items: &'v [Val<'a>]) -> impl Iterator<Item = &'v Val<'a>> {
-    items.iter().enumerate().map(|(i, item)| {
-        Value::prefetch_ahead(i, |j| match items.get(j) {
-            Some(Val::Ref(data)) => Some(*data),
-            _ => None,
-        });
-        item
-    })
-}
-
-/// `items` in the order `positions` (a permutation) gives.
-fn arrange<'a>(mut items: Vec<Val<'a>>, positions: Vec<usize>) -> Vec<Val<'a>> {
-    positions.into_iter().map(|i| std::mem::replace(&mut items[i], Val::Null)).collect()
-}
-
 /// Python ordering of two numbers or two strings (the callers have checked the types).
 fn order(a: &Val, b: &Val) -> Ordering {
     match (a.kind(), b.kind()) {
@@ -1212,74 +1021,23 @@ fn order(a: &Val, b: &Val) -> Ordering {
     }
 }
 
-/// A list the evaluator walks: borrowed from the data, or made by the query.
-trait Walk<'v, 'a>: Sync + Sized + 'v {
-    /// The items in order as values, what each reaches loaded ahead of use.
-    fn walk(items: &'v [Self]) -> impl Iterator<Item = Val<'a>>;
-}
-
-impl<'a> Walk<'a, 'a> for Data {
-    fn walk(items: &'a [Data]) -> impl Iterator<Item = Val<'a>> {
-        Value::prefetching(items).map(Val::of)
-    }
-}
-
-impl<'v, 'a: 'v> Walk<'v, 'a> for Val<'a> {
-    fn walk(items: &'v [Val<'a>]) -> impl Iterator<Item = Val<'a>> {
-        prefetching(items).cloned()
-    }
-}
-
-/// `sort_by`'s order of `items` by `expr`, `place` making what stands for the item at a
-/// position: every key has the first one's type, a number or a string, as Python's jmespath
-/// requires. A long list is keyed, and its string keys sorted, in parts on several threads;
-/// the sorted parts are then merged.
-fn sort_order<'v, 'a, T: Walk<'v, 'a>, R: Send + Default>(
-    lits: Lits<'a>,
-    expr: &'a Ast,
-    items: &'v [T],
-    place: impl Fn(usize) -> R + Sync,
-) -> Result<Vec<R>, Failure> {
-    let Some(first) = T::walk(&items[..items.len().min(1)]).next() else {
-        return Ok(Vec::new());
+/// `sort_by`: `items` in the order of their keys under `expr`, equal keys keeping their
+/// order (Python's `sorted` is stable). Every key has the first one's type, a number or a
+/// string, as Python's jmespath requires; the first item's key is evaluated twice, as there.
+fn sort_by<'a>(lits: Lits<'a>, expr: &'a Ast, items: Vec<Val<'a>>) -> Result<Vec<Val<'a>>, Failure> {
+    let Some(first) = items.first() else {
+        return Ok(items);
     };
     let required = eval(lits, expr, first.clone())?.type_name();
     if required != "number" && required != "string" {
-        return Err(type_error_names("sort_by", &first, required, &["string", "number"]).into());
+        return Err(type_error_names("sort_by", first, required, &["string", "number"]).into());
     }
-    let strings = required == "string";
-    let part_len = parallel::part_len(items.len());
-    let parts = parallel::map(items.chunks(part_len).enumerate(), |(k, part)| {
-        let start = k * part_len;
-        // Number keys, or the long string keys.
-        let mut keys = Vec::with_capacity(if strings { 0 } else { part.len() });
-        let mut long = LongKeys(Vec::new());
-        let mut heads = Vec::with_capacity(if strings { part.len() } else { 0 });
-        for (i, item) in T::walk(part).enumerate() {
-            let key = key_of(lits, "sort_by", expr, &item, &[required])?;
-            match SortKey::of(&key, start + i) {
-                Some(head) if head.is_long() => {
-                    long.0.push((start + i, key));
-                    heads.push(head);
-                }
-                // Made now, while the key's text is near in memory.
-                Some(head) => heads.push(head),
-                None => keys.push(key),
-            }
-        }
-        sort_heads(&mut heads, |at| long.text(at));
-        Ok::<_, Failure>((keys, long, heads))
-    });
-    let parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
-    if !strings {
-        let keys: Vec<Val> = parts.into_iter().flat_map(|(keys, ..)| keys).collect();
-        return Ok(number_order(&keys).into_iter().map(place).collect());
+    let mut keyed = Vec::with_capacity(items.len());
+    for item in items {
+        keyed.push((key_of(lits, "sort_by", expr, &item, &[required])?, item));
     }
-    let text = |at: usize| parts[at / part_len].1.text(at);
-    let mut sorted: Vec<R> = std::iter::repeat_with(R::default).take(items.len()).collect();
-    let runs: Vec<&[SortKey]> = parts.iter().map(|(.., heads)| &heads[..]).collect();
-    merge(&runs, text, &mut sorted, place);
-    Ok(sorted)
+    keyed.sort_by(|(a, _), (b, _)| order(a, b));
+    Ok(keyed.into_iter().map(|(_, item)| item).collect())
 }
 
 fn key_of<'a>(lits: Lits<'a>, function: &str, expr: &'a Ast, item: &Val<'a>, allowed: &[&str]) -> Eval<'a> {
@@ -1493,7 +1251,6 @@ mod tests {
         assert_eq!(entries.iter().map(|(k, _)| &**k).collect::<Vec<_>>(), ["b", "a"]);
     }
 
-    /// Long enough to be worked on in parts by several threads (see `parallel`).
     fn long_listing() -> Vec<Value> {
         (0..20_000)
             .map(|i| {
@@ -1510,31 +1267,7 @@ mod tests {
     }
 
     #[test]
-    fn long_lists_give_what_one_pass_would() {
-        let rows = long_listing();
-        let digests: Vec<Value> =
-            rows.iter().filter(|r| r["tags"][0].is_null()).map(|r| r["digest"].clone()).collect();
-        assert_eq!(q("[?tags[0]==null].digest", json!(rows)).unwrap(), d(json!(digests)));
-        // Projections over lists the query made, and over those lists' items.
-        let pairs: Vec<Value> = rows
-            .iter()
-            .filter(|r| r["timestamp"].as_str().unwrap() < "2019-04")
-            .map(|r| json!([r["digest"], r["size"]]))
-            .collect();
-        assert_eq!(q("[?timestamp < '2019-04'] | [*].[digest, size]", json!(rows)).unwrap(), d(json!(pairs)));
-        let key = |r: &Value| r["timestamp"].as_str().unwrap().to_string();
-        for expression in ["sort_by(@, &timestamp)", "sort_by([*], &timestamp)"] {
-            let mut sorted = rows.clone();
-            sorted.sort_by_key(key);
-            assert_eq!(q(expression, json!(rows)).unwrap(), d(json!(sorted)), "{expression}");
-        }
-        let mut by_size = rows.clone();
-        by_size.sort_by_key(|r| r["size"].as_u64());
-        assert_eq!(q("sort_by(@, &size)", json!(rows)).unwrap(), d(json!(by_size)));
-    }
-
-    #[test]
-    fn long_lists_fail_where_one_pass_would() {
+    fn a_long_list_fails_at_its_first_failing_row() {
         let mut rows = long_listing();
         rows[15_000]["timestamp"] = json!(3);
         rows[19_000]["timestamp"] = json!(null);
@@ -1578,12 +1311,14 @@ mod tests {
             "y".repeat(33),
             "y".repeat(32),
         ];
-        let data: Vec<Data> = texts.iter().map(|t| Data::Str(t.as_str().into())).collect();
-        let keys: Vec<Val> = data.iter().map(Val::of).collect();
+        let rows: Vec<Value> = texts.iter().enumerate().map(|(i, t)| json!({"t": t, "i": i})).collect();
         let mut expected: Vec<usize> = (0..texts.len()).collect();
         expected.sort_by(|a, b| texts[*a].cmp(&texts[*b]));
-        assert_eq!(stable_order(&keys), expected);
         assert_eq!(expected[..6], [5, 10, 9, 4, 8, 1]);
+        assert_eq!(q("sort_by(@, &t)[].i", json!(rows)), Ok(d(json!(expected))));
+        let mut sorted = texts.clone();
+        sorted.sort();
+        assert_eq!(q("sort(@)", json!(texts)), Ok(d(json!(sorted))));
     }
 
     #[test]
