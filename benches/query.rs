@@ -9,7 +9,7 @@
 //! (`AZ_VENV`, default ~/az-2.91) the same work runs through Python's json, jmespath and
 //! knack's writers. Each figure is the best of `BENCH_RUNS` (default 5) fresh runs, as the
 //! machine is shared and noisy. For profiling a child alone: `BENCH_PHASES=1` splits its time,
-//! `BENCH_REPEAT=n` repeats the measured step, `BENCH_NO_TUNE=1` keeps glibc's defaults.
+//! `BENCH_REPEAT=n` repeats the measured step.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -101,11 +101,6 @@ fn peak_rss() -> u64 {
 
 /// The child: one measured run. Prints load seconds, query+render seconds, peak RSS, bytes out.
 fn child(path: &str, expression: &str, format: &str) {
-    if std::env::var_os("BENCH_NO_TUNE").is_none() {
-        azacr::tune_allocator();
-    }
-    // Memory readied for the output as the pages come in (see `memory::Reserve`).
-    let mut reserve = azacr::memory::Reserve::new();
     let start = Instant::now();
     // show-manifests' decoding, page by page: only the three fields it shows are kept.
     let mut rows = Vec::new();
@@ -115,12 +110,9 @@ fn child(path: &str, expression: &str, format: &str) {
             panic!("a page of manifests")
         };
         rows.extend(items.into_iter().map(|s| s.0));
-        // As azacr grows it while it waits for the next page.
-        reserve.top_up();
     }
     let shaped = Data::List(rows);
     let loaded = start.elapsed().as_secs_f64();
-    drop(reserve);
     let work = Instant::now();
     let faults_before = faults();
     // BENCH_REPEAT=n repeats the measured step, for profiling it; BENCH_PHASES then reports

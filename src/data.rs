@@ -15,9 +15,6 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 pub type Key = Arc<str>;
 
-/// How many items apart `Value::prefetching`'s stages are.
-const PREFETCH_STEP: usize = 3;
-
 /// A value that owns all of itself: what commands return.
 pub type Data = Value<'static>;
 
@@ -85,52 +82,6 @@ impl<'a> Value<'a> {
         }
     }
 
-    /// Asks the CPU to start loading what this value points to (a borrowed value, a dict's
-    /// entries, a list's first items, a string's text) without waiting for it.
-    #[inline]
-    fn prefetch(&self) {
-        match self {
-            Value::Borrowed(inner) => prefetch((*inner as *const Value).cast()),
-            Value::Dict(entries, _) => prefetch_lines(entries),
-            Value::List(items) => prefetch_lines(items),
-            Value::Str(s) => prefetch(s.as_ptr()),
-            _ => {}
-        }
-    }
-
-    /// The items of a list, with the memory each one reaches requested a few items early.
-    /// Rows of a result (a sorted listing, values borrowed from rows) lie scattered through
-    /// memory, and a loop that visits them otherwise waits on each load in turn; loading three
-    /// levels ahead in stages (the value, what it resolves to, that one's fields) keeps
-    /// several loads in flight at once.
-    pub fn prefetching<'v>(items: &'v [Value<'a>]) -> impl ExactSizeIterator<Item = &'v Value<'a>> {
-        items.iter().enumerate().map(|(i, item)| {
-            Value::prefetch_ahead(i, |j| items.get(j));
-            item
-        })
-    }
-
-    /// `prefetching`'s step for item `i` of any sequence of values, `item_at` giving its items.
-    #[inline]
-    pub fn prefetch_ahead<'v>(i: usize, item_at: impl Fn(usize) -> Option<&'v Value<'a>>)
-    where
-        'a: 'v,
-    {
-        if let Some(far) = item_at(i + 3 * PREFETCH_STEP) {
-            far.prefetch();
-        }
-        if let Some(middle) = item_at(i + 2 * PREFETCH_STEP) {
-            middle.resolved().prefetch();
-        }
-        if let Some(near) = item_at(i + PREFETCH_STEP) {
-            match near.resolved() {
-                Value::Dict(entries, _) => entries.iter().for_each(|(_, v)| v.prefetch()),
-                Value::List(values) => values.iter().take(4).for_each(Value::prefetch),
-                _ => {}
-            }
-        }
-    }
-
     /// A copy that owns all of itself.
     pub fn to_owned_data(&self) -> Data {
         match self.resolved() {
@@ -145,29 +96,6 @@ impl<'a> Value<'a> {
             }
             Value::Borrowed(_) => unreachable!("resolved"),
         }
-    }
-}
-
-/// Asks the CPU to start loading the memory at `target` without waiting for it.
-#[inline]
-pub fn prefetch(target: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is only a hint and never faults, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(target.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = target;
-}
-
-/// `prefetch` for the first cache lines of `items` (a row's entries span three).
-#[inline]
-fn prefetch_lines<T>(items: &[T]) {
-    const LINE: usize = 64;
-    let bytes = std::mem::size_of_val(items).min(4 * LINE);
-    let start: *const u8 = items.as_ptr().cast();
-    for offset in (0..bytes).step_by(LINE) {
-        prefetch(start.wrapping_add(offset));
     }
 }
 

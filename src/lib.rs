@@ -11,7 +11,6 @@ pub mod data;
 pub mod env;
 pub mod error;
 pub mod log;
-pub mod memory;
 pub mod output;
 pub mod passthrough;
 pub mod prompt;
@@ -30,8 +29,6 @@ use env::Env;
 use error::AppError;
 use output::Format;
 use ui::{Io, Ui};
-
-pub use memory::tune_allocator;
 
 /// The whole program: `program` is argv\[0\] (how azacr was invoked: as `az` or as `azacr`),
 /// `args` the rest, exactly as given. Returns the exit code (pass-through may end the process
@@ -160,13 +157,8 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     let result = runtime.block_on(async {
-        let work = commands::run(&ctx, &command);
-        // Listings can be long: memory for their output is made ready while the registry answers.
-        let work = async {
-            if commands::lists(&command) { memory::Reserve::during(work).await } else { work.await }
-        };
         tokio::select! {
-            result = work => result,
+            result = commands::run(&ctx, &command) => result,
             _ = tokio::signal::ctrl_c() => Err(AppError::Interrupted),
         }
     });

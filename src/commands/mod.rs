@@ -53,18 +53,6 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
     }
 }
 
-/// Whether the command lists what a registry holds (its result can be long).
-pub fn lists(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::List { .. }
-            | Command::ShowTags { .. }
-            | Command::ShowManifests { .. }
-            | Command::ListMetadata { .. }
-            | Command::ListDeleted { .. }
-    )
-}
-
 /// A registry name after az's validator (and its warning).
 fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
     let raw = args.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();

@@ -72,8 +72,7 @@ mod tests {
     }
 
     #[test]
-    fn long_lists_read_as_one_pass_writes_them() {
-        // Long enough to be written by several threads (see `parallel`).
+    fn long_lists_stream_as_they_buffer() {
         let items: Vec<serde_json::Value> =
             (0..20_000).map(|i| json!({"digest": format!("sha256:{i}"), "tags": [i, "é"]})).collect();
         let one = |item: &serde_json::Value| {

@@ -3,7 +3,6 @@
 pub mod color;
 pub mod json;
 pub mod out;
-pub mod parallel;
 mod pyrepr;
 pub mod query;
 pub mod table;

@@ -6,16 +6,9 @@ use std::io::{self, Write};
 use std::ops::{Deref, DerefMut};
 
 use super::data::Value;
-use super::parallel;
 
 /// How much text gathers before it is handed on.
 const CHUNK: usize = 64 * 1024;
-
-/// Values a thread writes at a time when a list is written by several.
-const BLOCK: usize = 1024;
-
-/// Lists this short are written as they are.
-const SHORT: usize = 8;
 
 pub struct Out<'w> {
     text: String,
@@ -43,63 +36,14 @@ impl<'w> Out<'w> {
     }
 
     /// Writes `values` in order, `write_value` given each one's index: the text is handed
-    /// on between values. A long list is written by several threads (see
-    /// `parallel::in_blocks`), what each value reaches loaded ahead of use.
+    /// on between values.
     pub fn write_values<'v, 'a>(
         &mut self,
         values: &'v [Value<'a>],
-        write_value: impl Fn(usize, &'v Value<'a>, &mut Out) + Sync,
+        mut write_value: impl FnMut(usize, &'v Value<'a>, &mut Out),
     ) {
-        if values.len() <= SHORT {
-            // A row's own few values (a multiselect's): nothing to load ahead or share.
-            for (i, value) in values.iter().enumerate() {
-                write_value(i, value, self);
-                self.boundary();
-            }
-            return;
-        }
-        self.write_each(values, |i, value, out| {
-            Value::prefetch_ahead(i, |j| values.get(j));
-            write_value(i, value, out);
-        });
-    }
-
-    /// Writes `items` in order, as `write_values` writes values.
-    pub fn write_each<'v, T: Sync>(
-        &mut self,
-        items: &'v [T],
-        write_item: impl Fn(usize, &'v T, &mut Out) + Sync,
-    ) {
-        let write_block = |start: usize, block: &'v [T], out: &mut Out| {
-            for (i, item) in block.iter().enumerate() {
-                write_item(start + i, item, out);
-                out.boundary();
-            }
-        };
-        parallel::in_blocks(
-            items,
-            BLOCK,
-            |start, block, text: &mut String| {
-                let mut kept = Out { text: std::mem::take(text), sink: None, failed: None };
-                kept.clear();
-                write_block(start, block, &mut kept);
-                *text = kept.text;
-            },
-            |start, block, written| match written {
-                Some(text) => self.write_whole(text),
-                None => write_block(start, block, self),
-            },
-        );
-    }
-
-    /// Text of whole rows: streamed, a long one goes to the sink as it is, after what came
-    /// before, instead of being copied first.
-    fn write_whole(&mut self, text: &str) {
-        if self.sink.is_some() && text.len() >= CHUNK {
-            self.send();
-            write_to(&mut self.sink, &mut self.failed, text);
-        } else {
-            self.push_str(text);
+        for (i, value) in values.iter().enumerate() {
+            write_value(i, value, self);
             self.boundary();
         }
     }
@@ -167,23 +111,6 @@ mod tests {
         }
         out.finish().unwrap();
         assert_eq!(sink.len(), 100 * line.len());
-    }
-
-    #[test]
-    fn whole_rows_keep_their_place_in_the_stream() {
-        let mut sink: Vec<u8> = Vec::new();
-        let mut out = Out::streaming(&mut sink);
-        let long = "r\n".repeat(CHUNK);
-        out.push('[');
-        out.write_whole(&long);
-        out.write_whole("short\n");
-        out.write_whole(&long);
-        out.push(']');
-        out.finish().unwrap();
-        assert_eq!(String::from_utf8(sink).unwrap(), format!("[{long}short\n{long}]"));
-        let mut kept = Out::buffer();
-        kept.write_whole(&long);
-        assert_eq!(kept.into_text(), long);
     }
 
     #[test]

@@ -4,9 +4,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::data::{Key, Value, prefetch};
+use super::data::{Key, Value};
 use super::out::Out;
-use super::parallel;
 use super::pyrepr;
 
 /// Columns az leaves out of tables.
@@ -17,7 +16,7 @@ const MIN_PADDING: usize = 2;
 /// the keys otherwise.
 pub fn write(value: &Value, query_active: bool, out: &mut Out) {
     let items: Vec<&Value> = match value.resolved() {
-        Value::List(items) => Value::prefetching(items).collect(),
+        Value::List(items) => items.iter().collect(),
         other => vec![other],
     };
     let mut columns = Columns::default();
@@ -173,37 +172,19 @@ fn width(line: &str) -> usize {
     line.chars().count()
 }
 
-/// How far ahead a cell's text is requested from memory while laying cells out.
-const AHEAD: usize = 8;
-
 const SPACES: &str = "                                                                ";
 
 /// tabulate "simple": left-aligned columns of width max(header + 2, widest cell), two
 /// spaces between columns, a dashed rule under the header, every line right-stripped; a
 /// cell with line breaks spreads its row over several lines. `cells` holds the rows one
-/// after another, `headers.len()` cells each. Long tables are laid out and drawn by several
-/// threads (see `parallel`).
+/// after another, `headers.len()` cells each.
 fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
     let columns = headers.len();
     let headers: Vec<Text> = headers.iter().map(|h| Text::new(h)).collect();
-    let part_len = parallel::part_len(cells.len() / columns) * columns;
-    // Each part's cells laid out, with the widest cell of each column.
-    let parts = parallel::map(cells.chunks(part_len), |part| {
-        let mut widths = vec![0; columns];
-        let mut texts = Vec::with_capacity(part.len());
-        for (i, cell) in part.iter().enumerate() {
-            if let Some(ahead) = part.get(i + AHEAD) {
-                prefetch(ahead.as_ptr());
-            }
-            let text = Text::new(cell);
-            widths[i % columns] = widths[i % columns].max(text.width);
-            texts.push(text);
-        }
-        (texts, widths)
-    });
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width + MIN_PADDING).collect();
-    for (_, part_widths) in &parts {
-        widths.iter_mut().zip(part_widths).for_each(|(w, p)| *w = (*w).max(*p));
+    let texts: Vec<Text> = cells.iter().map(|cell| Text::new(cell)).collect();
+    for (i, text) in texts.iter().enumerate() {
+        widths[i % columns] = widths[i % columns].max(text.width);
     }
     let emit = |row: &[Text], out: &mut Out| {
         let height = row.iter().map(|c| c.height).max().unwrap_or(1);
@@ -233,8 +214,7 @@ fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     let rule: Vec<Text> = rule.iter().map(|r| Text::new(r)).collect();
     emit(&rule, out);
-    let rows: Vec<&[Text]> = parts.iter().flat_map(|(texts, _)| texts.chunks(columns)).collect();
-    out.write_each(&rows, |_, row, out| emit(row, out));
+    texts.chunks(columns).for_each(|row| emit(row, out));
 }
 
 #[cfg(test)]
@@ -263,8 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn long_tables_read_as_one_pass_draws_them() {
-        // Long enough to be laid out and drawn by several threads (see `parallel`).
+    fn long_tables_pad_every_row_to_the_widest_cell() {
         let rows: Vec<serde_json::Value> =
             (0..20_000).map(|i| json!({"d": format!("x{i}"), "n": i})).collect();
         let mut expected = String::from("D       N\n------  -----\n");

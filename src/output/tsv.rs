@@ -66,14 +66,4 @@ mod tests {
         let ordered = Data::Dict(vec![("z".into(), Data::Int(1)), ("a".into(), Data::Int(2))], Ordered::Yes);
         assert_eq!(crate::output::render(&ordered, Format::Tsv, false), "1\t2\n");
     }
-
-    #[test]
-    fn long_lists_read_as_one_pass_writes_them() {
-        // Long enough to be written by several threads (see `parallel`).
-        let rows: Vec<serde_json::Value> =
-            (0..20_000).map(|i| json!({"d": format!("x{i}"), "n": i})).collect();
-        let expected: String =
-            rows.iter().map(|r| format!("{}\t{}\n", r["d"].as_str().unwrap(), r["n"])).collect();
-        assert_eq!(tsv(json!(rows)), expected);
-    }
 }

@@ -63,7 +63,7 @@ impl Emitter<'_, '_> {
             Value::List(items) => {
                 let indentless = ctx.mapping && !self.indention;
                 self.increase_indent(false, indentless);
-                for item in Value::prefetching(items) {
+                for item in items {
                     self.write_indent();
                     self.write_indicator("-", true, false, true);
                     self.node(item, Context { root: false, mapping: false, simple_key: false });

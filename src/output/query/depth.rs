@@ -175,19 +175,6 @@ thread_local! {
     static EVAL_FRAMES: Cell<usize> = const { Cell::new(0) };
 }
 
-/// The evaluator frames open on this thread, for work handed to another thread.
-pub(super) fn eval_frames() -> usize {
-    EVAL_FRAMES.with(Cell::get)
-}
-
-/// Runs `f` with `frames` evaluator frames open on this thread (work from another thread).
-pub(super) fn with_eval_frames<T>(frames: usize, f: impl FnOnce() -> T) -> T {
-    let before = EVAL_FRAMES.with(|c| c.replace(frames));
-    let out = f();
-    EVAL_FRAMES.with(|c| c.set(before));
-    out
-}
-
 /// One visited node: Python's `visit` and `visit_<node>` frames, open while `f` runs; `None`
 /// when they would pass the limit.
 #[inline]
