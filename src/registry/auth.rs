@@ -6,7 +6,7 @@ use reqwest::Client;
 use serde_json::Value;
 
 use super::error::RegistryError;
-use super::transport::{self, describe};
+use super::transport;
 
 /// The username that tells ACR the password is a refresh token.
 pub const REFRESH_TOKEN_USER: &str = "00000000-0000-0000-0000-000000000000";
@@ -61,19 +61,15 @@ impl Challenge {
         let unreachable =
             || RegistryError::Unreachable { login_server: login_server.into(), name: name.into() };
         let url = format!("https://{login_server}/v2/");
-        let response = client.get(&url).send().await.map_err(|e| {
-            crate::log::debug(format_args!("GET {url} failed: {}", describe(&e)));
-            unreachable()
-        })?;
-        crate::log::debug(format_args!("GET {url} -> {}", response.status().as_u16()));
-        let status = response.status().as_u16();
+        // The answer is read to the end, so the connection is reused for the calls after it.
+        let (status, headers, _) =
+            transport::sign_in_request(|| client.get(&url).timeout(transport::SIGN_IN_TIMEOUT), "GET", &url)
+                .await
+                .map_err(|_| unreachable())?;
         if status == 403 {
             return Err(RegistryError::Forbidden { login_server: login_server.into(), name: name.into() });
         }
-        let header =
-            response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).map(str::to_string);
-        // Read to the end, so the connection is reused for the token and data calls.
-        let _ = response.bytes().await;
+        let header = headers.get("www-authenticate").and_then(|v| v.to_str().ok()).map(str::to_string);
         Ok(Challenge { status, header })
     }
 

@@ -16,6 +16,8 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// TCP connect plus TLS handshake.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A challenge, token or exchange request that has not answered in this time is a failure.
+pub(super) const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(60);
 /// az's timeout for data calls.
 const DATA_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -102,12 +104,26 @@ pub async fn send_attempts<B>(
 ) -> Result<Reply<B>, RegistryError> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
+    // A server error or a lost answer may come after the registry applied the call.
+    let mut maybe_applied = false;
     loop {
         let (error, retry_after) = match try_once(client, call, decode).await {
             Ok(reply) => return Ok(reply),
+            // A DELETE that may already have been applied, then "not found": it was.
+            Err(Failure::Final(e))
+                if maybe_applied && call.method == Method::DELETE && e.http_status() == Some(404) =>
+            {
+                crate::log::debug(format_args!(
+                    "{} {}: gone after an earlier try, so deleted",
+                    call.method, call.url
+                ));
+                return Ok(Reply { body: None, link: None });
+            }
             Err(Failure::Final(e)) => return Err(e),
             Err(Failure::Retry(e, retry_after)) => (e, retry_after),
         };
+        maybe_applied |=
+            matches!(&error, RegistryError::Transport(_)) || error.http_status().is_some_and(|s| s >= 500);
         if attempt >= attempts {
             return Err(error);
         }
@@ -197,22 +213,68 @@ fn python_json_error(e: &serde_json::Error, body: &[u8]) -> String {
 
 /// Posts a form (the token, exchange and Entra calls): the status and the JSON body (`Null`
 /// when it is not JSON), or the transport failure's text when there was no answer.
+///
+/// Unlike az, a transient failure (no answer, 408, 429, 5xx) is tried again, as data calls are.
 pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Result<(u16, Value), String> {
     let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let response = client
-        .post(url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form_encode(&pairs))
-        .send()
-        .await
-        .map_err(|e| {
-            let text = describe(&e);
-            crate::log::debug(format_args!("POST {url} failed: {text}"));
-            text
-        })?;
-    let status = response.status().as_u16();
-    crate::log::debug(format_args!("POST {url} -> {status}"));
-    Ok((status, response.json().await.unwrap_or(Value::Null)))
+    let body = form_encode(&pairs);
+    sign_in_request(
+        || {
+            client
+                .post(url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body.clone())
+                .timeout(SIGN_IN_TIMEOUT)
+        },
+        "POST",
+        url,
+    )
+    .await
+    .map(|(status, _, body)| (status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+}
+
+/// A challenge, token or exchange request, tried up to three times while it fails in a way
+/// worth another try: the status, the headers and the body of the last answer, or the
+/// transport failure's text.
+pub async fn sign_in_request(
+    request: impl Fn() -> reqwest::RequestBuilder,
+    method: &str,
+    url: &str,
+) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), String> {
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempt = 1;
+    loop {
+        let last = attempt >= ATTEMPTS;
+        attempt += 1;
+        let response = match request().send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let text = describe(&e);
+                crate::log::debug(format_args!("{method} {url} failed: {text}"));
+                // A refused connection is an answer (nothing there); a lost one is not.
+                if last || (e.is_connect() && !e.is_timeout()) {
+                    return Err(text);
+                }
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                continue;
+            }
+        };
+        let status = response.status();
+        crate::log::debug(format_args!("{method} {url} -> {}", status.as_u16()));
+        let retry_after =
+            header(&response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs);
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let transient = status == StatusCode::REQUEST_TIMEOUT
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status.is_server_error();
+        if last || !transient {
+            return Ok((status.as_u16(), headers, body));
+        }
+        tokio::time::sleep(retry_after.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await;
+        backoff *= 2;
+    }
 }
 
 /// A transport error's full chain (reqwest hides the cause behind "error sending request").

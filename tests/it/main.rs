@@ -4,6 +4,7 @@ mod cli_errors;
 mod compliance;
 mod deep_query;
 mod delete;
+mod faults;
 mod golden;
 mod paging;
 mod passthrough;

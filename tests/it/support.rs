@@ -83,6 +83,7 @@ pub fn fault(path: &str, status: u16, times: u32) -> azacr_emulator::Fault {
         times,
         retry_after: Some(0),
         body: String::new(),
+        applied: false,
     }
 }
 

@@ -50,6 +50,9 @@ pub struct Fault {
     pub retry_after: Option<u32>,
     #[serde(default)]
     pub body: String,
+    /// The request is carried out, then answered with the fault (a 5xx after the change).
+    #[serde(default)]
+    pub applied: bool,
 }
 
 fn one() -> u32 {

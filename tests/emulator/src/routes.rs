@@ -117,11 +117,19 @@ pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, bod
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut response = if path.starts_with("/_emulator/") {
         control(&mut state, &method, &path, &body)
-    } else if let Some(fault) = take_fault(&mut state, &method, &path) {
-        fault
     } else {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-        route(&mut state, &method, &segments, &query_pairs(uri.query().unwrap_or("")), &auth, &body)
+        let params = query_pairs(uri.query().unwrap_or(""));
+        match take_fault(&mut state, &method, &path) {
+            Some((fault, applied)) => {
+                if applied {
+                    // The change happens; only its answer is lost.
+                    route(&mut state, &method, &segments, &params, &auth, &body);
+                }
+                fault
+            }
+            None => route(&mut state, &method, &segments, &params, &auth, &body),
+        }
     };
     if !path.starts_with("/_emulator/") {
         let listing = method == Method::GET && uri.query().is_some_and(|q| q.contains("n="));
@@ -155,7 +163,9 @@ fn add_to_link(response: &mut Response, extra: &[u8]) {
     response.headers_mut().insert("link", axum::http::HeaderValue::from_bytes(&value).unwrap());
 }
 
-fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<Response> {
+/// The canned answer for this request, if a fault is due, and whether the request is still
+/// carried out.
+fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<(Response, bool)> {
     let fault = state.faults.iter_mut().find(|f| {
         f.times > 0
             && f.method.as_deref().is_none_or(|m| m == method.as_str())
@@ -166,7 +176,7 @@ fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<Response
     if let Some(seconds) = fault.retry_after {
         response.headers_mut().insert("retry-after", seconds.to_string().parse().unwrap());
     }
-    Some(response)
+    Some((response, fault.applied))
 }
 
 fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Response {
