@@ -46,6 +46,9 @@ pub enum RegistryError {
         "'{0}' cannot be sent to the registry as a repository name part, tag or digest: in a URL path it would name a different item."
     )]
     DotSegment(String),
+    /// An answer larger than azacr reads (a registry gone wrong, or not a registry).
+    #[error("The registry's answer is larger than {} MiB; it was not read.", .0 / (1024 * 1024))]
+    TooLarge(u64),
     /// Set-up problems that are azacr's own (bad CA bundle, bad test override).
     #[error("{0}")]
     Setup(String),

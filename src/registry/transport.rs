@@ -20,6 +20,47 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub(super) const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(60);
 /// az's timeout for data calls.
 const DATA_TIMEOUT: Duration = Duration::from_secs(300);
+/// The largest answer read (a listing page of 100 manifests is tens of KiB): a bigger one is
+/// refused, never held in memory.
+pub const MAX_BODY: u64 = 256 * 1024 * 1024;
+
+/// In-process knobs for tests (no environment variable reaches them): the body limit.
+pub mod knobs {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static MAX_BODY: AtomicU64 = AtomicU64::new(super::MAX_BODY);
+
+    /// Sets the body limit for every run in this process (tests only).
+    pub fn set_max_body(bytes: u64) {
+        MAX_BODY.store(bytes, Ordering::Relaxed);
+    }
+
+    pub fn max_body() -> u64 {
+        MAX_BODY.load(Ordering::Relaxed)
+    }
+}
+
+/// The error for an answer over the limit.
+fn too_large(limit: u64) -> RegistryError {
+    RegistryError::TooLarge(limit)
+}
+
+/// Reads a body, refusing one larger than the limit (by its `Content-Length`, and by counting,
+/// as a chunked answer names no length).
+async fn read_body(mut response: Response) -> Result<Result<Vec<u8>, RegistryError>, reqwest::Error> {
+    let limit = knobs::max_body();
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Ok(Err(too_large(limit)));
+    }
+    let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Ok(Err(too_large(limit)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Ok(body))
+}
 
 /// Builds the one client for a run, trusting what az's HTTP stack trusts, and the test
 /// override that sends the login server's connections to another socket address.
@@ -154,8 +195,10 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
     let correlation = header(&response, "x-ms-correlation-request-id");
     let retry_after =
         header(&response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs);
-    let bytes =
-        response.bytes().await.map_err(|e| Failure::Retry(RegistryError::Transport(describe(&e)), None))?;
+    let bytes = read_body(response)
+        .await
+        .map_err(|e| Failure::Retry(RegistryError::Transport(describe(&e)), None))?
+        .map_err(Failure::Final)?;
     let fail = |default: &'static str| {
         RegistryError::status(StatusText { code: status.as_u16(), default }, &bytes, correlation.as_deref())
     };
@@ -265,7 +308,8 @@ pub async fn sign_in_request(
         let retry_after =
             header(&response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs);
         let headers = response.headers().clone();
-        let body = response.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        // An answer over the limit is read as an empty one (the caller's error is az's).
+        let body = read_body(response).await.ok().and_then(Result::ok).unwrap_or_default();
         let transient = status == StatusCode::REQUEST_TIMEOUT
             || status == StatusCode::TOO_MANY_REQUESTS
             || status.is_server_error();

@@ -11,6 +11,7 @@ mod passthrough;
 mod proxy;
 mod query_golden;
 mod references;
+mod robustness;
 mod show_manifests;
 mod signin;
 mod support;

@@ -76,15 +76,7 @@ pub fn admin_args<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 
 /// The next `times` requests whose path contains `path` get `status` (Retry-After: 0).
 pub fn fault(path: &str, status: u16, times: u32) -> azacr_emulator::Fault {
-    azacr_emulator::Fault {
-        method: None,
-        path_contains: path.into(),
-        status,
-        times,
-        retry_after: Some(0),
-        body: String::new(),
-        applied: false,
-    }
+    azacr_emulator::Fault { retry_after: Some(0), ..azacr_emulator::Fault::status(path, status, times) }
 }
 
 /// Runs `azacr <args>` in this process (`azacr::run_with`, no terminal) with an empty az

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use model::Seed;
+pub use routes::Spoil;
 pub use seed::default_seed;
 
 type Shared = Arc<Mutex<routes::State>>;
@@ -53,6 +54,59 @@ pub struct Fault {
     /// The request is carried out, then answered with the fault (a 5xx after the change).
     #[serde(default)]
     pub applied: bool,
+    /// How the answer goes wrong (`answer`: `status` and `body` instead of the right answer).
+    #[serde(default)]
+    pub mode: FaultMode,
+    /// The first `after` matching requests are answered as usual (a token that expires after
+    /// N requests: `after: N, status: 401`).
+    #[serde(default)]
+    pub after: u32,
+    /// For `delay` and `slow-body`: milliseconds before the answer, or between body chunks.
+    #[serde(default)]
+    pub delay_ms: u64,
+}
+
+impl Fault {
+    /// The next `times` requests whose path contains `path` get `status`.
+    pub fn status(path: &str, status: u16, times: u32) -> Fault {
+        Fault {
+            method: None,
+            path_contains: path.into(),
+            status,
+            times,
+            retry_after: None,
+            body: String::new(),
+            applied: false,
+            mode: FaultMode::Answer,
+            after: 0,
+            delay_ms: 0,
+        }
+    }
+
+    /// The next `times` requests whose path contains `path` go wrong as `mode` says.
+    pub fn mode(path: &str, mode: FaultMode, times: u32) -> Fault {
+        Fault { mode, ..Fault::status(path, 200, times) }
+    }
+}
+
+/// The ways an answer goes wrong. All but `answer` and `never-answer` carry the request out
+/// and spoil its real answer; `never-answer` carries it out only when `applied`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultMode {
+    /// `status` with `body` (and `retry_after`).
+    #[default]
+    Answer,
+    /// The connection is accepted and the request read; no answer ever comes.
+    NeverAnswer,
+    /// The real answer, after `delay_ms`.
+    Delay,
+    /// The real status and headers, then half the body, then the connection is cut.
+    ResetMidBody,
+    /// The real answer with its body cut in half (a proxy that gave up): invalid JSON.
+    Truncated,
+    /// The real answer, its body sent 16 bytes at a time, `delay_ms` apart.
+    SlowBody,
 }
 
 fn one() -> u32 {
@@ -111,7 +165,8 @@ impl Emulator {
                             if !latency.is_zero() {
                                 tokio::time::sleep(latency).await;
                             }
-                            routes::handle(&state, method, uri, headers, body)
+                            let (response, spoil) = routes::handle(&state, method, uri, headers, body);
+                            routes::spoil(response, spoil).await
                         }
                     },
                 );

@@ -23,7 +23,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::model::{Identity, Repository, Seed};
-use crate::{Challenge, Fault, LoggedRequest, Shared};
+use crate::{Challenge, Fault, FaultMode, LoggedRequest, Shared};
 
 pub struct State {
     pub seed: Seed,
@@ -47,6 +47,8 @@ pub struct State {
     pub entra_revoked: bool,
     /// Lifetime of the tokens it issues (their JWT `exp`), in seconds.
     pub token_lifetime: u64,
+    /// The delay of the fault last taken.
+    pub fault_delay_ms: u64,
     counter: u64,
 }
 
@@ -67,6 +69,7 @@ impl State {
             ignore_filters: false,
             link_override: None,
             token_lifetime: 4500,
+            fault_delay_ms: 0,
             entra_revoked: false,
             counter: 0,
         }
@@ -107,7 +110,82 @@ impl Grant {
     }
 }
 
-pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+/// How a fault spoils an answer on its way out (see `FaultMode`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Spoil {
+    None,
+    Never,
+    Delay(std::time::Duration),
+    ResetMidBody,
+    Truncated,
+    SlowBody(std::time::Duration),
+}
+
+/// Sends `response` as `spoil` says.
+pub async fn spoil(response: Response, spoil: Spoil) -> Response {
+    use axum::body::Body;
+    use futures_util::stream;
+    if spoil == Spoil::None {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    if let Spoil::Never | Spoil::Delay(_) = spoil {
+        // The client gives up first on `Never` (or the emulator shuts down).
+        let wait = match spoil {
+            Spoil::Delay(d) => d,
+            _ => std::time::Duration::from_secs(24 * 3600),
+        };
+        tokio::time::sleep(wait).await;
+        return Response::from_parts(parts, body);
+    }
+    let full = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = || async { full };
+    match spoil {
+        Spoil::None | Spoil::Never | Spoil::Delay(_) => unreachable!("answered above"),
+        Spoil::Truncated => {
+            let full = bytes().await;
+            let mut parts = parts;
+            parts.headers.remove("content-length");
+            Response::from_parts(parts, Body::from(full.slice(..full.len() / 2)))
+        }
+        Spoil::ResetMidBody => {
+            let full = bytes().await;
+            let half = full.slice(..full.len() / 2);
+            let chunks: Vec<Result<Bytes, std::io::Error>> =
+                vec![Ok(half), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset"))];
+            let mut parts = parts;
+            parts.headers.remove("content-length");
+            Response::from_parts(parts, Body::from_stream(stream::iter(chunks)))
+        }
+        Spoil::SlowBody(gap) => {
+            let full = bytes().await;
+            let chunks = stream::unfold(0usize, move |at| {
+                let full = full.clone();
+                async move {
+                    if at >= full.len() {
+                        return None;
+                    }
+                    if at > 0 {
+                        tokio::time::sleep(gap).await;
+                    }
+                    let end = (at + 16).min(full.len());
+                    Some((Ok::<_, std::io::Error>(full.slice(at..end)), end))
+                }
+            });
+            let mut parts = parts;
+            parts.headers.remove("content-length");
+            Response::from_parts(parts, Body::from_stream(chunks))
+        }
+    }
+}
+
+pub fn handle(
+    shared: &Shared,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (Response, Spoil) {
     let mut state = shared.lock().unwrap();
     // ACR splits the path at its `/`s, then decodes each segment: an encoded `/` (`%2F`) is
     // part of a name, never a separator, and no segment is resolved as `.` or `..`.
@@ -115,18 +193,33 @@ pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, bod
     let path = format!("/{}", segments.join("/"));
     let target = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| path.clone());
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut spoilt = Spoil::None;
     let mut response = if path.starts_with("/_emulator/") {
         control(&mut state, &method, &path, &body)
     } else {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let params = query_pairs(uri.query().unwrap_or(""));
         match take_fault(&mut state, &method, &path) {
-            Some((fault, applied)) => {
+            Some((fault, FaultMode::Answer, applied)) => {
                 if applied {
                     // The change happens; only its answer is lost.
                     route(&mut state, &method, &segments, &params, &auth, &body);
                 }
                 fault
+            }
+            Some((fault, FaultMode::NeverAnswer, applied)) => {
+                spoilt = Spoil::Never;
+                if applied { route(&mut state, &method, &segments, &params, &auth, &body) } else { fault }
+            }
+            Some((_, mode, _)) => {
+                let delay = std::time::Duration::from_millis(state.fault_delay_ms);
+                spoilt = match mode {
+                    FaultMode::Delay => Spoil::Delay(delay),
+                    FaultMode::ResetMidBody => Spoil::ResetMidBody,
+                    FaultMode::Truncated => Spoil::Truncated,
+                    _ => Spoil::SlowBody(delay),
+                };
+                route(&mut state, &method, &segments, &params, &auth, &body)
             }
             None => route(&mut state, &method, &segments, &params, &auth, &body),
         }
@@ -151,7 +244,7 @@ pub fn handle(shared: &Shared, method: Method, uri: Uri, headers: HeaderMap, bod
             body: String::from_utf8_lossy(&body).into_owned(),
         });
     }
-    response
+    (response, spoilt)
 }
 
 /// Appends `extra` to the query of the response's Link target.
@@ -165,18 +258,31 @@ fn add_to_link(response: &mut Response, extra: &[u8]) {
 
 /// The canned answer for this request, if a fault is due, and whether the request is still
 /// carried out.
-fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<(Response, bool)> {
-    let fault = state.faults.iter_mut().find(|f| {
-        f.times > 0
-            && f.method.as_deref().is_none_or(|m| m == method.as_str())
-            && path.contains(&f.path_contains)
-    })?;
+fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<(Response, FaultMode, bool)> {
+    let fault = state
+        .faults
+        .iter_mut()
+        .filter(|f| {
+            f.times > 0
+                && f.method.as_deref().is_none_or(|m| m == method.as_str())
+                && path.contains(&f.path_contains)
+        })
+        .find_map(|f| {
+            if f.after > 0 {
+                // Counted down, but answered as usual.
+                f.after -= 1;
+                None
+            } else {
+                Some(f)
+            }
+        })?;
     fault.times -= 1;
+    state.fault_delay_ms = fault.delay_ms;
     let mut response = (StatusCode::from_u16(fault.status).unwrap(), fault.body.clone()).into_response();
     if let Some(seconds) = fault.retry_after {
         response.headers_mut().insert("retry-after", seconds.to_string().parse().unwrap());
     }
-    Some((response, fault.applied))
+    Some((response, fault.mode, fault.applied))
 }
 
 fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Response {
