@@ -2,6 +2,7 @@
 
 mod cli_errors;
 mod compliance;
+mod concurrency;
 mod deep_query;
 mod delete;
 mod faults;
