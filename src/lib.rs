@@ -156,6 +156,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     let ctx = Context { ui: ui.clone(), config, env };
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
+    registry::transport::take_sent_deletes();
     let result = runtime.block_on(async {
         tokio::select! {
             result = commands::run(&ctx, &command) => result,
@@ -163,6 +164,12 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
         }
     });
     runtime.shutdown_background();
+    if let Err(AppError::Interrupted) = &result {
+        // A change may have happened: a night's log must not be silent about it.
+        for url in registry::transport::take_sent_deletes() {
+            ui.note(&format!("Interrupted after sending DELETE {url}: it may have been carried out."));
+        }
+    }
     let Some(value) = result? else { return Ok(()) };
     let shown = show(&value, settings.query.as_ref(), settings.format, ui);
     // A listing can hold many thousands of values and the process is about to end: freeing

@@ -174,6 +174,17 @@ pub async fn send_attempts<B>(
     }
 }
 
+thread_local! {
+    /// The DELETEs sent in this run (a run's runtime is on one thread), for the line said
+    /// when Ctrl-C ends a run after one went out.
+    static SENT_DELETES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The URLs of the DELETEs sent on this thread since the last call (and forgets them).
+pub fn take_sent_deletes() -> Vec<String> {
+    SENT_DELETES.with(|s| std::mem::take(&mut *s.borrow_mut()))
+}
+
 enum Failure {
     Final(RegistryError),
     Retry(RegistryError, Option<Duration>),
@@ -186,6 +197,9 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
         .timeout(DATA_TIMEOUT);
     if let Some(body) = call.json {
         request = request.json(body);
+    }
+    if call.method == Method::DELETE {
+        SENT_DELETES.with(|s| s.borrow_mut().push(call.url.to_string()));
     }
     let response =
         request.send().await.map_err(|e| Failure::Retry(RegistryError::Transport(describe(&e)), None))?;

@@ -69,3 +69,43 @@ fn a_delete_of_what_never_existed_is_still_not_found() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.ends_with("ERROR: Error: manifest unknown.\n"), "{}", out.stderr);
 }
+
+/// Ctrl-C while a DELETE is on its way: az's exit code, nothing printed as if complete, and
+/// one stderr line saying the DELETE was sent.
+#[test]
+fn ctrl_c_after_a_delete_was_sent_says_so() {
+    use crate::support::{ConfigDir, azacr_bin, command};
+    use azacr_emulator::FaultMode;
+    let emulator = Emulator::start(default_seed());
+    let digest = "sha256:e2ec7e82f9ab31713fd0f2076c7ed52a42d21dc7774532bc9919b338a2826b4a";
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        applied: true,
+        ..Fault::mode("/manifests/", FaultMode::NeverAnswer, 1)
+    }]);
+    let config = ConfigDir::empty();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    let image = format!("acr-helloworld@{digest}");
+    cmd.args(admin_args("delete", &["--image", &image, "--yes"]))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while !emulator.requests().iter().any(|r| r.method == "DELETE") {
+        assert!(started.elapsed().as_secs() < 30, "no DELETE sent");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let url = format!("https://myregistry.azurecr.io/v2/acr-helloworld/manifests/{digest}");
+    assert_eq!(
+        stderr,
+        format!(
+            "WARNING: This operation will delete the manifest '{digest}'\nInterrupted after sending DELETE {url}: it may have been carried out.\n"
+        )
+    );
+}
