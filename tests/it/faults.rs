@@ -109,3 +109,46 @@ fn ctrl_c_after_a_delete_was_sent_says_so() {
         )
     );
 }
+
+/// No password or token reaches stdout or stderr (`--debug` included) on the fault paths:
+/// failed sign-ins, retried and truncated answers, lost DELETEs, refused tokens.
+#[test]
+fn no_secret_appears_in_any_output_on_the_fault_paths() {
+    use azacr_emulator::FaultMode;
+    let password = azacr_emulator::seed::ADMIN_PASSWORD;
+    let faults = [
+        fault("/oauth2/token", 503, 10),
+        fault("/oauth2/token", 401, 1),
+        fault("/v2/", 500, 10),
+        fault("/_tags", 500, 10),
+        Fault { after: 1, ..fault("/acr/v1/", 401, 10) },
+        Fault::mode("/_tags", FaultMode::Truncated, 10),
+        Fault::mode("/_tags", FaultMode::ResetMidBody, 10),
+        Fault { method: Some("DELETE".into()), applied: true, ..fault("/manifests/", 503, 1) },
+    ];
+    for f in faults {
+        for command in ["show-tags", "delete"] {
+            let emulator = Emulator::start(default_seed());
+            emulator.set_faults(vec![f.clone()]);
+            let image =
+                "acr-helloworld@sha256:e2ec7e82f9ab31713fd0f2076c7ed52a42d21dc7774532bc9919b338a2826b4a";
+            let extra: &[&str] = if command == "delete" {
+                &["--image", image, "--yes", "--debug"]
+            } else {
+                &["--repository", "acr-helloworld", "--debug"]
+            };
+            let out = azacr(&emulator, &admin_args(command, extra));
+            // Every token the emulator issued, and the password.
+            let mut secrets = vec![password.to_string()];
+            secrets.extend(emulator.requests().iter().filter_map(|r| {
+                r.body.split('&').find_map(|kv| kv.strip_prefix("refresh_token=").map(String::from))
+            }));
+            for secret in secrets.iter().filter(|s| s.len() > 8) {
+                assert!(!out.stdout.contains(secret.as_str()), "{f:?}: stdout has a secret");
+                assert!(!out.stderr.contains(secret.as_str()), "{f:?}: stderr has a secret");
+            }
+            assert!(!out.stderr.contains("acr-access-"), "{f:?}: an access token in stderr");
+            assert!(!out.stderr.contains("acr-refresh-"), "{f:?}: a refresh token in stderr");
+        }
+    }
+}
