@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use azacr::commands::show_manifests::Summary;
 use azacr::output::query::Query;
-use azacr::output::{Data, Format, render_to};
+use azacr::output::{Data, Format, print};
 use azacr::registry::paging::{PageItems, decode_page};
 use serde_json::{Value, json};
 
@@ -125,9 +125,9 @@ fn child(path: &str, expression: &str, format: &str) {
         let query = Query::compile(expression).unwrap();
         let result = query.search(&shaped).unwrap();
         let searched = step.elapsed().as_secs_f64();
-        // Rendered as azacr prints it, a chunk at a time, here to a byte counter.
+        // Rendered as azacr prints it, through its stdout buffer, here to a byte counter.
         out = Counter(0);
-        render_to(&result, Format::parse(format).unwrap(), true, &mut out).unwrap();
+        print(&result, Format::parse(format).unwrap(), true, &mut out).unwrap();
         search_best = search_best.min(searched);
         render_best = render_best.min(step.elapsed().as_secs_f64() - searched);
     }

@@ -110,8 +110,7 @@ fn show(
     if ui.color {
         ui.print(&output::render_in_color(&shown, format, query_active)).map_err(AppError::Output)
     } else {
-        ui.print_with(|stdout| output::render_to(&shown, format, query_active, stdout))
-            .map_err(AppError::Output)
+        ui.print_with(|stdout| output::print(&shown, format, query_active, stdout)).map_err(AppError::Output)
     }
 }
 

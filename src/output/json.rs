@@ -1,58 +1,67 @@
 //! `-o json`: `json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True)` plus a newline.
 
+use std::io::{self, Write};
+
 use super::data::Value;
-use super::out::Out;
 use super::pyrepr;
 
-pub fn write(value: &Value, out: &mut Out) {
-    write_value(value, 0, out);
-    out.push('\n');
+pub fn write<W: Write + ?Sized>(value: &Value, out: &mut W) -> io::Result<()> {
+    write_value(value, 0, out)?;
+    out.write_all(b"\n")
 }
 
-fn write_value(value: &Value, depth: usize, out: &mut Out) {
+fn write_value<W: Write + ?Sized>(value: &Value, depth: usize, out: &mut W) -> io::Result<()> {
     match value.resolved() {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => pyrepr::push_int(*i, out),
-        Value::Float(f) => out.push_str(&pyrepr::json_float(*f)),
-        Value::Str(s) => pyrepr::json_string(s, false, out),
-        Value::List(items) if items.is_empty() => out.push_str("[]"),
+        Value::Null => out.write_all(b"null"),
+        Value::Bool(b) => out.write_all(if *b { b"true" } else { b"false" }),
+        Value::Int(i) => out.write_all(pyrepr::Int::new(*i).as_str().as_bytes()),
+        Value::Float(f) => out.write_all(pyrepr::json_float(*f).as_bytes()),
+        Value::Str(s) => pyrepr::write_json_string(s, false, out),
+        Value::List(items) if items.is_empty() => out.write_all(b"[]"),
         Value::List(items) => {
-            out.push('[');
-            out.write_values(items, |i, item, out| {
+            out.write_all(b"[")?;
+            for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                newline(depth + 1, out);
-                write_value(item, depth + 1, out);
-            });
-            newline(depth, out);
-            out.push(']');
+                newline(depth + 1, out)?;
+                write_value(item, depth + 1, out)?;
+            }
+            newline(depth, out)?;
+            out.write_all(b"]")
         }
-        Value::Dict(entries, _) if entries.is_empty() => out.push_str("{}"),
+        Value::Dict(entries, _) if entries.is_empty() => out.write_all(b"{}"),
         Value::Dict(entries, _) => {
-            out.push('{');
+            out.write_all(b"{")?;
             for (i, (key, value)) in Value::sorted_entries(entries).enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                newline(depth + 1, out);
-                pyrepr::json_string(key, false, out);
-                out.push_str(": ");
-                write_value(value, depth + 1, out);
+                newline(depth + 1, out)?;
+                pyrepr::write_json_string(key, false, out)?;
+                out.write_all(b": ")?;
+                write_value(value, depth + 1, out)?;
             }
-            newline(depth, out);
-            out.push('}');
+            newline(depth, out)?;
+            out.write_all(b"}")
         }
         Value::Borrowed(_) => unreachable!("resolved"),
     }
 }
 
-fn newline(depth: usize, out: &mut Out) {
-    out.push('\n');
-    for _ in 0..depth {
-        out.push_str("  ");
+/// A line break, then `depth` levels of two-space indentation.
+fn newline<W: Write + ?Sized>(depth: usize, out: &mut W) -> io::Result<()> {
+    const INDENTED: &[u8] = b"\n                                                                ";
+    let mut spaces = 2 * depth;
+    let first = spaces.min(INDENTED.len() - 1);
+    out.write_all(&INDENTED[..1 + first])?;
+    spaces -= first;
+    while spaces > 0 {
+        let n = spaces.min(INDENTED.len() - 1);
+        out.write_all(&INDENTED[1..1 + n])?;
+        spaces -= n;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Python's text forms of numbers and strings, which az's writers inherit.
 
-use std::fmt::Write as _;
+use std::io;
 
 use super::data::Value;
 
@@ -111,32 +111,54 @@ pub fn string(s: &str) -> String {
 
 /// A JSON string with the escapes of Python's `json.dumps`; `ascii` also escapes non-ASCII.
 pub fn json_string(s: &str, ascii: bool, out: &mut String) {
-    out.push('"');
+    let _ = json_string_in_pieces(s, ascii, |piece| {
+        out.push_str(piece);
+        Ok::<(), std::convert::Infallible>(())
+    });
+}
+
+/// `json_string`, written to `out`.
+pub fn write_json_string<W: io::Write + ?Sized>(s: &str, ascii: bool, out: &mut W) -> io::Result<()> {
+    json_string_in_pieces(s, ascii, |piece| out.write_all(piece.as_bytes()))
+}
+
+/// `json_string`'s text, handed to `put` a piece at a time.
+fn json_string_in_pieces<E>(
+    s: &str,
+    ascii: bool,
+    mut put: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    put("\"")?;
     let mut rest = s;
     // Runs that need no escape are copied whole; an escape starts at an ASCII byte or (with
     // `ascii`) the lead byte of a character, so `at` is always a character boundary.
     while let Some(at) = first_escape(rest.as_bytes(), ascii) {
-        out.push_str(&rest[..at]);
+        put(&rest[..at])?;
         let c = rest[at..].chars().next().unwrap_or_default();
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
+            '"' => put("\\\"")?,
+            '\\' => put("\\\\")?,
+            '\n' => put("\\n")?,
+            '\r' => put("\\r")?,
+            '\t' => put("\\t")?,
+            '\u{08}' => put("\\b")?,
+            '\u{0c}' => put("\\f")?,
             c => {
                 let mut buf = [0u16; 2];
                 for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(out, "\\u{unit:04x}");
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    let mut escape = *b"\\u0000";
+                    for (i, shift) in [12, 8, 4, 0].into_iter().enumerate() {
+                        escape[2 + i] = HEX[usize::from((*unit >> shift) & 0xf)];
+                    }
+                    put(std::str::from_utf8(&escape).unwrap_or_default())?;
                 }
             }
         }
         rest = &rest[at + c.len_utf8()..];
     }
-    out.push_str(rest);
-    out.push('"');
+    put(rest)?;
+    put("\"")
 }
 
 /// Where the first byte that `json.dumps` escapes is. Without `ascii`, eight bytes are
@@ -164,25 +186,36 @@ fn first_escape(bytes: &[u8], ascii: bool) -> Option<usize> {
 }
 
 /// An integer in decimal, as `str()` and `json.dumps` write it, without `fmt`'s machinery
-/// (a cell of every row of a long listing can be one).
-pub fn push_int(i: impl Into<i128>, out: &mut String) {
-    let i: i128 = i.into();
-    let mut digits = [0u8; 40];
-    let mut at = digits.len();
-    let mut rest = i.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
+/// (a cell of every row of a long listing can be one): its digits, on the stack.
+pub struct Int {
+    digits: [u8; 40],
+    at: usize,
+}
+
+impl Int {
+    pub fn new(i: impl Into<i128>) -> Int {
+        let i: i128 = i.into();
+        let mut digits = [0u8; 40];
+        let mut at = digits.len();
+        let mut rest = i.unsigned_abs();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
         }
+        if i < 0 {
+            at -= 1;
+            digits[at] = b'-';
+        }
+        Int { digits, at }
     }
-    if i < 0 {
-        at -= 1;
-        digits[at] = b'-';
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.digits[self.at..]).unwrap_or_default()
     }
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// `json.dumps(s)` with ASCII escaping, as jmespath's `to_string` uses it.
@@ -221,9 +254,7 @@ mod tests {
     #[test]
     fn integers_print_like_python() {
         for i in [0, 7, -7, 10, 1234567890, i128::MAX, i128::MIN, u64::MAX as i128] {
-            let mut s = String::new();
-            push_int(i, &mut s);
-            assert_eq!(s, i.to_string());
+            assert_eq!(Int::new(i).as_str(), i.to_string());
         }
     }
 

@@ -2,10 +2,10 @@
 //! way tabulate's "simple" format draws it with `disable_numparse=True`.
 
 use std::borrow::Cow;
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use super::data::{Key, Value};
-use super::out::Out;
 use super::pyrepr;
 
 /// Columns az leaves out of tables.
@@ -14,7 +14,7 @@ const MIN_PADDING: usize = 2;
 
 /// `query_active`: az keeps the dicts' own key order when `--query` was given, and sorts
 /// the keys otherwise.
-pub fn write(value: &Value, query_active: bool, out: &mut Out) {
+pub fn write<W: Write + ?Sized>(value: &Value, query_active: bool, out: &mut W) -> io::Result<()> {
     let items: Vec<&Value> = match value.resolved() {
         Value::List(items) => items.iter().collect(),
         other => vec![other],
@@ -29,8 +29,7 @@ pub fn write(value: &Value, query_active: bool, out: &mut Out) {
     }
     if ends.is_empty() || columns.names.is_empty() {
         // Nothing to show (no rows, or every value a list, dict or null): tabulate draws nothing.
-        out.push('\n');
-        return;
+        return out.write_all(b"\n");
     }
     let width = columns.names.len();
     let mut cells: Vec<Cow<str>> = vec![Cow::Borrowed(""); ends.len() * width];
@@ -42,7 +41,7 @@ pub fn write(value: &Value, query_active: bool, out: &mut Out) {
         start = *end;
     }
     let headers: Vec<&str> = columns.names.iter().map(String::as_str).collect();
-    draw(&headers, &cells, out);
+    draw(&headers, &cells, out)
 }
 
 /// The table's columns, named as knack names them, in first-seen order.
@@ -178,7 +177,7 @@ const SPACES: &str = "                                                          
 /// spaces between columns, a dashed rule under the header, every line right-stripped; a
 /// cell with line breaks spreads its row over several lines. `cells` holds the rows one
 /// after another, `headers.len()` cells each.
-fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
+fn draw<W: Write + ?Sized>(headers: &[&str], cells: &[Cow<str>], out: &mut W) -> io::Result<()> {
     let columns = headers.len();
     let headers: Vec<Text> = headers.iter().map(|h| Text::new(h)).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width + MIN_PADDING).collect();
@@ -186,35 +185,37 @@ fn draw(headers: &[&str], cells: &[Cow<str>], out: &mut Out) {
     for (i, text) in texts.iter().enumerate() {
         widths[i % columns] = widths[i % columns].max(text.width);
     }
-    let emit = |row: &[Text], out: &mut Out| {
+    // Each line is laid out here, then written.
+    let mut text = String::new();
+    let mut emit = |row: &[Text], out: &mut W| -> io::Result<()> {
         let height = row.iter().map(|c| c.height).max().unwrap_or(1);
         for line in 0..height {
-            let start = out.len();
+            text.clear();
             for (i, cell) in row.iter().enumerate() {
                 let part = cell.line(line);
                 if i > 0 {
-                    out.push_str("  ");
+                    text.push_str("  ");
                 }
-                out.push_str(part);
+                text.push_str(part);
                 let shown = if cell.height == 1 && line == 0 { cell.width } else { width(part) };
                 let mut pad = widths[i].saturating_sub(shown);
                 while pad > 0 {
                     let n = pad.min(SPACES.len());
-                    out.push_str(&SPACES[..n]);
+                    text.push_str(&SPACES[..n]);
                     pad -= n;
                 }
             }
-            let kept = out[start..].trim_end().len();
-            out.truncate(start + kept);
-            out.push('\n');
+            text.truncate(text.trim_end().len());
+            text.push('\n');
+            out.write_all(text.as_bytes())?;
         }
-        out.boundary();
+        Ok(())
     };
-    emit(&headers, out);
+    emit(&headers, out)?;
     let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
     let rule: Vec<Text> = rule.iter().map(|r| Text::new(r)).collect();
-    emit(&rule, out);
-    texts.chunks(columns).for_each(|row| emit(row, out));
+    emit(&rule, out)?;
+    texts.chunks(columns).try_for_each(|row| emit(row, out))
 }
 
 #[cfg(test)]

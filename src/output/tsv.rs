@@ -1,44 +1,49 @@
 //! `-o tsv`: one line per element, cells joined by TAB; plain dicts in sorted-key order,
 //! OrderedDicts in insertion order.
 
+use std::io::{self, Write};
+
 use super::data::{Ordered, Value};
-use super::out::Out;
 use super::pyrepr;
 
-pub fn write(value: &Value, out: &mut Out) {
+pub fn write<W: Write + ?Sized>(value: &Value, out: &mut W) -> io::Result<()> {
     match value.resolved() {
-        Value::List(rows) => out.write_values(rows, |_, row, out| write_row(row, out)),
+        Value::List(rows) => rows.iter().try_for_each(|row| write_row(row, out)),
         other => write_row(other, out),
     }
 }
 
-fn write_row(row: &Value, out: &mut String) {
+fn write_row<W: Write + ?Sized>(row: &Value, out: &mut W) -> io::Result<()> {
     match row.resolved() {
-        Value::Dict(entries, Ordered::Yes) => join(entries.iter().map(|(_, v)| v), out),
-        Value::Dict(entries, Ordered::No) => join(Value::sorted_entries(entries).map(|(_, v)| v), out),
-        Value::List(items) => join(items.iter(), out),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        scalar => cell(scalar, out),
+        Value::Dict(entries, Ordered::Yes) => join(entries.iter().map(|(_, v)| v), out)?,
+        Value::Dict(entries, Ordered::No) => join(Value::sorted_entries(entries).map(|(_, v)| v), out)?,
+        Value::List(items) => join(items.iter(), out)?,
+        Value::Bool(b) => out.write_all(if *b { b"true" } else { b"false" })?,
+        scalar => cell(scalar, out)?,
     }
-    out.push('\n');
+    out.write_all(b"\n")
 }
 
-fn join<'v, 'a: 'v>(cells: impl Iterator<Item = &'v Value<'a>>, out: &mut String) {
+fn join<'v, 'a: 'v, W: Write + ?Sized>(
+    cells: impl Iterator<Item = &'v Value<'a>>,
+    out: &mut W,
+) -> io::Result<()> {
     for (i, c) in cells.enumerate() {
         if i > 0 {
-            out.push('\t');
+            out.write_all(b"\t")?;
         }
-        cell(c, out);
+        cell(c, out)?;
     }
+    Ok(())
 }
 
 /// A value inside a row: lists print their length, dicts an empty cell, scalars `str()`.
-fn cell(value: &Value, out: &mut String) {
+fn cell<W: Write + ?Sized>(value: &Value, out: &mut W) -> io::Result<()> {
     match value.resolved() {
-        Value::List(items) => pyrepr::push_int(items.len() as u64, out),
-        Value::Dict(..) => {}
-        Value::Str(s) => out.push_str(s),
-        scalar => out.push_str(&pyrepr::str_of(scalar)),
+        Value::List(items) => out.write_all(pyrepr::Int::new(items.len() as u64).as_str().as_bytes()),
+        Value::Dict(..) => Ok(()),
+        Value::Str(s) => out.write_all(s.as_bytes()),
+        scalar => out.write_all(pyrepr::str_of(scalar).as_bytes()),
     }
 }
 

@@ -6,17 +6,19 @@
 //! plain/single-quoted/double-quoted scalar choice with the YAML 1.1 implicit resolvers,
 //! folding at 80 columns, and `...` after a plain top-level scalar.
 
+use std::io::{self, Write};
+
 use super::data::Value;
-use super::out::Out;
 use super::pyrepr;
 
 const BEST_INDENT: usize = 2;
 const BEST_WIDTH: usize = 80;
 
-pub fn write(value: &Value, out: &mut Out) {
+pub fn write<W: Write + ?Sized>(value: &Value, out: &mut W) -> io::Result<()> {
     // A fresh stream counts as after whitespace and at an indentation point.
     let mut e = Emitter {
         out,
+        failed: None,
         column: 0,
         indent: None,
         indents: Vec::new(),
@@ -33,6 +35,7 @@ pub fn write(value: &Value, out: &mut Out) {
         e.write_indicator("...", true, false, false);
         e.write_indent();
     }
+    e.failed.map_or(Ok(()), Err)
 }
 
 #[derive(Clone, Copy)]
@@ -42,8 +45,10 @@ struct Context {
     simple_key: bool,
 }
 
-struct Emitter<'o, 'w> {
-    out: &'o mut Out<'w>,
+struct Emitter<'o, W: ?Sized> {
+    out: &'o mut W,
+    /// The first write error: nothing is written after it, and collections stop there.
+    failed: Option<io::Error>,
     column: usize,
     indent: Option<usize>,
     indents: Vec<Option<usize>>,
@@ -54,7 +59,7 @@ struct Emitter<'o, 'w> {
     root_context: bool,
 }
 
-impl Emitter<'_, '_> {
+impl<W: Write + ?Sized> Emitter<'_, W> {
     fn node(&mut self, value: &Value, ctx: Context) {
         self.root_context = ctx.root;
         match value.resolved() {
@@ -67,7 +72,9 @@ impl Emitter<'_, '_> {
                     self.write_indent();
                     self.write_indicator("-", true, false, true);
                     self.node(item, Context { root: false, mapping: false, simple_key: false });
-                    self.out.boundary();
+                    if self.failed.is_some() {
+                        break;
+                    }
                 }
                 self.indent = self.indents.pop().flatten();
             }
@@ -81,6 +88,9 @@ impl Emitter<'_, '_> {
                     );
                     self.write_indicator(":", false, false, false);
                     self.node(value, Context { root: false, mapping: true, simple_key: false });
+                    if self.failed.is_some() {
+                        break;
+                    }
                 }
                 self.indent = self.indents.pop().flatten();
             }
@@ -112,7 +122,15 @@ impl Emitter<'_, '_> {
 
     fn write(&mut self, text: &str) {
         self.column += text.chars().count();
-        self.out.push_str(text);
+        self.put(text);
+    }
+
+    fn put(&mut self, text: &str) {
+        if self.failed.is_none()
+            && let Err(e) = self.out.write_all(text.as_bytes())
+        {
+            self.failed = Some(e);
+        }
     }
 
     fn write_indicator(&mut self, indicator: &str, need_whitespace: bool, whitespace: bool, indention: bool) {
@@ -141,7 +159,7 @@ impl Emitter<'_, '_> {
         self.whitespace = true;
         self.indention = true;
         self.column = 0;
-        self.out.push('\n');
+        self.put("\n");
     }
 
     fn scalar(&mut self, value: &Value, simple_key: bool) {
@@ -236,7 +254,7 @@ impl Emitter<'_, '_> {
                         if *br == '\n' {
                             self.write_line_break();
                         } else {
-                            self.out.push(*br);
+                            self.put(br.encode_utf8(&mut [0; 4]));
                             self.whitespace = true;
                             self.indention = true;
                             self.column = 0;
