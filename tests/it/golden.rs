@@ -142,19 +142,39 @@ fn tracebacks_are_dropped_from_az_stderr_only_between_their_markers() {
     assert_eq!(without_traceback("WARNING: no traceback\n"), "WARNING: no traceback\n");
 }
 
-/// The cases run in this many parts at once, each on its own emulator: most of a case's time
-/// is waiting (on the registry, or on a retry's backoff), so parts overlap well.
+/// The cases run in this many parts at once, each on its own thread and emulator: most of a
+/// case's time is waiting (on the registry, or on a retry's backoff), so parts overlap well.
 const PARTS: usize = 6;
 
-/// Runs every `PARTS`-th case from `part` on (by index, so the retrying cases spread out).
-fn azacr_matches_az_on_part(part: usize) {
+#[test]
+fn azacr_matches_az_on_every_recorded_case() {
     let cases: Vec<Value> = serde_json::from_str(&read(&golden_dir().join("cases.json"))).unwrap();
     assert!(cases.len() >= 40, "the golden set has {} cases", cases.len());
-    let cases: Vec<&Value> = cases.iter().skip(part).step_by(PARTS).collect();
+    // Every PARTS-th case from `part` on (by index, so the retrying cases spread out).
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..PARTS)
+            .map(|part| {
+                let cases: Vec<&Value> = cases.iter().skip(part).step_by(PARTS).collect();
+                scope.spawn(move || failures_in(&cases))
+            })
+            .collect();
+        parts.into_iter().flat_map(|part| part.join().expect("a part of the golden test panicked")).collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from az:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Runs `cases` on an emulator of their own; what differs from az, case by case.
+fn failures_in(cases: &[&Value]) -> Vec<String> {
     let emulator = Emulator::start(default_seed());
     let bin = az_on_path();
     let mut failures = Vec::new();
-    for &case in &cases {
+    for &case in cases {
         let name = case["name"].as_str().unwrap();
         // Where azacr deliberately differs from az, its expectation is kept beside az's record.
         let divergence = golden_dir().join("azacr-divergences").join(name);
@@ -182,36 +202,5 @@ fn azacr_matches_az_on_part(part: usize) {
             failures.push(format!("== {name}: {}", problems.join("\n")));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ from az:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    failures
 }
-
-macro_rules! parts {
-    ($($test:ident = $part:expr),* $(,)?) => {
-        $(
-            #[test]
-            fn $test() {
-                azacr_matches_az_on_part($part);
-            }
-        )*
-        /// Every part is run: `PARTS` and the tests agree.
-        #[test]
-        fn every_case_is_in_a_part() {
-            assert_eq!([$($part),*], std::array::from_fn::<usize, PARTS, _>(|i| i));
-        }
-    };
-}
-
-parts!(
-    azacr_matches_az_on_recorded_cases_part_0 = 0,
-    azacr_matches_az_on_recorded_cases_part_1 = 1,
-    azacr_matches_az_on_recorded_cases_part_2 = 2,
-    azacr_matches_az_on_recorded_cases_part_3 = 3,
-    azacr_matches_az_on_recorded_cases_part_4 = 4,
-    azacr_matches_az_on_recorded_cases_part_5 = 5,
-);
