@@ -24,11 +24,23 @@ const DATA_TIMEOUT: Duration = Duration::from_secs(300);
 /// refused, never held in memory.
 pub const MAX_BODY: u64 = 256 * 1024 * 1024;
 
-/// In-process knobs for tests (no environment variable reaches them): the body limit.
+/// In-process knobs for tests (no environment variable reaches them): the body limit, and
+/// the first wait before a call is tried again.
 pub mod knobs {
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
 
     static MAX_BODY: AtomicU64 = AtomicU64::new(super::MAX_BODY);
+    static FIRST_BACKOFF_MS: AtomicU64 = AtomicU64::new(super::FIRST_BACKOFF.as_millis() as u64);
+
+    /// Sets the first backoff for every run in this process (tests only; it doubles per try).
+    pub fn set_first_backoff(wait: Duration) {
+        FIRST_BACKOFF_MS.store(wait.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    pub fn first_backoff() -> Duration {
+        Duration::from_millis(FIRST_BACKOFF_MS.load(Ordering::Relaxed))
+    }
 
     /// Sets the body limit for every run in this process (tests only).
     pub fn set_max_body(bytes: u64) {
@@ -143,7 +155,7 @@ pub async fn send_attempts<B>(
     decode: Decode<'_, B>,
     attempts: u32,
 ) -> Result<Reply<B>, RegistryError> {
-    let mut backoff = FIRST_BACKOFF;
+    let mut backoff = knobs::first_backoff();
     let mut attempt = 1;
     // A server error or a lost answer may come after the registry applied the call.
     let mut maybe_applied = false;
@@ -298,7 +310,7 @@ pub async fn sign_in_request(
     method: &str,
     url: &str,
 ) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), String> {
-    let mut backoff = FIRST_BACKOFF;
+    let mut backoff = knobs::first_backoff();
     let mut attempt = 1;
     loop {
         let last = attempt >= ATTEMPTS;

@@ -82,6 +82,8 @@ pub fn fault(path: &str, status: u16, times: u32) -> azacr_emulator::Fault {
 /// Runs `azacr <args>` in this process (`azacr::run_with`, no terminal) with an empty az
 /// configuration against `emulator`, in the environment `command` gives a child.
 pub fn azacr(emulator: &Emulator, args: &[&str]) -> Outcome {
+    // In-process runs retry without waiting (the spawned binary, in the goldens, waits as shipped).
+    azacr::registry::transport::knobs::set_first_backoff(std::time::Duration::ZERO);
     let config = ConfigDir::empty();
     let env = azacr::env::Env::of([
         ("HOME", config.path().as_os_str()),
