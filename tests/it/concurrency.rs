@@ -76,8 +76,8 @@ fn eight_parallel_deleters_and_a_listing_loop_delete_each_manifest_exactly_once(
         d.join().expect("a deleter failed");
     }
     done.store(true, Ordering::SeqCst);
-    let listings = lister.join().expect("the listing loop failed");
-    assert!(listings >= 1);
+    // Each listing checks its own answer; that they all succeeded is what is asked here.
+    lister.join().expect("the listing loop failed");
 
     let after = emulator.snapshot();
     let left: Vec<&str> = after["repositories"]["busy"]["manifests"]
@@ -108,11 +108,9 @@ fn eight_parallel_deleters_and_a_listing_loop_delete_each_manifest_exactly_once(
         assert_eq!(applied, 1, "{digest}: {statuses:?}");
     }
     // The token cache is whole JSON and private.
-    let cache = config.path().join("azacr").join("tokens.json");
-    if cache.exists() {
-        let text = std::fs::read(&cache).unwrap();
-        serde_json::from_slice::<serde_json::Value>(&text).expect("the token cache is whole");
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777, 0o600);
-    }
+    let cache = config.path().join(azacr::registry::token_cache::DIR).join("tokens.json");
+    let text = std::fs::read(&cache).expect("the deleters share a token cache");
+    serde_json::from_slice::<serde_json::Value>(&text).expect("the token cache is whole");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777, 0o600);
 }

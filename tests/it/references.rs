@@ -17,19 +17,28 @@ fn data_requests(emulator: &Emulator) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs `args`; asserts the registry is as before, and every data request is a GET of
-/// `acr-helloworld`'s tag listing or one of `allowed` (method, target).
+/// Runs `args`; asserts the registry is as before, that every data request is a GET of
+/// `acr-helloworld`'s tag listing or one of `allowed` (method, target), and that each of
+/// `allowed` was sent.
 fn assert_only(emulator: &Emulator, args: &[&str], allowed: &[(&str, &str)]) -> String {
     emulator.reset();
     let before = emulator.snapshot();
     let out = azacr(emulator, args);
     assert_ne!(out.code, 0, "{args:?}: {}", out.stderr);
     assert_eq!(emulator.snapshot(), before, "{args:?} changed the registry");
-    for (method, target) in data_requests(emulator) {
+    let sent = data_requests(emulator);
+    for (method, target) in &sent {
         let listing = method == "GET" && target.starts_with("/acr/v1/acr-helloworld/_tags?");
         assert!(
-            listing || allowed.iter().any(|(m, t)| *m == method && *t == target),
+            listing || allowed.iter().any(|(m, t)| m == method && t == target),
             "{args:?} sent {method} {target}"
+        );
+    }
+    // And the item typed was asked for, as typed (not refused for some other reason).
+    for (m, t) in allowed {
+        assert!(
+            sent.iter().any(|(method, target)| method == m && target == t),
+            "{args:?} never sent {m} {t}"
         );
     }
     out.stderr
