@@ -148,6 +148,8 @@ fn no_secret_appears_in_any_output_on_the_fault_paths() {
                 assert!(!out.stderr.contains(secret.as_str()), "{f:?}: stderr has a secret");
             }
             assert!(!out.stderr.contains("acr-access-"), "{f:?}: an access token in stderr");
+            // The emulator's tokens are JWTs: no part of one may show, not even its header.
+            assert!(!out.stderr.contains("eyJ") && !out.stdout.contains("eyJ"), "{f:?}: a JWT in the output");
             assert!(!out.stderr.contains("acr-refresh-"), "{f:?}: a refresh token in stderr");
         }
     }
