@@ -57,8 +57,10 @@ fn kind(error: &QueryError) -> &'static str {
         "invalid-arity"
     } else if text.contains("invalid type for value") || text.contains("not supported between instances") {
         "invalid-type"
-    } else {
+    } else if text == "slice step cannot be zero" {
         "invalid-value"
+    } else {
+        "unrecognised"
     }
 }
 
