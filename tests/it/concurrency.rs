@@ -23,13 +23,21 @@ fn eight_parallel_deleters_and_a_listing_loop_delete_each_manifest_exactly_once(
         .map(|m| m["digest"].as_str().unwrap().to_string())
         .collect();
     let requested: Vec<String> = digests.iter().step_by(2).cloned().collect();
-    // Some answers lost after the change (the retry then sees a 404: reported as done).
-    emulator.set_faults(vec![Fault {
-        method: Some("DELETE".into()),
-        applied: true,
-        retry_after: Some(0),
-        ..Fault::status("/v2/busy/manifests/", 503, 3)
-    }]);
+    // Three answers lost after the change, one each for three of the requested manifests (the
+    // retry then sees a 404: reported as done). One fault per digest, so which deleter meets
+    // which fault does not depend on the scheduling.
+    emulator.set_faults(
+        requested
+            .iter()
+            .take(3)
+            .map(|digest| Fault {
+                method: Some("DELETE".into()),
+                applied: true,
+                retry_after: Some(0),
+                ..Fault::status(&format!("/v2/busy/manifests/{digest}"), 503, 1)
+            })
+            .collect(),
+    );
     let config = Arc::new(ConfigDir::empty());
     let done = Arc::new(AtomicBool::new(false));
     let lister = {

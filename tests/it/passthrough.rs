@@ -124,7 +124,17 @@ fn strings(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
 }
 
+/// Runs `cmd`. A binary this test process just copied can be "busy" for a moment (another
+/// test's fork still holds the copy's write descriptor until it execs): tried again then.
 fn run(mut cmd: Command) -> Output {
+    for _ in 0..50 {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.expect("run"),
+        }
+    }
     cmd.output().expect("run")
 }
 
