@@ -155,7 +155,7 @@ pub async fn send_attempts<B>(
     decode: Decode<'_, B>,
     attempts: u32,
 ) -> Result<Reply<B>, RegistryError> {
-    let mut backoff = knobs::first_backoff();
+    let mut backoff = Backoff::new();
     let mut attempt = 1;
     // A server error or a lost answer may come after the registry applied the call.
     let mut maybe_applied = false;
@@ -181,8 +181,7 @@ pub async fn send_attempts<B>(
             return Err(error);
         }
         attempt += 1;
-        tokio::time::sleep(retry_after.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await;
-        backoff *= 2;
+        backoff.wait(retry_after).await;
     }
 }
 
@@ -219,8 +218,7 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
     crate::log::debug(format_args!("{} {} -> {}", call.method, call.url, status.as_u16()));
     let link = header(&response, "link");
     let correlation = header(&response, "x-ms-correlation-request-id");
-    let retry_after =
-        header(&response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs);
+    let retry_after = retry_after(&response);
     let bytes = read_body(response)
         .await
         .map_err(|e| Failure::Retry(RegistryError::Transport(describe(&e)), None))?
@@ -310,7 +308,7 @@ pub async fn sign_in_request(
     method: &str,
     url: &str,
 ) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), String> {
-    let mut backoff = knobs::first_backoff();
+    let mut backoff = Backoff::new();
     let mut attempt = 1;
     loop {
         let last = attempt >= ATTEMPTS;
@@ -324,15 +322,13 @@ pub async fn sign_in_request(
                 if last || (e.is_connect() && !e.is_timeout()) {
                     return Err(text);
                 }
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+                backoff.wait(None).await;
                 continue;
             }
         };
         let status = response.status();
         crate::log::debug(format_args!("{method} {url} -> {}", status.as_u16()));
-        let retry_after =
-            header(&response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs);
+        let retry_after = retry_after(&response);
         let headers = response.headers().clone();
         // An answer over the limit is read as an empty one (the caller's error is az's).
         let body = read_body(response).await.ok().and_then(Result::ok).unwrap_or_default();
@@ -342,9 +338,28 @@ pub async fn sign_in_request(
         if last || !transient {
             return Ok((status.as_u16(), headers, body));
         }
-        tokio::time::sleep(retry_after.unwrap_or(backoff).min(MAX_RETRY_AFTER)).await;
-        backoff *= 2;
+        backoff.wait(retry_after).await;
     }
+}
+
+/// The wait before a call is tried again: what the registry's `Retry-After` asked (capped),
+/// else a backoff that doubles from try to try.
+struct Backoff(Duration);
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff(knobs::first_backoff())
+    }
+
+    async fn wait(&mut self, retry_after: Option<Duration>) {
+        tokio::time::sleep(retry_after.unwrap_or(self.0).min(MAX_RETRY_AFTER)).await;
+        self.0 *= 2;
+    }
+}
+
+/// The answer's `Retry-After`, in whole seconds as ACR sends it.
+fn retry_after(response: &Response) -> Option<Duration> {
+    header(response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs)
 }
 
 /// A transport error's full chain (reqwest hides the cause behind "error sending request").
