@@ -392,10 +392,11 @@ impl Registry {
         if !warm {
             return transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await;
         }
-        // One try with what the cache gave: a rejected token (401) or a registry that does not
-        // answer sends the call through az's sign-in, from the probe on.
+        // The call with what the cache gave, retried as any call is (a 5xx after a DELETE was
+        // applied must still end as done): a rejected token (401) or a registry that does not
+        // answer sends it through az's sign-in, from the probe on.
         let call = Call { method: method.clone(), url: url.clone(), auth: &auth, json };
-        match transport::send_attempts(&self.client, &call, decode, 1).await {
+        match transport::send(&self.client, &call, decode).await {
             Err(e) if e.http_status() == Some(401) || matches!(e, RegistryError::Transport(_)) => {
                 crate::log::debug(format_args!("token cache: cached token not accepted; signing in again"));
                 let (auth, _) = self.start_cold(scope).await?;

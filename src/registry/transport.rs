@@ -145,16 +145,6 @@ pub async fn send<B>(
     call: &Call<'_>,
     decode: Decode<'_, B>,
 ) -> Result<Reply<B>, RegistryError> {
-    send_attempts(client, call, decode, ATTEMPTS).await
-}
-
-/// `send` with at most `attempts` tries.
-pub async fn send_attempts<B>(
-    client: &Client,
-    call: &Call<'_>,
-    decode: Decode<'_, B>,
-    attempts: u32,
-) -> Result<Reply<B>, RegistryError> {
     let mut backoff = Backoff::new();
     let mut attempt = 1;
     // A server error or a lost answer may come after the registry applied the call.
@@ -177,7 +167,7 @@ pub async fn send_attempts<B>(
         };
         maybe_applied |=
             matches!(&error, RegistryError::Transport(_)) || error.http_status().is_some_and(|s| s >= 500);
-        if attempt >= attempts {
+        if attempt >= ATTEMPTS {
             return Err(error);
         }
         attempt += 1;

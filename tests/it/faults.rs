@@ -154,3 +154,28 @@ fn no_secret_appears_in_any_output_on_the_fault_paths() {
         }
     }
 }
+
+#[test]
+fn with_a_warm_token_cache_a_lost_delete_answer_is_still_tried_again() {
+    let emulator = Emulator::start(default_seed());
+    let config = crate::support::ConfigDir::empty();
+    let run = |args: &[&str]| {
+        let mut cmd = crate::support::command(&crate::support::azacr_bin(), &emulator, &config, None);
+        cmd.args(args);
+        crate::support::run(cmd)
+    };
+    // The first call leaves the tokens in the cache; the delete then starts warm.
+    let warm_up = run(&admin_args("show-tags", &["--repository", "acr-helloworld", "-o", "tsv"]));
+    assert_eq!(warm_up.code, 0, "{}", warm_up.stderr);
+    let digest = "sha256:e2ec7e82f9ab31713fd0f2076c7ed52a42d21dc7774532bc9919b338a2826b4a";
+    emulator.clear_requests();
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        applied: true,
+        ..fault("/manifests/", 503, 1)
+    }]);
+    let out = run(&admin_args("delete", &["--image", &format!("acr-helloworld@{digest}"), "--yes"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(emulator.requests().iter().all(|r| r.target != "/v2/"), "the call started warm");
+    assert_eq!(statuses(&emulator, "/v2/acr-helloworld/manifests/"), [503, 404]);
+}
