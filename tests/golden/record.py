@@ -31,7 +31,8 @@ AAD_TENANT = "11111111-2222-3333-4444-555555555555"
 
 def start_emulator():
     subprocess.run(["cargo", "build", "-q", "-p", "azacr-emulator"], cwd=ROOT, check=True)
-    proc = subprocess.Popen([str(ROOT / "target/debug/acr-emulator")], stdout=subprocess.PIPE, text=True)
+    target_dir = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    proc = subprocess.Popen([str(target_dir / "debug/acr-emulator")], stdout=subprocess.PIPE, text=True)
     port, ca = proc.stdout.readline().split()
     return proc, int(port), ca
 
