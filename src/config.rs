@@ -234,6 +234,17 @@ impl Config {
                         assertion: assertion.into(),
                         scope,
                     }
+                } else if let Some(path) = entry.get("certificate").and_then(Value::as_str) {
+                    let send_chain =
+                        entry.get("use_cert_sn_issuer").is_some_and(|v| v.as_bool() == Some(true));
+                    EntraSource::Certificate {
+                        authority,
+                        tenant,
+                        client_id,
+                        path: path.into(),
+                        send_chain,
+                        scope,
+                    }
                 } else {
                     missing()
                 }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod az_cli;
+pub mod certificate;
 pub mod entra;
 pub mod error;
 pub mod paging;

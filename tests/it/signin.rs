@@ -101,6 +101,140 @@ fn a_service_principal_is_signed_in_with_its_federated_token() {
     );
 }
 
+/// The client assertion in a logged Entra request, decoded: (header, claims).
+fn assertion_in(body: &str) -> (serde_json::Value, serde_json::Value) {
+    use base64::Engine;
+    let form: Vec<(String, String)> = url_form(body);
+    let jwt = &form.iter().find(|(k, _)| k == "client_assertion").expect("an assertion").1;
+    let part = |i: usize| -> serde_json::Value {
+        let bytes =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwt.split('.').nth(i).unwrap()).unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (part(0), part(1))
+}
+
+fn url_form(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| {
+            let v = v.replace('+', " ");
+            let decoded = percent_encoding::percent_decode_str(&v).decode_utf8_lossy().into_owned();
+            (k.to_string(), decoded)
+        })
+        .collect()
+}
+
+#[test]
+fn a_service_principal_is_signed_in_with_its_certificate() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    az_config::write_service_principal_with_certificate(
+        config.path(),
+        &emulator.authority(),
+        seed::SP_PRIVATE_KEY,
+        false,
+    )
+    .unwrap();
+    emulator.clear_requests();
+    let (out, log) = show_tags(&emulator, &config, true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (header, claims) = assertion_in(&log[1].body);
+    assert_eq!(header["alg"], "RS256");
+    assert!(header.get("x5c").is_none());
+    assert_eq!(claims["aud"], format!("{}/{}/oauth2/v2.0/token", emulator.authority(), seed::AAD_TENANT));
+    assert_eq!(claims["iss"], seed::SP_CLIENT_ID);
+    // Neither the assertion nor any line of the private key is printed, even with --debug.
+    let jwt = &url_form(&log[1].body).into_iter().find(|(k, _)| k == "client_assertion").unwrap().1;
+    for secret in
+        std::iter::once(jwt.as_str()).chain(seed::SP_PRIVATE_KEY.lines().filter(|l| !l.starts_with("-----")))
+    {
+        assert!(!out.stderr.contains(secret) && !out.stdout.contains(secret), "{secret}");
+    }
+    let config = ConfigDir::empty();
+    az_config::write_service_principal_with_certificate(
+        config.path(),
+        &emulator.authority(),
+        seed::SP_PRIVATE_KEY,
+        false,
+    )
+    .unwrap();
+    assert_signs_in_through_entra(
+        config,
+        &emulator,
+        &[
+            "grant_type=client_credentials",
+            "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer",
+        ],
+    );
+}
+
+#[test]
+fn a_certificate_with_a_pkcs1_key_and_the_chain_signs_in_too() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    az_config::write_service_principal_with_certificate(
+        config.path(),
+        &emulator.authority(),
+        seed::SP_PRIVATE_KEY_PKCS1,
+        true,
+    )
+    .unwrap();
+    let (out, log) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (header, _) = assertion_in(&log[1].body);
+    let pem_body: String = seed::SP_CERTIFICATE.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert_eq!(header["x5c"], serde_json::json!([pem_body]));
+}
+
+#[test]
+fn an_assertion_signed_with_another_key_is_refused_by_entra() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    az_config::write_service_principal_with_certificate(
+        config.path(),
+        &emulator.authority(),
+        seed::OTHER_PRIVATE_KEY,
+        false,
+    )
+    .unwrap();
+    let (out, log) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 1);
+    assert_eq!(log[1].status, 401);
+    assert!(
+        out.stderr.starts_with(
+            "WARNING: Unable to get AAD authorization tokens with message: AADSTS7000274: Signature verification failed for the client assertion.\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_missing_certificate_file_says_which() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let pem = az_config::write_service_principal_with_certificate(
+        config.path(),
+        &emulator.authority(),
+        seed::SP_PRIVATE_KEY,
+        false,
+    )
+    .unwrap();
+    std::fs::remove_file(&pem).unwrap();
+    let (out, log) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "WARNING: Unable to get AAD authorization tokens with message: [Errno 2] No such file or directory: '{}'\n",
+            pem.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!log.iter().any(|r| r.target.contains("/oauth2/v2.0/token")));
+}
+
 #[test]
 fn an_expired_refresh_token_says_so_and_how_to_sign_in_again() {
     let emulator = Emulator::start(default_seed());

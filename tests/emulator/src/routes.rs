@@ -822,12 +822,19 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
                 && acr_scope
         }
         "client_credentials" => {
+            let jwt_bearer =
+                p("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+            let assertion = p("client_assertion");
+            if jwt_bearer
+                && !assertion.is_empty()
+                && assertion != seed::FEDERATED_ASSERTION
+                && let Err(why) = check_certificate_assertion(assertion, tenant, p("client_id"))
+            {
+                return fail(StatusCode::UNAUTHORIZED, "invalid_client", &format!("{why}\r\nTrace ID: 0"));
+            }
             p("client_id") == seed::SP_CLIENT_ID
                 && acr_scope
-                && (p("client_secret") == seed::SP_SECRET
-                    || (p("client_assertion") == seed::FEDERATED_ASSERTION
-                        && p("client_assertion_type")
-                            == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
+                && (p("client_secret") == seed::SP_SECRET || (jwt_bearer && !assertion.is_empty()))
         }
         _ => false,
     };
@@ -842,6 +849,50 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
         StatusCode::OK,
         json!({"token_type": "Bearer", "expires_in": 3599, "access_token": seed::AAD_TOKEN}),
     )
+}
+
+/// Entra's check of a client assertion signed with the service principal's certificate
+/// (`seed::SP_CERTIFICATE`): the header's `x5t` names the certificate, the RS256 signature
+/// verifies with its public key, and the claims are for this client at this tenant's token
+/// endpoint and not expired. `Err`: Entra's AADSTS text.
+fn check_certificate_assertion(assertion: &str, tenant: &str, client_id: &str) -> Result<(), String> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+    let malformed = || "AADSTS50027: JWT token is invalid or malformed.".to_string();
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header, claims, signature] = parts[..] else { return Err(malformed()) };
+    let json =
+        |part: &str| -> Option<Value> { serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok() };
+    let (Some(header), Some(claims)) = (json(header), json(claims)) else { return Err(malformed()) };
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
+    let pem_body: String = crate::seed::SP_CERTIFICATE.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = STANDARD.decode(pem_body).expect("test certificate");
+    let thumbprint = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der);
+    if header["alg"] != "RS256" || header["x5t"] != URL_SAFE.encode(thumbprint.as_ref()) {
+        return Err(format!(
+            "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{}']",
+            header["x5t"].as_str().unwrap_or("")
+        ));
+    }
+    let cert_der = rustls::pki_types::CertificateDer::from(der);
+    let cert = webpki::EndEntityCert::try_from(&cert_der).expect("test certificate parses");
+    let signed = &assertion[..assertion.rfind('.').expect("three parts")];
+    if cert.verify_signature(webpki::ring::RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &signature).is_err()
+    {
+        return Err("AADSTS7000274: Signature verification failed for the client assertion.".into());
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let aud_ok = claims["aud"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("https://") && a.ends_with(&format!("/{tenant}/oauth2/v2.0/token")));
+    if !aud_ok
+        || claims["iss"] != client_id
+        || claims["sub"] != client_id
+        || claims["jti"].as_str().is_none_or(str::is_empty)
+        || claims["exp"].as_u64().is_none_or(|exp| exp <= now)
+    {
+        return Err("AADSTS700024: Client assertion is not within its valid time range or its claims are not for this application.".into());
+    }
+    Ok(())
 }
 
 fn token(state: &mut State, body: &[u8]) -> Response {

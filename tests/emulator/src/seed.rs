@@ -20,6 +20,13 @@ pub const ENTRA_REFRESH_TOKEN: &str = "fake-entra-refresh-token";
 pub const SP_CLIENT_ID: &str = "99999999-8888-7777-6666-555555555555";
 pub const SP_SECRET: &str = "fake-sp-client-secret";
 pub const FEDERATED_ASSERTION: &str = "fake-federated-assertion";
+/// The service principal's certificate (`az login --service-principal --certificate`), whose
+/// public key Entra ID checks the client assertion with, and its private key (PKCS#8 and
+/// PKCS#1), plus a key that is not the certificate's. Test keys only (see testdata/README.md).
+pub const SP_CERTIFICATE: &str = include_str!("../testdata/sp-cert.pem");
+pub const SP_PRIVATE_KEY: &str = include_str!("../testdata/sp-key.pem");
+pub const SP_PRIVATE_KEY_PKCS1: &str = include_str!("../testdata/sp-key-pkcs1.pem");
+pub const OTHER_PRIVATE_KEY: &str = include_str!("../testdata/other-key.pem");
 
 /// A stable fake digest: four rounds of splitmix64 over a seed string.
 pub fn digest(seed: &str) -> String {
