@@ -105,16 +105,24 @@ impl Config {
         let subscription = subscription.expect("has a tenant");
         let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
         let user = subscription.get("user");
-        let identity = vec![
+        // A managed identity's id (`MSIClient-<id>`…): user-assigned ones share a user name.
+        let assigned = text(user.and_then(|u| u.get("assignedIdentityInfo")));
+        let mut identity = vec![
             tenant.to_string(),
             text(user.and_then(|u| u.get("type"))),
             text(user.and_then(|u| u.get("name"))).to_lowercase(),
             text(subscription.get("environmentName")),
             self.aad_scope(),
         ];
+        if !assigned.is_empty() {
+            identity.push(assigned.clone());
+        }
         let kind = text(user.and_then(|u| u.get("type")));
         let name = text(user.and_then(|u| u.get("name")));
-        let mut source = self.entra_source(tenant, &kind, &name);
+        let mut source = match name.as_str() {
+            "systemAssignedIdentity" | "userAssignedIdentity" => self.managed_identity(&assigned),
+            _ => self.entra_source(tenant, &kind, &name),
+        };
         if let EntraSource::Unavailable(message) = &source {
             match self.ask_real_az(message) {
                 Ok((token, _)) => source = EntraSource::Cached(token),
@@ -157,6 +165,27 @@ impl Config {
             }
             .to_string()
         })
+    }
+
+    /// A managed identity's token request (az keeps no MSAL cache for these), from az's
+    /// `assignedIdentityInfo`; unavailable where az's MSAL would use a source azacr leaves to
+    /// the real az.
+    fn managed_identity(&self, assigned: &str) -> EntraSource {
+        use crate::registry::managed_identity::{AssignedIdentity, ManagedIdentity};
+        // az writes `MSI` for a system-assigned identity; older profiles may lack it.
+        let Some(which) = AssignedIdentity::from_az_info(if assigned.is_empty() { "MSI" } else { assigned })
+        else {
+            return EntraSource::Unavailable(AZ_LOGIN_MESSAGE.into());
+        };
+        let scope = self.aad_scope();
+        let resource = scope.strip_suffix("/.default").unwrap_or(&scope);
+        match ManagedIdentity::for_environment(&self.env, &which, resource) {
+            Ok(request) => EntraSource::ManagedIdentity(request),
+            Err(source) => {
+                crate::log::debug(format_args!("managed identity on {source}: left to the real az"));
+                EntraSource::Unavailable(AZ_LOGIN_MESSAGE.into())
+            }
+        }
     }
 
     /// How to get the account's Entra token: from az's MSAL cache, or with the account's

@@ -43,6 +43,19 @@ pub const HOME: &str = "HOME";
 /// Windows' home directory, when `HOME` is unset.
 pub const USERPROFILE: &str = "USERPROFILE";
 
+/// Managed identity, as az's MSAL reads them (see `registry::managed_identity`): App Service's
+/// token endpoint and its secret header; Service Fabric's server thumbprint; Azure Arc's and
+/// Azure ML's endpoints; Cloud Shell's marker; the IMDS host instead of 169.254.169.254 (AKS
+/// pod identity; the tests point it at the emulator).
+pub const IDENTITY_ENDPOINT: &str = "IDENTITY_ENDPOINT";
+pub const IDENTITY_HEADER: &str = "IDENTITY_HEADER";
+pub const IDENTITY_SERVER_THUMBPRINT: &str = "IDENTITY_SERVER_THUMBPRINT";
+pub const IMDS_ENDPOINT: &str = "IMDS_ENDPOINT";
+pub const MSI_ENDPOINT: &str = "MSI_ENDPOINT";
+pub const MSI_SECRET: &str = "MSI_SECRET";
+pub const AZUREPS_HOST_ENVIRONMENT: &str = "AZUREPS_HOST_ENVIRONMENT";
+pub const AZURE_POD_IDENTITY_AUTHORITY_HOST: &str = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
+
 /// The proxy for HTTPS requests, as az's HTTP stack reads it (the lower-case name first).
 pub const HTTPS_PROXY_NAMES: &[&str] = &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
 /// Hosts (and domains, addresses, `*`) reached without the proxy.

@@ -36,6 +36,8 @@ pub enum EntraSource {
         send_chain: bool,
         scope: String,
     },
+    /// A managed identity (`az login --identity`): the endpoint MSAL would call.
+    ManagedIdentity(super::managed_identity::ManagedIdentity),
     /// None: az's message (or azacr's, for a kind it cannot use yet).
     Unavailable(String),
 }
@@ -49,6 +51,7 @@ impl fmt::Debug for EntraSource {
             EntraSource::ClientSecret { .. } => "ClientSecret",
             EntraSource::ClientAssertion { .. } => "ClientAssertion",
             EntraSource::Certificate { .. } => "Certificate",
+            EntraSource::ManagedIdentity(m) => return write!(f, "{m:?}"),
             EntraSource::Unavailable(m) => return write!(f, "Unavailable({m:?})"),
         };
         write!(f, "{kind}(…)")
@@ -78,6 +81,7 @@ impl EntraSource {
         let (authority, tenant, form): (&str, &str, Vec<(&str, String)>) = match self {
             EntraSource::Cached(token) => return Ok(token.clone()),
             EntraSource::Unavailable(message) => return Err(message.clone()),
+            EntraSource::ManagedIdentity(identity) => return identity.access_token(client).await,
             EntraSource::RefreshToken { authority, tenant, refresh_token, scope } => (
                 authority,
                 tenant,

@@ -5,6 +5,7 @@ pub mod az_cli;
 pub mod certificate;
 pub mod entra;
 pub mod error;
+pub mod managed_identity;
 pub mod paging;
 pub mod paths;
 pub mod reference;

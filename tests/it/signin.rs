@@ -335,3 +335,127 @@ fn azacr_as_the_only_az_on_path_is_never_asked() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!((out.code, &out.stdout, &out.stderr), (expected.code, &expected.stdout, &expected.stderr));
 }
+
+/// Signs in as the managed identity `assigned` (az's `assignedIdentityInfo`) with `env` set;
+/// the requests, the managed-identity one first.
+fn managed_identity_run(
+    assigned: &str,
+    env: &[(&str, String)],
+    debug: bool,
+) -> (Outcome, Vec<LoggedRequest>) {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    az_config::write_managed_identity(config.path(), &emulator.authority(), assigned).unwrap();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+    if debug {
+        cmd.arg("--debug");
+    }
+    let env: Vec<(&str, String)> =
+        env.iter().map(|(k, v)| (*k, v.replace("{authority}", &emulator.authority()))).collect();
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    (run(cmd), emulator.requests())
+}
+
+fn imds_host() -> Vec<(&'static str, String)> {
+    vec![("AZURE_POD_IDENTITY_AUTHORITY_HOST", "{authority}".into())]
+}
+
+#[test]
+fn a_system_assigned_identity_signs_in_through_imds() {
+    let (out, log) = managed_identity_run("MSI", &imds_host(), true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        wire(&log),
+        [
+            "GET /v2/",
+            "GET /metadata/identity/oauth2/token",
+            "POST /oauth2/exchange",
+            "POST /oauth2/token",
+            "GET /acr/v1/acr-helloworld/_tags"
+        ]
+    );
+    assert_eq!(
+        log[1].target,
+        "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fcontainerregistry.azure.net"
+    );
+    assert!(log[2].body.contains(&format!("tenant={}", seed::AAD_TENANT)), "{}", log[2].body);
+    assert!(!out.stderr.contains(seed::AAD_TOKEN) && !out.stdout.contains(seed::AAD_TOKEN));
+}
+
+#[test]
+fn a_user_assigned_identity_is_named_as_az_stored_it() {
+    for (assigned, query) in [
+        (format!("MSIClient-{}", seed::MI_USER_CLIENT_ID), format!("client_id={}", seed::MI_USER_CLIENT_ID)),
+        (format!("MSIObject-{}", seed::MI_USER_OBJECT_ID), format!("object_id={}", seed::MI_USER_OBJECT_ID)),
+        (
+            format!("MSIResource-{}", seed::MI_USER_RESOURCE_ID),
+            format!("msi_res_id={}", seed::MI_USER_RESOURCE_ID.replace('/', "%2F")),
+        ),
+    ] {
+        let (out, log) = managed_identity_run(&assigned, &imds_host(), false);
+        assert_eq!(out.code, 0, "{assigned}: {}", out.stderr);
+        assert!(log[1].target.ends_with(&format!("&{query}")), "{}", log[1].target);
+    }
+}
+
+#[test]
+fn an_unknown_managed_identity_gives_imds_words() {
+    let (out, log) =
+        managed_identity_run("MSIClient-00000000-dead-beef-0000-000000000000", &imds_host(), false);
+    assert_eq!((out.code, log[1].status), (1, 400));
+    assert!(
+        out.stderr.starts_with(
+            "WARNING: Unable to get AAD authorization tokens with message: Identity not found\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn app_service_identity_endpoint_and_header_are_used() {
+    let env = [
+        ("IDENTITY_ENDPOINT", "{authority}/msi/token".to_string()),
+        ("IDENTITY_HEADER", seed::APP_SERVICE_IDENTITY_HEADER.to_string()),
+    ];
+    let (out, log) = managed_identity_run(&format!("MSIResource-{}", seed::MI_USER_RESOURCE_ID), &env, true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(log[1].target.starts_with("/msi/token?api-version=2019-08-01&resource="), "{}", log[1].target);
+    assert!(log[1].target.contains("&mi_res_id="), "{}", log[1].target);
+    for secret in [seed::APP_SERVICE_IDENTITY_HEADER, seed::AAD_TOKEN] {
+        assert!(!out.stderr.contains(secret) && !out.stdout.contains(secret), "{secret}");
+    }
+    // A wrong header: App Service's words, as MSAL puts them.
+    let env =
+        [("IDENTITY_ENDPOINT", "{authority}/msi/token".to_string()), ("IDENTITY_HEADER", "wrong".into())];
+    let (out, _) = managed_identity_run("MSI", &env, false);
+    assert!(
+        out.stderr.starts_with(
+            "WARNING: Unable to get AAD authorization tokens with message: 401, The X-IDENTITY-HEADER is missing or wrong.\n"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_managed_identity_token_is_cached_across_calls() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    az_config::write_managed_identity(config.path(), &emulator.authority(), "MSI").unwrap();
+    let run_once = || {
+        emulator.clear_requests();
+        let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+        cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+        cmd.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", emulator.authority());
+        (run(cmd), emulator.requests())
+    };
+    let (cold, _) = run_once();
+    assert_eq!(cold.code, 0, "{}", cold.stderr);
+    let (warm, log) = run_once();
+    assert_eq!((warm.code, &warm.stdout), (0, &cold.stdout));
+    assert_eq!(wire(&log), ["GET /acr/v1/acr-helloworld/_tags"]);
+}

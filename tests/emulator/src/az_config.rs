@@ -106,3 +106,19 @@ pub fn write_service_principal_with_certificate(
     std::fs::write(dir.join("msal_token_cache.json"), "{}")?;
     Ok(pem)
 }
+
+/// What `az login --identity` leaves: an account whose user is `systemAssignedIdentity`
+/// (`assigned == "MSI"`) or `userAssignedIdentity` (`MSIClient-<id>`, `MSIObject-<id>`,
+/// `MSIResource-<id>`), of type servicePrincipal. az keeps no token of it in its files.
+pub fn write_managed_identity(dir: &Path, authority: &str, assigned: &str) -> std::io::Result<()> {
+    write_emulator_cloud(dir, authority)?;
+    let name = if assigned == "MSI" { "systemAssignedIdentity" } else { "userAssignedIdentity" };
+    let profile = serde_json::json!({"subscriptions": [{
+        "id": "00000000-1111-2222-3333-444444444444", "name": "Test subscription", "state": "Enabled",
+        "tenantId": seed::AAD_TENANT, "isDefault": true,
+        "user": {"name": name, "type": "servicePrincipal", "assignedIdentityInfo": assigned},
+        "environmentName": "AzacrEmulator"
+    }]});
+    std::fs::write(dir.join("azureProfile.json"), format!("\u{feff}{profile}"))?;
+    std::fs::write(dir.join("msal_token_cache.json"), "{}")
+}

@@ -12,6 +12,8 @@
 //! | `GET /acr/v1/{repo}/_tags` | tags, paged (`n`, `last`, `orderby`) |
 //! | `GET`/`DELETE /acr/v1/{repo}/_tags/{tag}` | one tag / untag |
 //! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest and its tags |
+//! | `GET /metadata/identity/oauth2/token` | managed identity, as IMDS answers (`Metadata: true`) |
+//! | `GET /msi/token` | managed identity, as App Service answers (`X-IDENTITY-HEADER`) |
 //! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
 
 use std::collections::HashMap;
@@ -49,6 +51,8 @@ pub struct State {
     pub token_lifetime: u64,
     /// The delay of the fault last taken.
     pub fault_delay_ms: u64,
+    /// The headers of the request being answered.
+    pub headers: HeaderMap,
     counter: u64,
 }
 
@@ -70,6 +74,7 @@ impl State {
             link_override: None,
             token_lifetime: 4500,
             fault_delay_ms: 0,
+            headers: HeaderMap::new(),
             entra_revoked: false,
             counter: 0,
         }
@@ -193,6 +198,7 @@ pub fn handle(
     let path = format!("/{}", segments.join("/"));
     let target = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| path.clone());
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    state.headers = headers;
     let mut spoilt = Spoil::None;
     let mut response = if path.starts_with("/_emulator/") {
         control(&mut state, &method, &path, &body)
@@ -424,6 +430,8 @@ fn route(
         ("POST", ["oauth2", "exchange"]) => exchange(state, body),
         ("POST", ["oauth2", "token"]) => token(state, body),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra_token(state, tenant, body),
+        ("GET", ["metadata", "identity", "oauth2", "token"]) => managed_identity_token(state, params, false),
+        ("GET", ["msi", "token"]) => managed_identity_token(state, params, true),
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
                 Some(g) if g.catalog => g,
@@ -893,6 +901,77 @@ fn check_certificate_assertion(assertion: &str, tenant: &str, client_id: &str) -
         return Err("AADSTS700024: Client assertion is not within its valid time range or its claims are not for this application.".into());
     }
     Ok(())
+}
+
+/// A managed identity's token, as IMDS (`app_service == false`) or App Service answers: the
+/// system-assigned identity, or the user-assigned one named by `client_id`, `object_id` or
+/// `msi_res_id` (App Service: `mi_res_id`); the fake Entra token the exchange takes.
+fn managed_identity_token(state: &State, params: &[(String, String)], app_service: bool) -> Response {
+    use crate::seed;
+    let header = |name: &str| state.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let p = |k: &str| param(params, k).unwrap_or("");
+    let imds_error = |description: &str| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_request", "error_description": description}),
+        )
+    };
+    let app_error = |status: StatusCode, message: &str| {
+        json_response(
+            status,
+            json!({"statusCode": status.as_u16(), "message": message, "correlationId": "0"}),
+        )
+    };
+    if app_service {
+        if header("x-identity-header") != seed::APP_SERVICE_IDENTITY_HEADER {
+            return app_error(StatusCode::UNAUTHORIZED, "The X-IDENTITY-HEADER is missing or wrong.");
+        }
+        if p("api-version") != "2019-08-01" {
+            return app_error(StatusCode::BAD_REQUEST, "Unsupported api-version.");
+        }
+    } else {
+        if header("metadata") != "true" {
+            return imds_error("Required metadata header not specified");
+        }
+        if p("api-version") != "2018-02-01" {
+            return imds_error("Invalid api-version");
+        }
+    }
+    let resource_id_name = if app_service { "mi_res_id" } else { "msi_res_id" };
+    let client_id = match (p("client_id"), p("object_id"), p(resource_id_name)) {
+        ("", "", "") => seed::MI_SYSTEM_CLIENT_ID,
+        (seed::MI_USER_CLIENT_ID, "", "") | ("", seed::MI_USER_OBJECT_ID, "") => seed::MI_USER_CLIENT_ID,
+        ("", "", id) if id == seed::MI_USER_RESOURCE_ID => seed::MI_USER_CLIENT_ID,
+        _ if app_service => {
+            return app_error(StatusCode::BAD_REQUEST, "No managed identity found for the given id.");
+        }
+        _ => return imds_error("Identity not found"),
+    };
+    let acr_resource = seed::ACR_SCOPE.trim_end_matches("/.default");
+    if p("resource") != acr_resource {
+        if app_service {
+            return app_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "An unexpected error occured while fetching the AAD Token.",
+            );
+        }
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_resource", "error_description": format!("AADSTS500011: The resource principal named {} was not found in the tenant.", p("resource"))}),
+        );
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let expires_on = (now + 86399).to_string();
+    let body = if app_service {
+        json!({"access_token": seed::AAD_TOKEN, "expires_on": expires_on, "resource": acr_resource,
+               "token_type": "Bearer", "client_id": client_id})
+    } else {
+        // IMDS writes every number as a string.
+        json!({"access_token": seed::AAD_TOKEN, "client_id": client_id, "expires_in": "86399",
+               "expires_on": expires_on, "ext_expires_in": "86399", "not_before": now.to_string(),
+               "resource": acr_resource, "token_type": "Bearer"})
+    };
+    json_response(StatusCode::OK, body)
 }
 
 fn token(state: &mut State, body: &[u8]) -> Response {

@@ -26,6 +26,14 @@ pub const FEDERATED_ASSERTION: &str = "fake-federated-assertion";
 pub const SP_CERTIFICATE: &str = include_str!("../testdata/sp-cert.pem");
 pub const SP_PRIVATE_KEY: &str = include_str!("../testdata/sp-key.pem");
 pub const SP_PRIVATE_KEY_PKCS1: &str = include_str!("../testdata/sp-key-pkcs1.pem");
+/// Managed identities the emulator's IMDS and App Service endpoints know: the system-assigned
+/// one's client id, a user-assigned one by client id, object id and resource id, and App
+/// Service's `IDENTITY_HEADER` secret.
+pub const MI_SYSTEM_CLIENT_ID: &str = "aaaaaaaa-0000-0000-0000-000000000001";
+pub const MI_USER_CLIENT_ID: &str = "bbbbbbbb-0000-0000-0000-000000000002";
+pub const MI_USER_OBJECT_ID: &str = "cccccccc-0000-0000-0000-000000000003";
+pub const MI_USER_RESOURCE_ID: &str = "/subscriptions/00000000-1111-2222-3333-444444444444/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ci-identity";
+pub const APP_SERVICE_IDENTITY_HEADER: &str = "fake-app-service-identity-header";
 pub const OTHER_PRIVATE_KEY: &str = include_str!("../testdata/other-key.pem");
 
 /// A stable fake digest: four rounds of splitmix64 over a seed string.
