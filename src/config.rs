@@ -95,7 +95,16 @@ impl Config {
                 .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
         });
         let Some(tenant) = subscription.and_then(|s| s.get("tenantId")).and_then(Value::as_str) else {
-            // No profile az's files show: only the real az knows (or says why not).
+            // No sign-in in az's files: the environment's credential (a CI without az), else
+            // only the real az knows (or says why not).
+            let scope = self.aad_scope();
+            if let Some(found) =
+                crate::registry::env_credential::from_environment(&self.env, &self.authority(), &scope)
+            {
+                crate::log::debug(format_args!("no az sign-in; from the environment: {:?}", found.source));
+                let tenant = found.tenant.unwrap_or_default();
+                return Ok(AadToken { source: found.source, tenant, identity: found.identity });
+            }
             let (token, tenant) = self.ask_real_az(AZ_LOGIN_MESSAGE)?;
             let mut identity = vec!["az account get-access-token".to_string(), tenant.clone()];
             identity.extend(crate::registry::az_cli::token_subject(&token));

@@ -56,6 +56,17 @@ pub const MSI_SECRET: &str = "MSI_SECRET";
 pub const AZUREPS_HOST_ENVIRONMENT: &str = "AZUREPS_HOST_ENVIRONMENT";
 pub const AZURE_POD_IDENTITY_AUTHORITY_HOST: &str = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
 
+/// Sign-in without az, as the Azure SDKs read it (see `registry::env_credential`): a service
+/// principal's tenant and client id with its secret, certificate (PEM) or federated token
+/// file; Entra's authority host.
+pub const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
+pub const AZURE_CLIENT_ID: &str = "AZURE_CLIENT_ID";
+pub const AZURE_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
+pub const AZURE_CLIENT_CERTIFICATE_PATH: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
+pub const AZURE_CLIENT_SEND_CERTIFICATE_CHAIN: &str = "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
+pub const AZURE_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
+pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
+
 /// The proxy for HTTPS requests, as az's HTTP stack reads it (the lower-case name first).
 pub const HTTPS_PROXY_NAMES: &[&str] = &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
 /// Hosts (and domains, addresses, `*`) reached without the proxy.

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod az_cli;
 pub mod certificate;
 pub mod entra;
+pub mod env_credential;
 pub mod error;
 pub mod managed_identity;
 pub mod paging;

@@ -382,7 +382,7 @@ fn a_system_assigned_identity_signs_in_through_imds() {
         "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fcontainerregistry.azure.net"
     );
     assert!(log[2].body.contains(&format!("tenant={}", seed::AAD_TENANT)), "{}", log[2].body);
-    assert!(!out.stderr.contains(seed::AAD_TOKEN) && !out.stdout.contains(seed::AAD_TOKEN));
+    assert!(!out.stderr.contains(seed::MI_TOKEN) && !out.stdout.contains(seed::MI_TOKEN));
 }
 
 #[test]
@@ -425,7 +425,7 @@ fn app_service_identity_endpoint_and_header_are_used() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(log[1].target.starts_with("/msi/token?api-version=2019-08-01&resource="), "{}", log[1].target);
     assert!(log[1].target.contains("&mi_res_id="), "{}", log[1].target);
-    for secret in [seed::APP_SERVICE_IDENTITY_HEADER, seed::AAD_TOKEN] {
+    for secret in [seed::APP_SERVICE_IDENTITY_HEADER, seed::MI_TOKEN] {
         assert!(!out.stderr.contains(secret) && !out.stdout.contains(secret), "{secret}");
     }
     // A wrong header: App Service's words, as MSAL puts them.
@@ -458,4 +458,147 @@ fn a_managed_identity_token_is_cached_across_calls() {
     let (warm, log) = run_once();
     assert_eq!((warm.code, &warm.stdout), (0, &cold.stdout));
     assert_eq!(wire(&log), ["GET /acr/v1/acr-helloworld/_tags"]);
+}
+
+/// show-tags with az's files holding no sign-in (unless `config` has one) and `env` set;
+/// `{authority}` in a value is the emulator's Entra authority.
+fn environment_run(
+    emulator: &Emulator,
+    config: &ConfigDir,
+    env: &[(&str, &str)],
+    debug: bool,
+) -> (Outcome, Vec<LoggedRequest>) {
+    emulator.clear_requests();
+    let mut cmd = command(&azacr_bin(), emulator, config, None);
+    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+    if debug {
+        cmd.arg("--debug");
+    }
+    for (k, v) in env {
+        cmd.env(k, v.replace("{authority}", &emulator.authority()));
+    }
+    (run(cmd), emulator.requests())
+}
+
+fn service_principal_env<'a>(kind: (&'a str, &'a str)) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("AZURE_AUTHORITY_HOST", "{authority}"),
+        ("AZURE_TENANT_ID", seed::AAD_TENANT),
+        ("AZURE_CLIENT_ID", seed::SP_CLIENT_ID),
+        kind,
+    ]
+}
+
+fn assert_no_secret(out: &Outcome, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(
+            !out.stdout.contains(secret) && !out.stderr.contains(secret),
+            "{secret} printed:\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn without_az_a_client_secret_from_the_environment_signs_in() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let env = service_principal_env(("AZURE_CLIENT_SECRET", seed::SP_SECRET));
+    let (out, log) = environment_run(&emulator, &config, &env, true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(wire(&log)[1], entra_path());
+    assert!(log[1].body.contains("grant_type=client_credentials"), "{}", log[1].body);
+    assert_no_secret(&out, &[seed::SP_SECRET, seed::AAD_TOKEN]);
+    // Warm: the data call only.
+    let (warm, log) = environment_run(&emulator, &config, &env, false);
+    assert_eq!((warm.code, &warm.stdout), (0, &out.stdout));
+    assert_eq!(wire(&log), ["GET /acr/v1/acr-helloworld/_tags"]);
+    // A wrong secret: Entra's words, then az's.
+    let (bad, _) = environment_run(
+        &emulator,
+        &ConfigDir::empty(),
+        &service_principal_env(("AZURE_CLIENT_SECRET", "wrong-secret")),
+        true,
+    );
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains(
+            "WARNING: Unable to get AAD authorization tokens with message: AADSTS7000215: Invalid client secret provided.\n"
+        ),
+        "{}",
+        bad.stderr
+    );
+    assert_no_secret(&bad, &["wrong-secret"]);
+}
+
+#[test]
+fn without_az_a_federated_token_file_signs_in() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let token_file = config.path().join("federated-token");
+    std::fs::write(&token_file, format!("{}\n", seed::FEDERATED_ASSERTION)).unwrap();
+    let path = token_file.to_string_lossy().into_owned();
+    let (out, log) = environment_run(
+        &emulator,
+        &config,
+        &service_principal_env(("AZURE_FEDERATED_TOKEN_FILE", &path)),
+        true,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        log[1].body.contains(&format!("client_assertion={}", seed::FEDERATED_ASSERTION)),
+        "{}",
+        log[1].body
+    );
+    assert_no_secret(&out, &[seed::FEDERATED_ASSERTION, seed::AAD_TOKEN]);
+}
+
+#[test]
+fn without_az_a_certificate_from_the_environment_signs_in() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let pem = config.path().join("sp.pem");
+    std::fs::write(&pem, format!("{}{}", seed::SP_PRIVATE_KEY, seed::SP_CERTIFICATE)).unwrap();
+    let path = pem.to_string_lossy().into_owned();
+    let (out, log) = environment_run(
+        &emulator,
+        &config,
+        &service_principal_env(("AZURE_CLIENT_CERTIFICATE_PATH", &path)),
+        true,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (header, _) = assertion_in(&log[1].body);
+    assert_eq!(header["alg"], "RS256");
+    let key_lines: Vec<&str> = seed::SP_PRIVATE_KEY.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert_no_secret(&out, &key_lines);
+}
+
+#[test]
+fn without_az_a_managed_identity_the_environment_shows_signs_in_with_the_tokens_tenant() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let env =
+        [("AZURE_POD_IDENTITY_AUTHORITY_HOST", "{authority}"), ("AZURE_CLIENT_ID", seed::MI_USER_CLIENT_ID)];
+    let (out, log) = environment_run(&emulator, &config, &env, true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(wire(&log)[1], "GET /metadata/identity/oauth2/token");
+    assert!(log[1].target.ends_with(&format!("&client_id={}", seed::MI_USER_CLIENT_ID)), "{}", log[1].target);
+    assert!(log[2].body.contains(&format!("&tenant={}&", seed::AAD_TENANT)), "{}", log[2].body);
+    assert_no_secret(&out, &[seed::MI_TOKEN]);
+}
+
+#[test]
+fn azs_own_sign_in_comes_before_the_environment() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    az_config::write_service_principal(config.path(), &emulator.authority(), false).unwrap();
+    // The environment's secret is wrong: were it used, Entra would refuse it.
+    let (out, log) = environment_run(
+        &emulator,
+        &config,
+        &service_principal_env(("AZURE_CLIENT_SECRET", "wrong-secret")),
+        false,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(log[1].body.contains(&format!("client_secret={}", seed::SP_SECRET)));
 }

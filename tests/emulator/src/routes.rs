@@ -905,7 +905,7 @@ fn check_certificate_assertion(assertion: &str, tenant: &str, client_id: &str) -
 
 /// A managed identity's token, as IMDS (`app_service == false`) or App Service answers: the
 /// system-assigned identity, or the user-assigned one named by `client_id`, `object_id` or
-/// `msi_res_id` (App Service: `mi_res_id`); the fake Entra token the exchange takes.
+/// `msi_res_id` (App Service: `mi_res_id`); `seed::MI_TOKEN`, which the exchange takes.
 fn managed_identity_token(state: &State, params: &[(String, String)], app_service: bool) -> Response {
     use crate::seed;
     let header = |name: &str| state.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -963,11 +963,11 @@ fn managed_identity_token(state: &State, params: &[(String, String)], app_servic
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let expires_on = (now + 86399).to_string();
     let body = if app_service {
-        json!({"access_token": seed::AAD_TOKEN, "expires_on": expires_on, "resource": acr_resource,
+        json!({"access_token": seed::MI_TOKEN, "expires_on": expires_on, "resource": acr_resource,
                "token_type": "Bearer", "client_id": client_id})
     } else {
         // IMDS writes every number as a string.
-        json!({"access_token": seed::AAD_TOKEN, "client_id": client_id, "expires_in": "86399",
+        json!({"access_token": seed::MI_TOKEN, "client_id": client_id, "expires_in": "86399",
                "expires_on": expires_on, "ext_expires_in": "86399", "not_before": now.to_string(),
                "resource": acr_resource, "token_type": "Bearer"})
     };

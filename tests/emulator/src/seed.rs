@@ -33,6 +33,9 @@ pub const MI_SYSTEM_CLIENT_ID: &str = "aaaaaaaa-0000-0000-0000-000000000001";
 pub const MI_USER_CLIENT_ID: &str = "bbbbbbbb-0000-0000-0000-000000000002";
 pub const MI_USER_OBJECT_ID: &str = "cccccccc-0000-0000-0000-000000000003";
 pub const MI_USER_RESOURCE_ID: &str = "/subscriptions/00000000-1111-2222-3333-444444444444/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ci-identity";
+/// The Entra token a managed identity gets: JWT-shaped, its `tid` the test tenant (what
+/// `az login --identity` reads the tenant from).
+pub const MI_TOKEN: &str = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2NvbnRhaW5lcnJlZ2lzdHJ5LmF6dXJlLm5ldCIsInRpZCI6IjExMTExMTExLTIyMjItMzMzMy00NDQ0LTU1NTU1NTU1NTU1NSIsIm9pZCI6ImRkZGRkZGRkLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwNCIsImlkdHlwIjoiYXBwIn0.fake-managed-identity-signature";
 pub const APP_SERVICE_IDENTITY_HEADER: &str = "fake-app-service-identity-header";
 pub const OTHER_PRIVATE_KEY: &str = include_str!("../testdata/other-key.pem");
 
@@ -231,7 +234,10 @@ pub fn default_seed() -> Seed {
             serde_json::json!({"createdAt": "2019-01-01T00:00:00.0000000Z", "deletedAt": "2019-05-01T00:00:00.0000000Z", "repository": "old/app"}),
             serde_json::json!({"createdAt": "2019-02-01T00:00:00.0000000Z", "deletedAt": "2019-05-02T00:00:00.0000000Z", "repository": "retired"}),
         ],
-        aad_tokens: vec![(AAD_TOKEN.into(), AAD_TENANT.into(), admin)],
+        aad_tokens: vec![
+            (AAD_TOKEN.into(), AAD_TENANT.into(), admin.clone()),
+            (MI_TOKEN.into(), AAD_TENANT.into(), admin),
+        ],
     }
 }
 
