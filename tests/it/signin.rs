@@ -602,3 +602,119 @@ fn azs_own_sign_in_comes_before_the_environment() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(log[1].body.contains(&format!("client_secret={}", seed::SP_SECRET)));
 }
+
+/// Every secret of the new sign-in paths, with `--debug`, on success and on failure: what the
+/// requests carried (client secrets, assertions, Entra and ACR tokens), the private key, the
+/// identity header. None is printed.
+#[test]
+fn no_sign_in_path_prints_a_secret_even_with_debug() {
+    let emulator = Emulator::start(default_seed());
+    let authority = emulator.authority();
+    let key_lines: Vec<&str> = seed::SP_PRIVATE_KEY
+        .lines()
+        .chain(seed::OTHER_PRIVATE_KEY.lines())
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let pem_dir = tempfile::tempdir().unwrap();
+    let pem = pem_dir.path().join("sp.pem");
+    std::fs::write(&pem, format!("{}{}", seed::SP_PRIVATE_KEY, seed::SP_CERTIFICATE)).unwrap();
+    let pem = pem.to_string_lossy().into_owned();
+    let token_file = pem_dir.path().join("token");
+    std::fs::write(&token_file, seed::FEDERATED_ASSERTION).unwrap();
+    let token_file = token_file.to_string_lossy().into_owned();
+    type Setup<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
+    type Case<'a> = (&'a str, Setup<'a>, Vec<(&'a str, &'a str)>);
+    let nothing: Setup = Box::new(|_| {});
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "certificate",
+            Box::new(|d| {
+                az_config::write_service_principal_with_certificate(
+                    d,
+                    &authority,
+                    seed::SP_PRIVATE_KEY,
+                    true,
+                )
+                .unwrap();
+            }),
+            vec![],
+        ),
+        (
+            "certificate, wrong key",
+            Box::new(|d| {
+                az_config::write_service_principal_with_certificate(
+                    d,
+                    &authority,
+                    seed::OTHER_PRIVATE_KEY,
+                    false,
+                )
+                .unwrap();
+            }),
+            vec![],
+        ),
+        (
+            "imds",
+            Box::new(|d| az_config::write_managed_identity(d, &authority, "MSI").unwrap()),
+            vec![("AZURE_POD_IDENTITY_AUTHORITY_HOST", "{authority}")],
+        ),
+        (
+            "app service",
+            Box::new(|d| az_config::write_managed_identity(d, &authority, "MSI").unwrap()),
+            vec![
+                ("IDENTITY_ENDPOINT", "{authority}/msi/token"),
+                ("IDENTITY_HEADER", seed::APP_SERVICE_IDENTITY_HEADER),
+            ],
+        ),
+        ("env secret", nothing, service_principal_env(("AZURE_CLIENT_SECRET", seed::SP_SECRET))),
+        (
+            "env wrong secret",
+            Box::new(|_| {}),
+            service_principal_env(("AZURE_CLIENT_SECRET", "wrong-secret-value")),
+        ),
+        ("env certificate", Box::new(|_| {}), service_principal_env(("AZURE_CLIENT_CERTIFICATE_PATH", &pem))),
+        (
+            "env federated",
+            Box::new(|_| {}),
+            service_principal_env(("AZURE_FEDERATED_TOKEN_FILE", &token_file)),
+        ),
+        (
+            "env managed identity",
+            Box::new(|_| {}),
+            vec![("AZURE_POD_IDENTITY_AUTHORITY_HOST", "{authority}")],
+        ),
+    ];
+    for (name, setup, env) in cases {
+        let config = ConfigDir::empty();
+        setup(config.path());
+        let (out, log) = environment_run(&emulator, &config, &env, true);
+        assert!(out.stderr.contains("DEBUG") || out.stderr.contains("debug"), "{name}: no --debug output");
+        let mut secrets: Vec<String> = vec![
+            seed::APP_SERVICE_IDENTITY_HEADER.into(),
+            seed::MI_TOKEN.into(),
+            seed::AAD_TOKEN.into(),
+            seed::SP_SECRET.into(),
+            seed::FEDERATED_ASSERTION.into(),
+            "wrong-secret-value".into(),
+            // The ids ACR's tokens end with.
+            "acr-access".into(),
+            "acr-refresh".into(),
+        ];
+        secrets.extend(key_lines.iter().map(|l| l.to_string()));
+        for request in &log {
+            for (key, value) in url_form(&request.body) {
+                if ["client_secret", "client_assertion", "access_token", "refresh_token"]
+                    .contains(&key.as_str())
+                {
+                    secrets.push(value);
+                }
+            }
+        }
+        for secret in &secrets {
+            assert!(
+                !out.stdout.contains(secret.as_str()) && !out.stderr.contains(secret.as_str()),
+                "{name}: {secret} printed:\n{}",
+                out.stderr
+            );
+        }
+    }
+}
