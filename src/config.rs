@@ -105,7 +105,20 @@ impl Config {
                 let tenant = found.tenant.unwrap_or_default();
                 return Ok(AadToken { source: found.source, tenant, identity: found.identity });
             }
-            let (token, tenant) = self.ask_real_az(AZ_LOGIN_MESSAGE)?;
+            let (token, tenant) = match self.ask_real_az(AZ_LOGIN_MESSAGE) {
+                Ok(found) => found,
+                Err(message) => {
+                    // No az at all: an Azure VM's managed identity, else az's message.
+                    let guess = crate::registry::env_credential::azure_vm_guess(&self.env, &scope, &message);
+                    let Some(found) = guess else { return Err(message) };
+                    crate::log::debug(format_args!("no az; on an Azure VM: {:?}", found.source));
+                    return Ok(AadToken {
+                        source: found.source,
+                        tenant: String::new(),
+                        identity: found.identity,
+                    });
+                }
+            };
             let mut identity = vec!["az account get-access-token".to_string(), tenant.clone()];
             identity.extend(crate::registry::az_cli::token_subject(&token));
             identity.push(self.aad_scope());

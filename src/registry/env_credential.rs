@@ -6,10 +6,13 @@
 //!   sent when `AZURE_CLIENT_SEND_CERTIFICATE_CHAIN` is `1`/`true`): a certificate;
 //! - … + `AZURE_FEDERATED_TOKEN_FILE` (AKS workload identity, a CI's OIDC token written to a
 //!   file): a federated assertion, read from the file each run (it is rotated);
-//! - else a managed identity where the environment shows one: App Service's
-//!   `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`, `AZURE_POD_IDENTITY_AUTHORITY_HOST`, or an Azure VM
-//!   (its DMI asset tag; no request is made to find out), user-assigned when `AZURE_CLIENT_ID`
-//!   is set.
+//! - else a managed identity where the environment names one: App Service's
+//!   `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`, or `AZURE_POD_IDENTITY_AUTHORITY_HOST`;
+//!   user-assigned when `AZURE_CLIENT_ID` is set.
+//!
+//! Last of all (`azure_vm_guess`), when there is no az at all (`AZACR_AZ_PATH` unset and no
+//! `az` on PATH): on an Azure VM (its DMI asset tag says so; no request is made to find out)
+//! its managed identity, through IMDS; if that fails, az's "Please run 'az login'" stands.
 //!
 //! Entra's authority: `AZURE_AUTHORITY_HOST` (the SDKs' variable), else az's current cloud's.
 //! These are the same OAuth requests az's MSAL sends (see `registry::entra`).
@@ -34,15 +37,6 @@ pub struct EnvironmentCredential {
 /// The environment's credential for `scope`, if it names one; `cloud_authority`: az's current
 /// cloud's Entra authority.
 pub fn from_environment(env: &Env, cloud_authority: &str, scope: &str) -> Option<EnvironmentCredential> {
-    from_environment_on(env, cloud_authority, scope, Path::new("/sys/class/dmi/id/chassis_asset_tag"))
-}
-
-fn from_environment_on(
-    env: &Env,
-    cloud_authority: &str,
-    scope: &str,
-    asset_tag: &Path,
-) -> Option<EnvironmentCredential> {
     let set = |name: &str| env::first_set(env, &[name]);
     let authority = set(env::AZURE_AUTHORITY_HOST).unwrap_or_else(|| cloud_authority.to_string());
     let (tenant, client_id) = (set(env::AZURE_TENANT_ID), set(env::AZURE_CLIENT_ID));
@@ -100,16 +94,43 @@ fn from_environment_on(
             return Some(EnvironmentCredential { source, tenant: Some(tenant), identity });
         }
     }
-    let shows_managed_identity = (env.var_os(env::IDENTITY_ENDPOINT).is_some()
+    let names_managed_identity = (env.var_os(env::IDENTITY_ENDPOINT).is_some()
         && env.var_os(env::IDENTITY_HEADER).is_some())
-        || env.var_os(env::AZURE_POD_IDENTITY_AUTHORITY_HOST).is_some()
-        || std::fs::read_to_string(asset_tag).is_ok_and(|t| t.trim() == AZURE_ASSET_TAG);
-    if !shows_managed_identity {
+        || env.var_os(env::AZURE_POD_IDENTITY_AUTHORITY_HOST).is_some();
+    if !names_managed_identity {
         return None;
     }
-    let which = client_id.map(AssignedIdentity::ClientId).unwrap_or(AssignedIdentity::System);
+    managed_identity(env, scope, None)
+}
+
+/// On an Azure VM without az: its managed identity, failing with `fallback_message` (az's).
+pub fn azure_vm_guess(env: &Env, scope: &str, fallback_message: &str) -> Option<EnvironmentCredential> {
+    azure_vm_guess_on(env, scope, fallback_message, Path::new("/sys/class/dmi/id/chassis_asset_tag"))
+}
+
+fn azure_vm_guess_on(
+    env: &Env,
+    scope: &str,
+    fallback_message: &str,
+    asset_tag: &Path,
+) -> Option<EnvironmentCredential> {
+    let no_az = env.var_os(env::AZACR_AZ_PATH).is_none() && crate::az::find_real_az(env).is_err();
+    let on_azure = || std::fs::read_to_string(asset_tag).is_ok_and(|t| t.trim() == AZURE_ASSET_TAG);
+    if !(no_az && on_azure()) {
+        return None;
+    }
+    managed_identity(env, scope, Some(fallback_message))
+}
+
+fn managed_identity(env: &Env, scope: &str, fallback_message: Option<&str>) -> Option<EnvironmentCredential> {
+    let which = env::first_set(env, &[env::AZURE_CLIENT_ID])
+        .map(AssignedIdentity::ClientId)
+        .unwrap_or(AssignedIdentity::System);
     let resource = scope.strip_suffix("/.default").unwrap_or(scope);
-    let request = ManagedIdentity::for_environment(env, &which, resource).ok()?;
+    let mut request = ManagedIdentity::for_environment(env, &which, resource).ok()?;
+    if let Some(message) = fallback_message {
+        request = request.failing_with(message);
+    }
     let identity = vec![
         "environment".into(),
         "managed identity".into(),
@@ -133,37 +154,43 @@ mod tests {
 
     #[test]
     fn each_kind_needs_its_variables() {
-        let none = Path::new("/nonexistent");
         let base = [(env::AZURE_TENANT_ID, "t"), (env::AZURE_CLIENT_ID, "c")];
         let with = |extra: &[(&str, &str)]| {
             let vars: Vec<(&str, &str)> = base.iter().chain(extra).copied().collect();
-            from_environment_on(&Env::of(vars), CLOUD, SCOPE, none)
+            from_environment(&Env::of(vars), CLOUD, SCOPE)
         };
         assert_eq!(kind(&with(&[(env::AZURE_CLIENT_SECRET, "s")])), "ClientSecret(…)");
         assert_eq!(kind(&with(&[(env::AZURE_CLIENT_CERTIFICATE_PATH, "/c.pem")])), "Certificate(…)");
         let missing = with(&[(env::AZURE_FEDERATED_TOKEN_FILE, "/nonexistent/token")]);
         assert!(kind(&missing).starts_with("Unavailable(\"The federated token file '/nonexistent/token'"));
-        // Tenant and client id alone name nothing (not even a managed identity off Azure).
+        // Tenant and client id alone name nothing (not even a managed identity).
         assert_eq!(kind(&with(&[])), "none");
         assert_eq!(
-            kind(&from_environment_on(&Env::of([(env::AZURE_CLIENT_SECRET, "s")]), CLOUD, SCOPE, none)),
+            kind(&from_environment(&Env::of([(env::AZURE_CLIENT_SECRET, "s")]), CLOUD, SCOPE)),
             "none"
         );
+        let pod = with(&[(env::AZURE_POD_IDENTITY_AUTHORITY_HOST, "http://10.0.0.1")]);
+        assert_eq!(kind(&pod), "ManagedIdentity(http://10.0.0.1/metadata/identity/oauth2/token)");
     }
 
     #[test]
-    fn a_managed_identity_only_where_the_machine_shows_one() {
+    fn the_vm_guess_needs_azure_and_no_az() {
         let dir = tempfile::tempdir().unwrap();
         let tag = dir.path().join("chassis_asset_tag");
-        assert!(from_environment_on(&Env::default(), CLOUD, SCOPE, &tag).is_none());
+        // No az: PATH is empty and AZACR_AZ_PATH unset.
+        let no_az = Env::of([(env::PATH, "")]);
+        assert!(azure_vm_guess_on(&no_az, SCOPE, "m", &tag).is_none());
         std::fs::write(&tag, "7783-7084-3265-9085\n").unwrap();
-        let vm = from_environment_on(&Env::default(), CLOUD, SCOPE, &tag).unwrap();
+        let vm = azure_vm_guess_on(&no_az, SCOPE, "m", &tag).unwrap();
         assert_eq!(
             format!("{:?}", vm.source),
             "ManagedIdentity(http://169.254.169.254/metadata/identity/oauth2/token)"
         );
         assert_eq!(vm.tenant, None);
-        let user = from_environment_on(&Env::of([(env::AZURE_CLIENT_ID, "c")]), CLOUD, SCOPE, &tag).unwrap();
-        assert_ne!(user.identity, vm.identity);
+        let user = Env::of([(env::PATH, ""), (env::AZURE_CLIENT_ID, "c")]);
+        assert_ne!(azure_vm_guess_on(&user, SCOPE, "m", &tag).unwrap().identity, vm.identity);
+        // AZACR_AZ_PATH set (even empty, as in azacr's tests): no guess, no request off the machine.
+        let off = Env::of([(env::PATH, ""), (env::AZACR_AZ_PATH, "")]);
+        assert!(azure_vm_guess_on(&off, SCOPE, "m", &tag).is_none());
     }
 }

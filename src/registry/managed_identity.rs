@@ -51,6 +51,8 @@ pub struct ManagedIdentity {
     query: Vec<(&'static str, String)>,
     /// App Service's `IDENTITY_HEADER` (a secret), sent as `X-IDENTITY-HEADER`.
     identity_header: Option<String>,
+    /// What to say when it fails (a guessed identity: az's message, not the endpoint's).
+    fallback_message: Option<String>,
 }
 
 /// Never prints the identity header.
@@ -88,6 +90,7 @@ impl ManagedIdentity {
                 url: value(env::IDENTITY_ENDPOINT),
                 query,
                 identity_header: Some(value(env::IDENTITY_HEADER)),
+                fallback_message: None,
             });
         }
         if set(env::MSI_ENDPOINT) && set(env::MSI_SECRET) {
@@ -106,11 +109,28 @@ impl ManagedIdentity {
             url: format!("{}/metadata/identity/oauth2/token", host.trim_matches('/')),
             query,
             identity_header: None,
+            fallback_message: None,
         })
+    }
+
+    /// The same, failing with `message` whatever the endpoint says (`--debug` shows its words).
+    pub fn failing_with(self, message: &str) -> ManagedIdentity {
+        ManagedIdentity { fallback_message: Some(message.to_string()), ..self }
     }
 
     /// The access token; `Err`: the endpoint's own words, as az's warning carries them.
     pub async fn access_token(&self, client: &Client) -> Result<String, String> {
+        let result = self.request_token(client).await;
+        match (&result, &self.fallback_message) {
+            (Err(words), Some(message)) => {
+                crate::log::debug(format_args!("managed identity: {words}"));
+                Err(message.clone())
+            }
+            _ => result,
+        }
+    }
+
+    async fn request_token(&self, client: &Client) -> Result<String, String> {
         let request = || {
             let mut r = client.get(&self.url).query(&self.query).header("Metadata", "true");
             if let Some(secret) = &self.identity_header {
