@@ -12,6 +12,7 @@
 //! | `GET /acr/v1/{repo}/_tags` | tags, paged (`n`, `last`, `orderby`) |
 //! | `GET`/`DELETE /acr/v1/{repo}/_tags/{tag}` | one tag / untag |
 //! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest and its tags |
+//! | `GET /{tenant}/v2.0/.well-known/openid-configuration` | Entra's tenant discovery (MSAL) |
 //! | `GET /metadata/identity/oauth2/token` | managed identity, as IMDS answers (`Metadata: true`) |
 //! | `GET /msi/token` | managed identity, as App Service answers (`X-IDENTITY-HEADER`) |
 //! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
@@ -430,6 +431,9 @@ fn route(
         ("POST", ["oauth2", "exchange"]) => exchange(state, body),
         ("POST", ["oauth2", "token"]) => token(state, body),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra_token(state, tenant, body),
+        ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
+            openid_configuration(state, tenant)
+        }
         ("GET", ["metadata", "identity", "oauth2", "token"]) => managed_identity_token(state, params, false),
         ("GET", ["msi", "token"]) => managed_identity_token(state, params, true),
         ("GET", ["v2", "_catalog"]) => {
@@ -896,11 +900,28 @@ fn check_certificate_assertion(assertion: &str, tenant: &str, client_id: &str) -
         || claims["iss"] != client_id
         || claims["sub"] != client_id
         || claims["jti"].as_str().is_none_or(str::is_empty)
-        || claims["exp"].as_u64().is_none_or(|exp| exp <= now)
+        // MSAL (PyJWT) writes `exp` with a fraction.
+        || claims["exp"].as_f64().is_none_or(|exp| exp <= now as f64)
     {
         return Err("AADSTS700024: Client assertion is not within its valid time range or its claims are not for this application.".into());
     }
     Ok(())
+}
+
+/// Entra's tenant discovery, which MSAL reads before its first token request at an authority
+/// it does not know (az with `core.instance_discovery=false`, as for Azure Stack).
+fn openid_configuration(state: &State, tenant: &str) -> Response {
+    let host = state.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let base = format!("https://{host}/{tenant}");
+    json_response(
+        StatusCode::OK,
+        json!({
+            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+            "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+            "issuer": format!("https://{host}/{tenant}/v2.0"),
+        }),
+    )
 }
 
 /// A managed identity's token, as IMDS (`app_service == false`) or App Service answers: the
