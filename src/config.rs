@@ -286,6 +286,13 @@ impl Config {
                         scope,
                     }
                 } else if let Some(path) = entry.get("certificate").and_then(Value::as_str) {
+                    // az opens the file outside its error handling: one it cannot open ends
+                    // the command as an unexpected error.
+                    if let Err(message) = crate::registry::certificate::Certificate::read(path)
+                        && message.starts_with("[Errno")
+                    {
+                        return EntraSource::Crashes(message);
+                    }
                     let send_chain =
                         entry.get("use_cert_sn_issuer").is_some_and(|v| v.as_bool() == Some(true));
                     EntraSource::Certificate {

@@ -193,6 +193,9 @@ async fn exchange(
     service: &str,
     aad: &AadToken,
 ) -> Result<String, RegistryError> {
+    if let super::entra::EntraSource::Crashes(message) = &aad.source {
+        return Err(RegistryError::Unexpected(message.clone()));
+    }
     let access_token = aad.source.access_token(client).await.map_err(RegistryError::AadUnavailable)?;
     // A managed identity found without az's profile: its token names the tenant (as
     // `az login --identity` reads it).

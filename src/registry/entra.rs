@@ -38,6 +38,9 @@ pub enum EntraSource {
     },
     /// A managed identity (`az login --identity`): the endpoint MSAL would call.
     ManagedIdentity(super::managed_identity::ManagedIdentity),
+    /// None, and az fails here with an exception it does not catch (a certificate file it
+    /// cannot open): the exception's text.
+    Crashes(String),
     /// None: az's message (or azacr's, for a kind it cannot use yet).
     Unavailable(String),
 }
@@ -53,6 +56,7 @@ impl fmt::Debug for EntraSource {
             EntraSource::Certificate { .. } => "Certificate",
             EntraSource::ManagedIdentity(m) => return write!(f, "{m:?}"),
             EntraSource::Unavailable(m) => return write!(f, "Unavailable({m:?})"),
+            EntraSource::Crashes(m) => return write!(f, "Crashes({m:?})"),
         };
         write!(f, "{kind}(…)")
     }
@@ -80,7 +84,7 @@ impl EntraSource {
         };
         let (authority, tenant, form): (&str, &str, Vec<(&str, String)>) = match self {
             EntraSource::Cached(token) => return Ok(token.clone()),
-            EntraSource::Unavailable(message) => return Err(message.clone()),
+            EntraSource::Unavailable(message) | EntraSource::Crashes(message) => return Err(message.clone()),
             EntraSource::ManagedIdentity(identity) => return identity.access_token(client).await,
             EntraSource::RefreshToken { authority, tenant, refresh_token, scope } => (
                 authority,

@@ -210,8 +210,11 @@ fn an_assertion_signed_with_another_key_is_refused_by_entra() {
     );
 }
 
+/// az opens the certificate file outside its error handling: a missing one ends the command
+/// as an unexpected error (az 2.91.0: "[Errno 2] No such file or directory: '<path>'" after
+/// its traceback header), before any Entra request.
 #[test]
-fn a_missing_certificate_file_says_which() {
+fn a_missing_certificate_file_fails_as_azs_unexpected_error() {
     let emulator = Emulator::start(default_seed());
     let config = ConfigDir::empty();
     let pem = az_config::write_service_principal_with_certificate(
@@ -226,13 +229,24 @@ fn a_missing_certificate_file_says_which() {
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.starts_with(&format!(
-            "WARNING: Unable to get AAD authorization tokens with message: [Errno 2] No such file or directory: '{}'\n",
+            "ERROR: The command failed with an unexpected error. Here is the traceback:\nERROR: [Errno 2] No such file or directory: '{}'\n",
             pem.display()
         )),
         "{}",
         out.stderr
     );
-    assert!(!log.iter().any(|r| r.target.contains("/oauth2/v2.0/token")));
+    assert!(!log.iter().any(|r| r.target.contains("/oauth2/")));
+    // A file that is there but no PEM: az's CLIError (az 2.91.0's words), a warning, then its
+    // other messages.
+    std::fs::write(&pem, "garbage\n").unwrap();
+    let (out, _) = show_tags(&emulator, &config, false);
+    assert!(
+        out.stderr.starts_with(
+            "WARNING: Unable to get AAD authorization tokens with message: Invalid certificate, please use a valid PEM file. Error detail: [('PEM routines', '', 'no start line')]\n"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
