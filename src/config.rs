@@ -95,8 +95,30 @@ impl Config {
                 .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
         });
         let Some(tenant) = subscription.and_then(|s| s.get("tenantId")).and_then(Value::as_str) else {
-            // No profile az's files show: only the real az knows (or says why not).
-            let (token, tenant) = self.ask_real_az(AZ_LOGIN_MESSAGE)?;
+            // No sign-in in az's files: the environment's credential (a CI without az), else
+            // only the real az knows (or says why not).
+            let scope = self.aad_scope();
+            if let Some(found) =
+                crate::registry::env_credential::from_environment(&self.env, &self.authority(), &scope)
+            {
+                crate::log::debug(format_args!("no az sign-in; from the environment: {:?}", found.source));
+                let tenant = found.tenant.unwrap_or_default();
+                return Ok(AadToken { source: found.source, tenant, identity: found.identity });
+            }
+            let (token, tenant) = match self.ask_real_az(AZ_LOGIN_MESSAGE) {
+                Ok(found) => found,
+                Err(message) => {
+                    // No az at all: an Azure VM's managed identity, else az's message.
+                    let guess = crate::registry::env_credential::azure_vm_guess(&self.env, &scope, &message);
+                    let Some(found) = guess else { return Err(message) };
+                    crate::log::debug(format_args!("no az; on an Azure VM: {:?}", found.source));
+                    return Ok(AadToken {
+                        source: found.source,
+                        tenant: String::new(),
+                        identity: found.identity,
+                    });
+                }
+            };
             let mut identity = vec!["az account get-access-token".to_string(), tenant.clone()];
             identity.extend(crate::registry::az_cli::token_subject(&token));
             identity.push(self.aad_scope());
@@ -105,16 +127,24 @@ impl Config {
         let subscription = subscription.expect("has a tenant");
         let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
         let user = subscription.get("user");
-        let identity = vec![
+        // A managed identity's id (`MSIClient-<id>`…): user-assigned ones share a user name.
+        let assigned = text(user.and_then(|u| u.get("assignedIdentityInfo")));
+        let mut identity = vec![
             tenant.to_string(),
             text(user.and_then(|u| u.get("type"))),
             text(user.and_then(|u| u.get("name"))).to_lowercase(),
             text(subscription.get("environmentName")),
             self.aad_scope(),
         ];
+        if !assigned.is_empty() {
+            identity.push(assigned.clone());
+        }
         let kind = text(user.and_then(|u| u.get("type")));
         let name = text(user.and_then(|u| u.get("name")));
-        let mut source = self.entra_source(tenant, &kind, &name);
+        let mut source = match name.as_str() {
+            "systemAssignedIdentity" | "userAssignedIdentity" => self.managed_identity(&assigned),
+            _ => self.entra_source(tenant, &kind, &name),
+        };
         if let EntraSource::Unavailable(message) = &source {
             match self.ask_real_az(message) {
                 Ok((token, _)) => source = EntraSource::Cached(token),
@@ -157,6 +187,27 @@ impl Config {
             }
             .to_string()
         })
+    }
+
+    /// A managed identity's token request (az keeps no MSAL cache for these), from az's
+    /// `assignedIdentityInfo`; unavailable where az's MSAL would use a source azacr leaves to
+    /// the real az.
+    fn managed_identity(&self, assigned: &str) -> EntraSource {
+        use crate::registry::managed_identity::{AssignedIdentity, ManagedIdentity};
+        // az writes `MSI` for a system-assigned identity; older profiles may lack it.
+        let Some(which) = AssignedIdentity::from_az_info(if assigned.is_empty() { "MSI" } else { assigned })
+        else {
+            return EntraSource::Unavailable(AZ_LOGIN_MESSAGE.into());
+        };
+        let scope = self.aad_scope();
+        let resource = scope.strip_suffix("/.default").unwrap_or(&scope);
+        match ManagedIdentity::for_environment(&self.env, &which, resource) {
+            Ok(request) => EntraSource::ManagedIdentity(request),
+            Err(source) => {
+                crate::log::debug(format_args!("managed identity on {source}: left to the real az"));
+                EntraSource::Unavailable(AZ_LOGIN_MESSAGE.into())
+            }
+        }
     }
 
     /// How to get the account's Entra token: from az's MSAL cache, or with the account's
@@ -232,6 +283,24 @@ impl Config {
                         tenant,
                         client_id,
                         assertion: assertion.into(),
+                        scope,
+                    }
+                } else if let Some(path) = entry.get("certificate").and_then(Value::as_str) {
+                    // az opens the file outside its error handling: one it cannot open ends
+                    // the command as an unexpected error.
+                    if let Err(message) = crate::registry::certificate::Certificate::read(path)
+                        && message.starts_with("[Errno")
+                    {
+                        return EntraSource::Crashes(message);
+                    }
+                    let send_chain =
+                        entry.get("use_cert_sn_issuer").is_some_and(|v| v.as_bool() == Some(true));
+                    EntraSource::Certificate {
+                        authority,
+                        tenant,
+                        client_id,
+                        path: path.into(),
+                        send_chain,
                         scope,
                     }
                 } else {

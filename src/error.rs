@@ -62,7 +62,8 @@ impl AppError {
                 ui.error(&self.to_string());
                 ui.note(QUERY_HELP);
             }
-            AppError::Query(QueryError::Python(message)) => {
+            AppError::Query(QueryError::Python(message))
+            | AppError::Registry(RegistryError::Unexpected(message)) => {
                 // az prints a Python traceback here; azacr keeps its first and last lines.
                 ui.error("The command failed with an unexpected error. Here is the traceback:");
                 ui.error(message);

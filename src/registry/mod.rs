@@ -2,8 +2,11 @@
 
 pub mod auth;
 pub mod az_cli;
+pub mod certificate;
 pub mod entra;
+pub mod env_credential;
 pub mod error;
+pub mod managed_identity;
 pub mod paging;
 pub mod paths;
 pub mod reference;

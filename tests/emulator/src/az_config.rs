@@ -82,3 +82,43 @@ pub fn write_service_principal(dir: &Path, authority: &str, federated: bool) -> 
     std::fs::write(dir.join("service_principal_entries.json"), serde_json::json!([entry]).to_string())?;
     std::fs::write(dir.join("msal_token_cache.json"), "{}")
 }
+
+/// What `az login --service-principal --certificate <file>` leaves: the entry names the PEM
+/// file (private key `key_pem` and the certificate) by its absolute path, and
+/// `use_cert_sn_issuer` when `--use-cert-sn-issuer` was given. Returns the file's path.
+pub fn write_service_principal_with_certificate(
+    dir: &Path,
+    authority: &str,
+    key_pem: &str,
+    sn_issuer: bool,
+) -> std::io::Result<std::path::PathBuf> {
+    write_emulator_cloud(dir, authority)?;
+    write_profile(dir, seed::SP_CLIENT_ID, "servicePrincipal")?;
+    let pem = dir.join("sp-certificate.pem");
+    std::fs::write(&pem, format!("{key_pem}{}", seed::SP_CERTIFICATE))?;
+    let mut entry = serde_json::json!({
+        "client_id": seed::SP_CLIENT_ID, "tenant": seed::AAD_TENANT, "certificate": pem.to_string_lossy()
+    });
+    if sn_issuer {
+        entry["use_cert_sn_issuer"] = true.into();
+    }
+    std::fs::write(dir.join("service_principal_entries.json"), serde_json::json!([entry]).to_string())?;
+    std::fs::write(dir.join("msal_token_cache.json"), "{}")?;
+    Ok(pem)
+}
+
+/// What `az login --identity` leaves: an account whose user is `systemAssignedIdentity`
+/// (`assigned == "MSI"`) or `userAssignedIdentity` (`MSIClient-<id>`, `MSIObject-<id>`,
+/// `MSIResource-<id>`), of type servicePrincipal. az keeps no token of it in its files.
+pub fn write_managed_identity(dir: &Path, authority: &str, assigned: &str) -> std::io::Result<()> {
+    write_emulator_cloud(dir, authority)?;
+    let name = if assigned == "MSI" { "systemAssignedIdentity" } else { "userAssignedIdentity" };
+    let profile = serde_json::json!({"subscriptions": [{
+        "id": "00000000-1111-2222-3333-444444444444", "name": "Test subscription", "state": "Enabled",
+        "tenantId": seed::AAD_TENANT, "isDefault": true,
+        "user": {"name": name, "type": "servicePrincipal", "assignedIdentityInfo": assigned},
+        "environmentName": "AzacrEmulator"
+    }]});
+    std::fs::write(dir.join("azureProfile.json"), format!("\u{feff}{profile}"))?;
+    std::fs::write(dir.join("msal_token_cache.json"), "{}")
+}

@@ -12,6 +12,9 @@
 //! | `GET /acr/v1/{repo}/_tags` | tags, paged (`n`, `last`, `orderby`) |
 //! | `GET`/`DELETE /acr/v1/{repo}/_tags/{tag}` | one tag / untag |
 //! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest and its tags |
+//! | `GET /{tenant}/v2.0/.well-known/openid-configuration` | Entra's tenant discovery (MSAL) |
+//! | `GET /metadata/identity/oauth2/token` | managed identity, as IMDS answers (`Metadata: true`) |
+//! | `GET /msi/token` | managed identity, as App Service answers (`X-IDENTITY-HEADER`) |
 //! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
 
 use std::collections::HashMap;
@@ -49,6 +52,8 @@ pub struct State {
     pub token_lifetime: u64,
     /// The delay of the fault last taken.
     pub fault_delay_ms: u64,
+    /// The headers of the request being answered.
+    pub headers: HeaderMap,
     counter: u64,
 }
 
@@ -70,6 +75,7 @@ impl State {
             link_override: None,
             token_lifetime: 4500,
             fault_delay_ms: 0,
+            headers: HeaderMap::new(),
             entra_revoked: false,
             counter: 0,
         }
@@ -193,6 +199,7 @@ pub fn handle(
     let path = format!("/{}", segments.join("/"));
     let target = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| path.clone());
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    state.headers = headers;
     let mut spoilt = Spoil::None;
     let mut response = if path.starts_with("/_emulator/") {
         control(&mut state, &method, &path, &body)
@@ -424,6 +431,11 @@ fn route(
         ("POST", ["oauth2", "exchange"]) => exchange(state, body),
         ("POST", ["oauth2", "token"]) => token(state, body),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra_token(state, tenant, body),
+        ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
+            openid_configuration(state, tenant)
+        }
+        ("GET", ["metadata", "identity", "oauth2", "token"]) => managed_identity_token(state, params, false),
+        ("GET", ["msi", "token"]) => managed_identity_token(state, params, true),
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
                 Some(g) if g.catalog => g,
@@ -822,12 +834,19 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
                 && acr_scope
         }
         "client_credentials" => {
+            let jwt_bearer =
+                p("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+            let assertion = p("client_assertion");
+            if jwt_bearer
+                && !assertion.is_empty()
+                && assertion != seed::FEDERATED_ASSERTION
+                && let Err(why) = check_certificate_assertion(assertion, tenant, p("client_id"))
+            {
+                return fail(StatusCode::UNAUTHORIZED, "invalid_client", &format!("{why}\r\nTrace ID: 0"));
+            }
             p("client_id") == seed::SP_CLIENT_ID
                 && acr_scope
-                && (p("client_secret") == seed::SP_SECRET
-                    || (p("client_assertion") == seed::FEDERATED_ASSERTION
-                        && p("client_assertion_type")
-                            == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
+                && (p("client_secret") == seed::SP_SECRET || (jwt_bearer && !assertion.is_empty()))
         }
         _ => false,
     };
@@ -842,6 +861,138 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
         StatusCode::OK,
         json!({"token_type": "Bearer", "expires_in": 3599, "access_token": seed::AAD_TOKEN}),
     )
+}
+
+/// Entra's check of a client assertion signed with the service principal's certificate
+/// (`seed::SP_CERTIFICATE`): the header's `x5t` names the certificate, the RS256 signature
+/// verifies with its public key, and the claims are for this client at this tenant's token
+/// endpoint and not expired. `Err`: Entra's AADSTS text.
+fn check_certificate_assertion(assertion: &str, tenant: &str, client_id: &str) -> Result<(), String> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+    let malformed = || "AADSTS50027: JWT token is invalid or malformed.".to_string();
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header, claims, signature] = parts[..] else { return Err(malformed()) };
+    let json =
+        |part: &str| -> Option<Value> { serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok() };
+    let (Some(header), Some(claims)) = (json(header), json(claims)) else { return Err(malformed()) };
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
+    let pem_body: String = crate::seed::SP_CERTIFICATE.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = STANDARD.decode(pem_body).expect("test certificate");
+    let thumbprint = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der);
+    if header["alg"] != "RS256" || header["x5t"] != URL_SAFE.encode(thumbprint.as_ref()) {
+        return Err(format!(
+            "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{}']",
+            header["x5t"].as_str().unwrap_or("")
+        ));
+    }
+    let cert_der = rustls::pki_types::CertificateDer::from(der);
+    let cert = webpki::EndEntityCert::try_from(&cert_der).expect("test certificate parses");
+    let signed = &assertion[..assertion.rfind('.').expect("three parts")];
+    if cert.verify_signature(webpki::ring::RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &signature).is_err()
+    {
+        return Err("AADSTS7000274: Signature verification failed for the client assertion.".into());
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let aud_ok = claims["aud"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("https://") && a.ends_with(&format!("/{tenant}/oauth2/v2.0/token")));
+    if !aud_ok
+        || claims["iss"] != client_id
+        || claims["sub"] != client_id
+        || claims["jti"].as_str().is_none_or(str::is_empty)
+        // MSAL (PyJWT) writes `exp` with a fraction.
+        || claims["exp"].as_f64().is_none_or(|exp| exp <= now as f64)
+    {
+        return Err("AADSTS700024: Client assertion is not within its valid time range or its claims are not for this application.".into());
+    }
+    Ok(())
+}
+
+/// Entra's tenant discovery, which MSAL reads before its first token request at an authority
+/// it does not know (az with `core.instance_discovery=false`, as for Azure Stack).
+fn openid_configuration(state: &State, tenant: &str) -> Response {
+    let host = state.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let base = format!("https://{host}/{tenant}");
+    json_response(
+        StatusCode::OK,
+        json!({
+            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+            "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+            "issuer": format!("https://{host}/{tenant}/v2.0"),
+        }),
+    )
+}
+
+/// A managed identity's token, as IMDS (`app_service == false`) or App Service answers: the
+/// system-assigned identity, or the user-assigned one named by `client_id`, `object_id` or
+/// `msi_res_id` (App Service: `mi_res_id`); `seed::MI_TOKEN`, which the exchange takes.
+fn managed_identity_token(state: &State, params: &[(String, String)], app_service: bool) -> Response {
+    use crate::seed;
+    let header = |name: &str| state.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let p = |k: &str| param(params, k).unwrap_or("");
+    let imds_error = |description: &str| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_request", "error_description": description}),
+        )
+    };
+    let app_error = |status: StatusCode, message: &str| {
+        json_response(
+            status,
+            json!({"statusCode": status.as_u16(), "message": message, "correlationId": "0"}),
+        )
+    };
+    if app_service {
+        if header("x-identity-header") != seed::APP_SERVICE_IDENTITY_HEADER {
+            return app_error(StatusCode::UNAUTHORIZED, "The X-IDENTITY-HEADER is missing or wrong.");
+        }
+        if p("api-version") != "2019-08-01" {
+            return app_error(StatusCode::BAD_REQUEST, "Unsupported api-version.");
+        }
+    } else {
+        if header("metadata") != "true" {
+            return imds_error("Required metadata header not specified");
+        }
+        if p("api-version") != "2018-02-01" {
+            return imds_error("Invalid api-version");
+        }
+    }
+    let resource_id_name = if app_service { "mi_res_id" } else { "msi_res_id" };
+    let client_id = match (p("client_id"), p("object_id"), p(resource_id_name)) {
+        ("", "", "") => seed::MI_SYSTEM_CLIENT_ID,
+        (seed::MI_USER_CLIENT_ID, "", "") | ("", seed::MI_USER_OBJECT_ID, "") => seed::MI_USER_CLIENT_ID,
+        ("", "", id) if id == seed::MI_USER_RESOURCE_ID => seed::MI_USER_CLIENT_ID,
+        _ if app_service => {
+            return app_error(StatusCode::BAD_REQUEST, "No managed identity found for the given id.");
+        }
+        _ => return imds_error("Identity not found"),
+    };
+    let acr_resource = seed::ACR_SCOPE.trim_end_matches("/.default");
+    if p("resource") != acr_resource {
+        if app_service {
+            return app_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "An unexpected error occured while fetching the AAD Token.",
+            );
+        }
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_resource", "error_description": format!("AADSTS500011: The resource principal named {} was not found in the tenant.", p("resource"))}),
+        );
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let expires_on = (now + 86399).to_string();
+    let body = if app_service {
+        json!({"access_token": seed::MI_TOKEN, "expires_on": expires_on, "resource": acr_resource,
+               "token_type": "Bearer", "client_id": client_id})
+    } else {
+        // IMDS writes every number as a string.
+        json!({"access_token": seed::MI_TOKEN, "client_id": client_id, "expires_in": "86399",
+               "expires_on": expires_on, "ext_expires_in": "86399", "not_before": now.to_string(),
+               "resource": acr_resource, "token_type": "Bearer"})
+    };
+    json_response(StatusCode::OK, body)
 }
 
 fn token(state: &mut State, body: &[u8]) -> Response {

@@ -20,6 +20,24 @@ pub const ENTRA_REFRESH_TOKEN: &str = "fake-entra-refresh-token";
 pub const SP_CLIENT_ID: &str = "99999999-8888-7777-6666-555555555555";
 pub const SP_SECRET: &str = "fake-sp-client-secret";
 pub const FEDERATED_ASSERTION: &str = "fake-federated-assertion";
+/// The service principal's certificate (`az login --service-principal --certificate`), whose
+/// public key Entra ID checks the client assertion with, and its private key (PKCS#8 and
+/// PKCS#1), plus a key that is not the certificate's. Test keys only (see testdata/README.md).
+pub const SP_CERTIFICATE: &str = include_str!("../testdata/sp-cert.pem");
+pub const SP_PRIVATE_KEY: &str = include_str!("../testdata/sp-key.pem");
+pub const SP_PRIVATE_KEY_PKCS1: &str = include_str!("../testdata/sp-key-pkcs1.pem");
+/// Managed identities the emulator's IMDS and App Service endpoints know: the system-assigned
+/// one's client id, a user-assigned one by client id, object id and resource id, and App
+/// Service's `IDENTITY_HEADER` secret.
+pub const MI_SYSTEM_CLIENT_ID: &str = "aaaaaaaa-0000-0000-0000-000000000001";
+pub const MI_USER_CLIENT_ID: &str = "bbbbbbbb-0000-0000-0000-000000000002";
+pub const MI_USER_OBJECT_ID: &str = "cccccccc-0000-0000-0000-000000000003";
+pub const MI_USER_RESOURCE_ID: &str = "/subscriptions/00000000-1111-2222-3333-444444444444/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ci-identity";
+/// The Entra token a managed identity gets: JWT-shaped, its `tid` the test tenant (what
+/// `az login --identity` reads the tenant from).
+pub const MI_TOKEN: &str = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJhdWQiOiJodHRwczovL2NvbnRhaW5lcnJlZ2lzdHJ5LmF6dXJlLm5ldCIsInRpZCI6IjExMTExMTExLTIyMjItMzMzMy00NDQ0LTU1NTU1NTU1NTU1NSIsIm9pZCI6ImRkZGRkZGRkLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwNCIsImlkdHlwIjoiYXBwIn0.fake-managed-identity-signature";
+pub const APP_SERVICE_IDENTITY_HEADER: &str = "fake-app-service-identity-header";
+pub const OTHER_PRIVATE_KEY: &str = include_str!("../testdata/other-key.pem");
 
 /// A stable fake digest: four rounds of splitmix64 over a seed string.
 pub fn digest(seed: &str) -> String {
@@ -216,7 +234,10 @@ pub fn default_seed() -> Seed {
             serde_json::json!({"createdAt": "2019-01-01T00:00:00.0000000Z", "deletedAt": "2019-05-01T00:00:00.0000000Z", "repository": "old/app"}),
             serde_json::json!({"createdAt": "2019-02-01T00:00:00.0000000Z", "deletedAt": "2019-05-02T00:00:00.0000000Z", "repository": "retired"}),
         ],
-        aad_tokens: vec![(AAD_TOKEN.into(), AAD_TENANT.into(), admin)],
+        aad_tokens: vec![
+            (AAD_TOKEN.into(), AAD_TENANT.into(), admin.clone()),
+            (MI_TOKEN.into(), AAD_TENANT.into(), admin),
+        ],
     }
 }
 
