@@ -18,6 +18,9 @@ pub enum AppError {
     Cli(String),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// A resource Resource Manager does not have (az's ResourceNotFoundError, exit 3).
+    #[error("{0}")]
+    ResourceNotFound(String),
     /// A registry 404 in a show command (exit 3).
     #[error("{0}")]
     ShowNotFound(RegistryError),
@@ -42,7 +45,7 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::Usage { .. } => 2,
-            AppError::ShowNotFound(_) => 3,
+            AppError::ShowNotFound(_) | AppError::ResourceNotFound(_) => 3,
             _ => 1,
         }
     }

@@ -5,6 +5,7 @@
 
 pub mod az;
 pub mod cli;
+pub mod cloud;
 pub mod commands;
 pub mod config;
 pub mod data;
@@ -152,6 +153,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     if let Some(banner) = command.preview() {
         ui.preview(banner);
     }
+    let config = config.with_subscription(settings.subscription.clone());
     let ctx = Context { ui: ui.clone(), config, env };
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;

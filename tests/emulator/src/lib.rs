@@ -3,6 +3,7 @@
 //! models ACR's JSON, Link paging, token challenge, error bodies and locks, can inject faults,
 //! and logs every request. It is never linked into the shipped binary.
 
+pub mod arm;
 pub mod az_config;
 pub mod model;
 mod routes;
@@ -277,6 +278,11 @@ impl Emulator {
 
     pub fn set_correlation_id(&self, id: Option<&str>) {
         self.state.lock().unwrap().correlation_id = id.map(String::from);
+    }
+
+    /// The registries ARM lists (default: the seed's, in `seed::RESOURCE_GROUP`).
+    pub fn set_arm_registries(&self, registries: Vec<arm::ArmRegistry>) {
+        self.state.lock().unwrap().arm_registries = registries;
     }
 
     /// Edits the registry's contents in place.

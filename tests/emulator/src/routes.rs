@@ -12,6 +12,7 @@
 //! | `GET /acr/v1/{repo}/_tags` | tags, paged (`n`, `last`, `orderby`) |
 //! | `GET`/`DELETE /acr/v1/{repo}/_tags/{tag}` | one tag / untag |
 //! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest and its tags |
+//! | `/subscriptions/…`, `/{tenant}/v2.0/.well-known/…` | Resource Manager, Entra discovery (see `arm.rs`) |
 //! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
 
 use std::collections::HashMap;
@@ -49,11 +50,21 @@ pub struct State {
     pub token_lifetime: u64,
     /// The delay of the fault last taken.
     pub fault_delay_ms: u64,
+    /// The registries Resource Manager lists.
+    pub arm_registries: Vec<crate::arm::ArmRegistry>,
+    /// The `Host` of the request being answered (Entra's discovery names its endpoints there).
+    host: String,
     counter: u64,
 }
 
 impl State {
     pub fn new(seed: Seed) -> State {
+        // The registry's name: its login server's first label, less any domain-name-label hash.
+        let arm_registries = vec![crate::arm::ArmRegistry::new(
+            seed.login_server.split(['.', '-']).next().unwrap_or(""),
+            crate::seed::RESOURCE_GROUP,
+            &seed.login_server,
+        )];
         State {
             initial: seed.clone(),
             seed,
@@ -71,12 +82,17 @@ impl State {
             token_lifetime: 4500,
             fault_delay_ms: 0,
             entra_revoked: false,
+            arm_registries,
+            host: String::new(),
             counter: 0,
         }
     }
 
     pub fn reset(&mut self) {
+        let arm_registries = std::mem::take(&mut self.arm_registries);
         *self = State::new(self.initial.clone());
+        // Set by the test (or record.py) for the emulator's life, as the seed is.
+        self.arm_registries = arm_registries;
     }
 
     fn next_id(&mut self, prefix: &str) -> String {
@@ -193,6 +209,7 @@ pub fn handle(
     let path = format!("/{}", segments.join("/"));
     let target = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| path.clone());
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    state.host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut spoilt = Spoil::None;
     let mut response = if path.starts_with("/_emulator/") {
         control(&mut state, &method, &path, &body)
@@ -306,6 +323,19 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
         }
         ("POST", "/_emulator/correlation") => {
             state.correlation_id = Some(String::from_utf8_lossy(body).into_owned()).filter(|s| !s.is_empty());
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", "/_emulator/arm-registries") => match serde_json::from_slice::<Vec<[String; 3]>>(body) {
+            // `[[name, resource group, login server], …]`
+            Ok(list) => {
+                state.arm_registries =
+                    list.iter().map(|[n, g, l]| crate::arm::ArmRegistry::new(n, g, l)).collect();
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        },
+        ("POST", "/_emulator/entra-revoked") => {
+            state.entra_revoked = body == b"true";
             StatusCode::NO_CONTENT.into_response()
         }
         ("POST", "/_emulator/challenge") => {
@@ -424,6 +454,12 @@ fn route(
         ("POST", ["oauth2", "exchange"]) => exchange(state, body),
         ("POST", ["oauth2", "token"]) => token(state, body),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra_token(state, tenant, body),
+        ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
+            crate::arm::openid_configuration(&state.host, tenant)
+        }
+        ("GET", ["subscriptions", ..]) => {
+            crate::arm::route(&state.arm_registries, segments, params, auth).expect("a subscriptions path")
+        }
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
                 Some(g) if g.catalog => g,
@@ -806,7 +842,8 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
         );
     }
     let scopes: Vec<&str> = p("scope").split(' ').collect();
-    let acr_scope = scopes.contains(&seed::ACR_SCOPE);
+    let arm = scopes.contains(&seed::ARM_SCOPE);
+    let acr_scope = scopes.contains(&seed::ACR_SCOPE) || arm;
     let ok = match p("grant_type") {
         "refresh_token" => {
             if state.entra_revoked {
@@ -838,10 +875,15 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
             "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0",
         );
     }
-    json_response(
-        StatusCode::OK,
-        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": seed::AAD_TOKEN}),
-    )
+    let token = if arm { seed::ARM_TOKEN } else { seed::AAD_TOKEN };
+    let mut answer =
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token, "scope": p("scope")});
+    if p("client_info") == "1" {
+        // Who signed in, as Entra tells MSAL (it keys its cache by `uid.utid`).
+        let info = json!({"uid": "uid", "utid": seed::AAD_TENANT}).to_string();
+        answer["client_info"] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(info).into();
+    }
+    json_response(StatusCode::OK, answer)
 }
 
 fn token(state: &mut State, body: &[u8]) -> Response {
