@@ -89,10 +89,7 @@ impl State {
     }
 
     pub fn reset(&mut self) {
-        let arm_registries = std::mem::take(&mut self.arm_registries);
         *self = State::new(self.initial.clone());
-        // Set by the test (or record.py) for the emulator's life, as the seed is.
-        self.arm_registries = arm_registries;
     }
 
     fn next_id(&mut self, prefix: &str) -> String {

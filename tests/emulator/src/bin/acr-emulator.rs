@@ -4,6 +4,21 @@
 use std::io::Write;
 
 fn main() {
+    // `acr-emulator az-config DIR AUTHORITY KIND`: writes the az sign-in state the tests use
+    // (`az_config`), so that record.py gives the real az the very same files.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("az-config") {
+        let (dir, authority) = (std::path::Path::new(&args[2]), args[3].as_str());
+        let written = match args.get(4).map(String::as_str) {
+            Some("user") => azacr_emulator::az_config::write_user_with_refresh_token(dir, authority),
+            Some("service-principal") => {
+                azacr_emulator::az_config::write_service_principal(dir, authority, false)
+            }
+            other => panic!("unknown sign-in kind {other:?}"),
+        };
+        written.expect("write az's files");
+        return;
+    }
     let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
     let emulator = azacr_emulator::Emulator::start_on(
         azacr_emulator::default_seed(),
