@@ -221,6 +221,14 @@ impl Emulator {
         self.state.lock().unwrap().reset();
     }
 
+    /// Puts the registry's contents back as seeded and clears the request log, keeping the
+    /// tokens issued so far valid (for runs that start with a warm token cache).
+    pub fn reset_contents(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.seed = state.initial.clone();
+        state.requests.clear();
+    }
+
     pub fn set_faults(&self, faults: Vec<Fault>) {
         self.state.lock().unwrap().faults = faults;
     }
