@@ -154,7 +154,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
         ui.preview(banner);
     }
     let config = config.with_subscription(settings.subscription.clone());
-    let ctx = Context { ui: ui.clone(), config, env };
+    let ctx = Context::new(ui.clone(), config, env);
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     registry::transport::take_sent_deletes();

@@ -28,11 +28,34 @@ pub struct Context {
     pub ui: Ui,
     pub config: Config,
     pub env: Env,
+    /// What az says of the admin user's credentials when AAD fails: why the registry was not
+    /// found (or nobody is signed in), or, for a registry Resource Manager has, that its admin
+    /// user is disabled. Set when the registry is opened.
+    pub admin_message: std::cell::RefCell<Option<String>>,
 }
+
+impl Context {
+    pub fn new(ui: Ui, config: Config, env: Env) -> Context {
+        Context { ui, config, env, admin_message: Default::default() }
+    }
+}
+
+/// az's words when a registry Resource Manager has cannot be signed in to with AAD: it then
+/// tries the admin user, which is disabled (as Resource Manager says of most registries).
+const ADMIN_DISABLED: &str = "Admin user is disabled.";
 
 pub type CommandResult = Result<Option<Data>, AppError>;
 
 pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
+    run_command(ctx, command).await.map_err(|e| match (e, ctx.admin_message.borrow().clone()) {
+        (AppError::Registry(RegistryError::AadUnavailable(reason)), Some(admin)) => {
+            AppError::NoCredentials { reason, admin }
+        }
+        (e, _) => e,
+    })
+}
+
+async fn run_command(ctx: &Context, command: &Command) -> CommandResult {
     match command {
         Command::List { registry, top } => list::run(ctx, registry, *top).await,
         Command::ListDeleted { registry } => list_deleted::run(ctx, registry).await,
@@ -83,6 +106,8 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
     let resolved =
         resolve_login_server(ctx, account.as_ref(), name, args.suffix.as_deref(), cache.as_mut()).await?;
     let login_server = resolved.login_server.clone();
+    let admin_message = resolved.fallback_reason.clone().unwrap_or_else(|| ADMIN_DISABLED.to_string());
+    *ctx.admin_message.borrow_mut() = Some(admin_message.clone());
     let unreachable_warning = {
         let ui = ctx.ui.clone();
         let (login_server, lookup) = (login_server.clone(), resolved.fallback_reason.clone());
@@ -143,10 +168,7 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
                     Err(reason) => reason,
                 };
                 ctx.ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
-                ctx.ui.warn(&format!(
-                    "Unable to get admin user credentials with message: {}",
-                    resolved.fallback_reason.as_deref().unwrap_or(crate::config::AZ_LOGIN_MESSAGE)
-                ));
+                ctx.ui.warn(&format!("Unable to get admin user credentials with message: {}", admin_message));
                 let username = crate::prompt::line(&ctx.ui, "Username: ")?;
                 let password = crate::prompt::password(&ctx.ui)?;
                 Credentials::Password { username, password }
