@@ -117,6 +117,8 @@ def run_case(case, port, ca, bindir):
         control(port, ca, "POST", "/_emulator/correlation", setup["correlation"].encode())
     if "challenge" in setup:
         control(port, ca, "POST", "/_emulator/challenge", setup["challenge"].encode())
+    if "login_server" in setup:
+        control(port, ca, "POST", "/_emulator/login-server", setup["login_server"].encode())
     if "arm_registries" in setup:
         control(port, ca, "POST", "/_emulator/arm-registries", json.dumps(setup["arm_registries"]).encode())
     config = tempfile.mkdtemp(prefix="az-config-")

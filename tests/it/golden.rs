@@ -38,6 +38,9 @@ fn prepare(emulator: &Emulator, case: &Value) {
     if let Some(id) = setup.get("correlation").and_then(Value::as_str) {
         emulator.set_correlation_id(Some(id));
     }
+    if let Some(login_server) = setup.get("login_server").and_then(Value::as_str) {
+        emulator.set_login_server(login_server);
+    }
     if let Some(list) = setup.get("arm_registries").and_then(Value::as_array) {
         let field = |r: &Value, i: usize| r[i].as_str().unwrap().to_string();
         emulator.set_arm_registries(

@@ -288,6 +288,15 @@ impl Emulator {
         self.state.lock().unwrap().correlation_id = id.map(String::from);
     }
 
+    /// The registry answers as `login_server` (until `reset`), which ARM lists under the
+    /// name before any `-` (a domain-name-label hash).
+    pub fn set_login_server(&self, login_server: &str) {
+        let mut state = self.state.lock().unwrap();
+        let name = login_server.split(['.', '-']).next().unwrap_or("").to_string();
+        state.arm_registries = vec![arm::ArmRegistry::new(&name, seed::RESOURCE_GROUP, login_server)];
+        state.seed.login_server = login_server.to_string();
+    }
+
     /// The registries ARM lists (default: the seed's, in `seed::RESOURCE_GROUP`).
     pub fn set_arm_registries(&self, registries: Vec<arm::ArmRegistry>) {
         self.state.lock().unwrap().arm_registries = registries;

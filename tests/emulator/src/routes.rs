@@ -331,6 +331,16 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             }
             Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         },
+        ("POST", "/_emulator/login-server") => {
+            // The registry answers under this login server (until the next reset), and ARM
+            // lists it under its name (less any domain-name-label hash).
+            let login_server = String::from_utf8_lossy(body).into_owned();
+            let name = login_server.split(['.', '-']).next().unwrap_or("").to_string();
+            state.arm_registries =
+                vec![crate::arm::ArmRegistry::new(&name, crate::seed::RESOURCE_GROUP, &login_server)];
+            state.seed.login_server = login_server;
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "/_emulator/entra-revoked") => {
             state.entra_revoked = body == b"true";
             StatusCode::NO_CONTENT.into_response()
