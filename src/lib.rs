@@ -5,6 +5,7 @@
 
 pub mod az;
 pub mod cli;
+pub mod cloud;
 pub mod commands;
 pub mod config;
 pub mod data;
@@ -152,7 +153,8 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     if let Some(banner) = command.preview() {
         ui.preview(banner);
     }
-    let ctx = Context { ui: ui.clone(), config, env };
+    let config = config.with_subscription(settings.subscription.clone());
+    let ctx = Context::new(ui.clone(), config, env);
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     registry::transport::take_sent_deletes();

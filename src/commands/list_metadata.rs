@@ -5,7 +5,6 @@ use super::{CommandResult, Context, open};
 use crate::cli::RegistryArgs;
 use crate::error::AppError;
 use crate::output::Data;
-use crate::registry::reference::CLOUD_SUFFIX;
 use crate::registry::{Page, Repository};
 
 pub const PREVIEW: &str = "Command group 'acr manifest' is in preview and under development. Reference and support levels: https://aka.ms/CLI_refstatus";
@@ -57,9 +56,10 @@ fn resolve(
                 Some(i) => (&address[..i], &address[i..]),
                 None => (address, ""),
             };
-            if suffix != CLOUD_SUFFIX {
+            let cloud_suffix = crate::cloud::Cloud::current(&ctx.config).acr_suffix;
+            if suffix != cloud_suffix {
                 return Err(AppError::Cli(format!(
-                    "Provided registry suffix '{suffix}' does not match the configured az cli acr login server suffix '{CLOUD_SUFFIX}'. Check the 'acrLoginServerEndpoint' value when running 'az cloud show'."
+                    "Provided registry suffix '{suffix}' does not match the configured az cli acr login server suffix '{cloud_suffix}'. Check the 'acrLoginServerEndpoint' value when running 'az cloud show'."
                 )));
             }
             registry.name = Some(name.to_string());

@@ -12,13 +12,14 @@ pub mod untag;
 pub mod update;
 
 use crate::cli::RegistryArgs;
+use crate::cloud::Cloud;
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::AppError;
 use crate::output::Data;
 use crate::registry::reference::parse_image;
 use crate::registry::{
-    Connection, Credentials, Item, Registry, RegistryError, Repository, TokenCache, reference,
+    Connection, Credentials, Item, Registry, RegistryError, Repository, TokenCache, arm, reference,
 };
 use crate::settings::{Command, Target};
 use crate::ui::Ui;
@@ -27,11 +28,34 @@ pub struct Context {
     pub ui: Ui,
     pub config: Config,
     pub env: Env,
+    /// What az says of the admin user's credentials when AAD fails: why the registry was not
+    /// found (or nobody is signed in), or, for a registry Resource Manager has, that its admin
+    /// user is disabled. Set when the registry is opened.
+    pub admin_message: std::cell::RefCell<Option<String>>,
 }
+
+impl Context {
+    pub fn new(ui: Ui, config: Config, env: Env) -> Context {
+        Context { ui, config, env, admin_message: Default::default() }
+    }
+}
+
+/// az's words when a registry Resource Manager has cannot be signed in to with AAD: it then
+/// tries the admin user, which is disabled (as Resource Manager says of most registries).
+const ADMIN_DISABLED: &str = "Admin user is disabled.";
 
 pub type CommandResult = Result<Option<Data>, AppError>;
 
 pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
+    run_command(ctx, command).await.map_err(|e| match (e, ctx.admin_message.borrow().clone()) {
+        (AppError::Registry(RegistryError::AadUnavailable(reason)), Some(admin)) => {
+            AppError::NoCredentials { reason, admin }
+        }
+        (e, _) => e,
+    })
+}
+
+async fn run_command(ctx: &Context, command: &Command) -> CommandResult {
     match command {
         Command::List { registry, top } => list::run(ctx, registry, *top).await,
         Command::ListDeleted { registry } => list_deleted::run(ctx, registry).await,
@@ -56,7 +80,8 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
 /// A registry name after az's validator (and its warning).
 fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
     let raw = args.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();
-    let validated = reference::validate_registry_name(&raw).map_err(AppError::Cli)?;
+    let cloud_suffix = Cloud::current(&ctx.config).acr_suffix;
+    let validated = reference::validate_registry_name(&raw, &cloud_suffix).map_err(AppError::Cli)?;
     if let Some(warning) = &validated.warning {
         ctx.ui.warn(warning);
     }
@@ -75,18 +100,24 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
     if args.username.is_none() && args.password.is_some() {
         return Err(AppError::Cli("Please also specify username if password is specified.".into()));
     }
-    let login_server = reference::login_server(name, args.suffix.as_deref());
+    // The account az would use; a `--subscription` the profile does not have stops here.
+    let account = ctx.config.account().map_err(AppError::Cli)?;
+    let mut cache = TokenCache::open(ctx.config.dir(), &ctx.env);
+    let resolved =
+        resolve_login_server(ctx, account.as_ref(), name, args.suffix.as_deref(), cache.as_mut()).await?;
+    let login_server = resolved.login_server.clone();
+    let admin_message = resolved.fallback_reason.clone().unwrap_or_else(|| ADMIN_DISABLED.to_string());
+    *ctx.admin_message.borrow_mut() = Some(admin_message.clone());
     let unreachable_warning = {
-        let (ui, login_server) = (ctx.ui.clone(), login_server.clone());
+        let ui = ctx.ui.clone();
+        let (login_server, lookup) = (login_server.clone(), resolved.fallback_reason.clone());
         // az could not find the registry in ARM either, and says so first.
         move || {
-            ui.warn(&format!(
-                "{}\nUsing '{login_server}' as the default registry login server.",
-                crate::config::AZ_LOGIN_MESSAGE
-            ))
+            if let Some(reason) = &lookup {
+                ui.warn(&format!("{reason}\nUsing '{login_server}' as the default registry login server."))
+            }
         }
     };
-    let mut cache = TokenCache::open(ctx.config.dir(), &ctx.env);
     // Credentials known without asking: the warm start needs them before any request.
     let known = match (&args.username, &args.password) {
         (Some(username), Some(password)) => {
@@ -112,6 +143,10 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
     let connection = match Connection::open(name, &login_server, &ctx.env).await {
         Err(e @ RegistryError::Unreachable { .. }) => {
             unreachable_warning();
+            // A login server from the cache that no longer answers is asked for again next time.
+            if let (Some(c), Some(key)) = (cache.as_mut(), &resolved.cache_key) {
+                c.forget_login_server(key);
+            }
             return Err(e.into());
         }
         other => other?,
@@ -133,10 +168,7 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
                     Err(reason) => reason,
                 };
                 ctx.ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
-                ctx.ui.warn(&format!(
-                    "Unable to get admin user credentials with message: {}",
-                    crate::config::AZ_LOGIN_MESSAGE
-                ));
+                ctx.ui.warn(&format!("Unable to get admin user credentials with message: {}", admin_message));
                 let username = crate::prompt::line(&ctx.ui, "Username: ")?;
                 let password = crate::prompt::password(&ctx.ui)?;
                 Credentials::Password { username, password }
@@ -150,6 +182,92 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
         (c, identity)
     });
     Ok(connection.sign_in(credentials, cache, Box::new(unreachable_warning)))
+}
+
+/// The login server to use, and how it was found.
+struct Resolved {
+    login_server: String,
+    /// Why it is `<name>.<suffix>` (az's message, printed when the registry does not answer);
+    /// `None`: from Resource Manager.
+    fallback_reason: Option<String>,
+    /// Its entry in the cache (a login server from Resource Manager).
+    cache_key: Option<String>,
+}
+
+/// The login server as az finds it: with an account, the registry's `loginServer` from
+/// Resource Manager (cached per Resource Manager, subscription and name, so that it costs one
+/// lookup); without one, or when ARM does not have the registry, `<name>[-<suffix>]<cloud
+/// suffix>`. ARM's errors stop the command, as they stop az.
+async fn resolve_login_server(
+    ctx: &Context,
+    account: Option<&crate::config::Account>,
+    name: &str,
+    suffix: Option<&str>,
+    cache: Option<&mut TokenCache>,
+) -> Result<Resolved, AppError> {
+    let cloud = Cloud::current(&ctx.config);
+    let fallback = |reason: String| Resolved {
+        login_server: reference::login_server(name, suffix, &cloud.acr_suffix),
+        fallback_reason: Some(reason),
+        cache_key: None,
+    };
+    let Some(account) = account else { return Ok(fallback(crate::config::AZ_LOGIN_MESSAGE.into())) };
+    let found = |login_server: String, key: Option<String>| {
+        if let Some(suffix) = suffix.filter(|s| !s.is_empty()) {
+            ctx.ui.warn(&format!(
+                "Obtained registry login server '{login_server}' from service. The specified suffix '{suffix}' is ignored."
+            ));
+        }
+        Resolved { login_server, fallback_reason: None, cache_key: key }
+    };
+    let key = cache.as_ref().map(|c| c.registry_key(&cloud.resource_manager, &account.subscription_id, name));
+    if let (Some(c), Some(k)) = (cache.as_ref(), &key)
+        && let Some(login_server) = c.login_server(k)
+    {
+        return Ok(found(login_server, key));
+    }
+    let source = ctx.config.arm_source(account);
+    if let crate::registry::entra::EntraSource::Crashes(message) = &source {
+        // az reads the credential (a certificate file) outside its error handling.
+        return Err(AppError::Registry(crate::registry::RegistryError::Unexpected(message.clone())));
+    }
+    if let crate::registry::entra::EntraSource::Certificate { path, .. } = &source
+        && let Err(message) = crate::registry::certificate::Certificate::read(path)
+    {
+        // A file that is no PEM: az's own error, before any request.
+        return Err(AppError::Cli(message));
+    }
+    if let Some(reason) = source.unavailable() {
+        // az would stop here ("User … does not exist in MSAL token cache"): the files hold no
+        // credential for ARM (only a registry token). azacr goes on as az does signed out of
+        // ARM, with `<name>.<suffix>`, since the registry token may still serve.
+        crate::log::debug(format_args!("Resource Manager: no token ({reason}); registry not looked up"));
+        return Ok(fallback(crate::config::AZ_LOGIN_MESSAGE.into()));
+    }
+    // No login server yet: nothing for the test override to send elsewhere.
+    let client = crate::registry::transport::build_client("", &ctx.env)?;
+    let token = source.access_token(&client).await.map_err(|message| {
+        // Entra's words, then az's advice for a token it could not get for ARM.
+        let description = message.lines().next().unwrap_or("").to_string();
+        AppError::Cli(format!(
+            "{description}\nRun the command below to authenticate interactively; additional arguments may be added as needed:\naz logout\naz login --tenant \"{}\" --scope \"{}\"",
+            account.tenant,
+            cloud.arm_scope()
+        ))
+    })?;
+    let subscription = arm::Subscription { id: &account.subscription_id, name: &account.subscription_name };
+    match arm::find_registry(&client, &cloud.resource_manager, &subscription, &token, name).await {
+        Ok(arm::Lookup::Found { login_server }) => {
+            crate::log::debug(format_args!("Resource Manager: {name} is {login_server}"));
+            if let (Some(c), Some(k)) = (cache, &key) {
+                c.put_login_server(k, &login_server);
+            }
+            Ok(found(login_server, key))
+        }
+        Ok(arm::Lookup::NotFound(message)) => Ok(fallback(message)),
+        Err(arm::ArmError::Answer { status: 404, text }) => Err(AppError::ResourceNotFound(text)),
+        Err(arm::ArmError::Answer { text, .. } | arm::ArmError::Other(text)) => Err(AppError::Cli(text)),
+    }
 }
 
 /// The credentials' identity in the token cache.

@@ -1,5 +1,6 @@
 //! A thin ACR data-plane client: az's requests, az's scopes, one token per scope per run.
 
+pub mod arm;
 pub mod auth;
 pub mod az_cli;
 pub mod certificate;

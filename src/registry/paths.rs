@@ -29,6 +29,11 @@ fn segment(text: &str) -> Result<String, RegistryError> {
     Ok(out)
 }
 
+/// One path segment of a Resource Manager URL (a registry name), percent-encoded.
+pub fn arm_segment(text: &str) -> Result<String, RegistryError> {
+    segment(text)
+}
+
 /// A repository, checked and encoded before any request names it.
 #[derive(Clone, Debug)]
 pub struct Repository {

@@ -2,8 +2,9 @@
 
 use super::{Item, Reference, RegistryError, Repository};
 
-/// The AzureCloud suffix: the only cloud azacr knows so far.
-pub const CLOUD_SUFFIX: &str = ".azurecr.io";
+/// AzureCloud's login-server suffix (`cloud::Cloud::acr_suffix` is the current cloud's).
+#[cfg(test)]
+const CLOUD_SUFFIX: &str = ".azurecr.io";
 
 const NAME_RULE: &str =
     "Registry names may contain only alpha numeric characters and must be between 5 and 50 characters";
@@ -15,8 +16,9 @@ pub struct RegistryName {
     pub warning: Option<String>,
 }
 
-/// az's registry-name validator: strips the cloud suffix and any DNL hash, then checks the name.
-pub fn validate_registry_name(raw: &str) -> Result<RegistryName, String> {
+/// az's registry-name validator: strips the cloud's suffix (`cloud_suffix`, `.azurecr.io`)
+/// and any DNL hash, then checks the name.
+pub fn validate_registry_name(raw: &str, cloud_suffix: &str) -> Result<RegistryName, String> {
     let (first, suffix) = match raw.find('.') {
         Some(i) => (&raw[..i], &raw[i..]),
         None => (raw, ""),
@@ -27,7 +29,7 @@ pub fn validate_registry_name(raw: &str) -> Result<RegistryName, String> {
             return Err(NAME_RULE.into());
         }
         first.to_string()
-    } else if suffix.to_lowercase() == CLOUD_SUFFIX {
+    } else if suffix.to_lowercase() == cloud_suffix.to_lowercase() {
         let (name, hash) = match first.find('-') {
             Some(i) => (&first[..i], &first[i..]),
             None => (first, ""),
@@ -38,7 +40,7 @@ pub fn validate_registry_name(raw: &str) -> Result<RegistryName, String> {
         name.to_string()
     } else {
         return Err(format!(
-            "The login server suffix is not valid for the current cloud. Please try again using '{CLOUD_SUFFIX}'."
+            "The login server suffix is not valid for the current cloud. Please try again using '{cloud_suffix}'."
         ));
     };
     let valid = (5..=50).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
@@ -49,10 +51,10 @@ pub fn validate_registry_name(raw: &str) -> Result<RegistryName, String> {
 }
 
 /// The login server az falls back to when it cannot look the registry up in ARM.
-pub fn login_server(name: &str, tenant_suffix: Option<&str>) -> String {
+pub fn login_server(name: &str, tenant_suffix: Option<&str>, cloud_suffix: &str) -> String {
     match tenant_suffix {
-        Some(s) if !s.is_empty() => format!("{name}-{s}{CLOUD_SUFFIX}").to_lowercase(),
-        _ => format!("{name}{CLOUD_SUFFIX}").to_lowercase(),
+        Some(s) if !s.is_empty() => format!("{name}-{s}{cloud_suffix}").to_lowercase(),
+        _ => format!("{name}{cloud_suffix}").to_lowercase(),
     }
 }
 
@@ -111,21 +113,32 @@ mod tests {
 
     #[test]
     fn names_as_az_validates_them() {
-        assert_eq!(validate_registry_name("myregistry").unwrap().name, "myregistry");
-        let r = validate_registry_name("MyRegistry-abcd1234.AZURECR.IO").unwrap();
+        assert_eq!(validate_registry_name("myregistry", CLOUD_SUFFIX).unwrap().name, "myregistry");
+        let r = validate_registry_name("MyRegistry-abcd1234.AZURECR.IO", CLOUD_SUFFIX).unwrap();
         assert_eq!(r.name, "MyRegistry");
         assert_eq!(
             r.warning.unwrap(),
             "Registry name is 'MyRegistry'. The following suffix '-abcd1234.AZURECR.IO' is automatically omitted."
         );
-        assert_eq!(validate_registry_name("myregistry-hash123").unwrap_err(), NAME_RULE);
-        assert!(validate_registry_name("test.invalid.suffix").unwrap_err().contains("suffix is not valid"));
-        assert!(validate_registry_name("registry.azurecr.io124567").is_err());
-        assert_eq!(validate_registry_name("abcd").unwrap_err(), NAME_RULE);
-        assert!(validate_registry_name(&"a".repeat(50)).is_ok());
-        assert!(validate_registry_name(&"a".repeat(51)).is_err());
-        assert_eq!(login_server("MyRegistry", None), "myregistry.azurecr.io");
-        assert_eq!(login_server("MyRegistry", Some("Tenant")), "myregistry-tenant.azurecr.io");
+        assert_eq!(validate_registry_name("myregistry-hash123", CLOUD_SUFFIX).unwrap_err(), NAME_RULE);
+        assert!(
+            validate_registry_name("test.invalid.suffix", CLOUD_SUFFIX)
+                .unwrap_err()
+                .contains("suffix is not valid")
+        );
+        assert!(validate_registry_name("registry.azurecr.io124567", CLOUD_SUFFIX).is_err());
+        assert_eq!(validate_registry_name("abcd", CLOUD_SUFFIX).unwrap_err(), NAME_RULE);
+        assert!(validate_registry_name(&"a".repeat(50), CLOUD_SUFFIX).is_ok());
+        assert!(validate_registry_name(&"a".repeat(51), CLOUD_SUFFIX).is_err());
+        assert_eq!(login_server("MyRegistry", None, CLOUD_SUFFIX), "myregistry.azurecr.io");
+        assert_eq!(login_server("MyRegistry", Some("Tenant"), CLOUD_SUFFIX), "myregistry-tenant.azurecr.io");
+        // Another cloud's suffix.
+        assert_eq!(validate_registry_name("reg12345.azurecr.cn", ".azurecr.cn").unwrap().name, "reg12345");
+        assert_eq!(
+            validate_registry_name("reg12345.azurecr.io", ".azurecr.cn").unwrap_err(),
+            "The login server suffix is not valid for the current cloud. Please try again using '.azurecr.cn'."
+        );
+        assert_eq!(login_server("Reg12345", None, ".azurecr.us"), "reg12345.azurecr.us");
     }
 
     #[test]

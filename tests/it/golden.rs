@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use azacr_emulator::{Challenge, Emulator, Fault, default_seed};
+use azacr_emulator::arm::ArmRegistry;
+use azacr_emulator::{Challenge, Emulator, Fault, az_config, default_seed};
 use serde_json::Value;
 
 use crate::support::{ConfigDir, azacr_bin, command, redact_timestamps, run};
@@ -37,6 +38,15 @@ fn prepare(emulator: &Emulator, case: &Value) {
     if let Some(id) = setup.get("correlation").and_then(Value::as_str) {
         emulator.set_correlation_id(Some(id));
     }
+    if let Some(login_server) = setup.get("login_server").and_then(Value::as_str) {
+        emulator.set_login_server(login_server);
+    }
+    if let Some(list) = setup.get("arm_registries").and_then(Value::as_array) {
+        let field = |r: &Value, i: usize| r[i].as_str().unwrap().to_string();
+        emulator.set_arm_registries(
+            list.iter().map(|r| ArmRegistry::new(&field(r, 0), &field(r, 1), &field(r, 2))).collect(),
+        );
+    }
     match setup.get("challenge").and_then(Value::as_str) {
         Some("basic") => emulator.set_challenge(Challenge::Basic),
         Some("none") => emulator.set_challenge(Challenge::None),
@@ -46,6 +56,9 @@ fn prepare(emulator: &Emulator, case: &Value) {
 
 fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i32) {
     let config = if case["aad"] == Value::Bool(true) { ConfigDir::signed_in() } else { ConfigDir::empty() };
+    if let Some(kind) = case.get("signin").and_then(Value::as_str) {
+        az_config::write_sign_in(config.path(), &emulator.authority(), kind).unwrap();
+    }
     // With `local`, a tree as record.py lays it out: HOME is <root>/home, the config
     // directory <root>/home/.azure, the working directory <root>/<cwd>, plus the case's files.
     let local = case.get("local").map(|local| {

@@ -24,12 +24,30 @@ fn entra_path() -> String {
     format!("POST /{}/oauth2/v2.0/token", seed::AAD_TENANT)
 }
 
+fn arm_paths() -> [String; 2] {
+    let sub = format!("GET /subscriptions/{}", seed::SUBSCRIPTION_ID);
+    [
+        format!("{sub}/resources"),
+        format!(
+            "{sub}/resourceGroups/{}/providers/Microsoft.ContainerRegistry/registries/myregistry",
+            seed::RESOURCE_GROUP
+        ),
+    ]
+}
+
+/// Cold: as az does it, an Entra token for Resource Manager, the registry looked up there,
+/// the probe, an Entra token for the registry, the exchange and the token; warm: the data
+/// call alone (the login server and the tokens come from azacr's cache).
 fn assert_signs_in_through_entra(config: ConfigDir, emulator: &Emulator, body_has: &[&str]) {
     let (out, log) = show_tags(emulator, &config, true);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    let [resources, registry] = arm_paths();
     assert_eq!(
         wire(&log),
         [
+            entra_path(),
+            resources,
+            registry,
             "GET /v2/".to_string(),
             entra_path(),
             "POST /oauth2/exchange".into(),
@@ -37,10 +55,31 @@ fn assert_signs_in_through_entra(config: ConfigDir, emulator: &Emulator, body_ha
             "GET /acr/v1/acr-helloworld/_tags".into()
         ]
     );
+    assert!(
+        log[0].body.contains("scope=https%3A%2F%2Fmanagement.core.windows.net%2F%2F.default"),
+        "{}",
+        log[0].body
+    );
+    assert!(
+        log[1].target.contains("api-version=2024-11-01")
+            && log[2].target.contains("api-version=2026-09-01-preview")
+    );
+    assert!(
+        log[4].body.contains("scope=https%3A%2F%2Fcontainerregistry.azure.net%2F.default"),
+        "{}",
+        log[4].body
+    );
     for part in body_has {
-        assert!(log[1].body.contains(part), "{part} not in {}", log[1].body);
+        assert!(log[0].body.contains(part), "{part} not in {}", log[0].body);
+        assert!(log[4].body.contains(part), "{part} not in {}", log[4].body);
     }
-    for secret in [seed::ENTRA_REFRESH_TOKEN, seed::SP_SECRET, seed::FEDERATED_ASSERTION, seed::AAD_TOKEN] {
+    for secret in [
+        seed::ENTRA_REFRESH_TOKEN,
+        seed::SP_SECRET,
+        seed::FEDERATED_ASSERTION,
+        seed::AAD_TOKEN,
+        seed::ARM_TOKEN,
+    ] {
         assert!(!out.stderr.contains(secret) && !out.stdout.contains(secret), "{secret}: {}", out.stderr);
     }
     // Warm: nothing but the data call.
@@ -57,11 +96,7 @@ fn a_user_is_signed_in_with_the_cached_refresh_token() {
     assert_signs_in_through_entra(
         config,
         &emulator,
-        &[
-            "client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-            "grant_type=refresh_token",
-            "scope=https%3A%2F%2Fcontainerregistry.azure.net%2F.default+offline_access+openid+profile",
-        ],
+        &["client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46", "grant_type=refresh_token"],
     );
 }
 
@@ -139,13 +174,14 @@ fn a_service_principal_is_signed_in_with_its_certificate() {
     emulator.clear_requests();
     let (out, log) = show_tags(&emulator, &config, true);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let (header, claims) = assertion_in(&log[1].body);
+    // The first request is Entra's, for Resource Manager's token (the login server lookup).
+    let (header, claims) = assertion_in(&log[0].body);
     assert_eq!(header["alg"], "RS256");
     assert!(header.get("x5c").is_none());
     assert_eq!(claims["aud"], format!("{}/{}/oauth2/v2.0/token", emulator.authority(), seed::AAD_TENANT));
     assert_eq!(claims["iss"], seed::SP_CLIENT_ID);
     // Neither the assertion nor any line of the private key is printed, even with --debug.
-    let jwt = &url_form(&log[1].body).into_iter().find(|(k, _)| k == "client_assertion").unwrap().1;
+    let jwt = &url_form(&log[0].body).into_iter().find(|(k, _)| k == "client_assertion").unwrap().1;
     for secret in
         std::iter::once(jwt.as_str()).chain(seed::SP_PRIVATE_KEY.lines().filter(|l| !l.starts_with("-----")))
     {
@@ -182,7 +218,7 @@ fn a_certificate_with_a_pkcs1_key_and_the_chain_signs_in_too() {
     .unwrap();
     let (out, log) = show_tags(&emulator, &config, false);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let (header, _) = assertion_in(&log[1].body);
+    let (header, _) = assertion_in(&log[0].body);
     let pem_body: String = seed::SP_CERTIFICATE.lines().filter(|l| !l.starts_with("-----")).collect();
     assert_eq!(header["x5c"], serde_json::json!([pem_body]));
 }
@@ -200,10 +236,12 @@ fn an_assertion_signed_with_another_key_is_refused_by_entra() {
     .unwrap();
     let (out, log) = show_tags(&emulator, &config, false);
     assert_eq!(out.code, 1);
-    assert_eq!(log[1].status, 401);
+    // Entra's refusal of Resource Manager's token ends the command (the login server lookup).
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].status, 401);
     assert!(
         out.stderr.starts_with(
-            "WARNING: Unable to get AAD authorization tokens with message: AADSTS7000274: Signature verification failed for the client assertion.\n"
+            "ERROR: AADSTS7000274: Signature verification failed for the client assertion.\nRun the command below to authenticate interactively"
         ),
         "{}",
         out.stderr
@@ -239,14 +277,14 @@ fn a_missing_certificate_file_fails_as_azs_unexpected_error() {
     // A file that is there but no PEM: az's CLIError (az 2.91.0's words), a warning, then its
     // other messages.
     std::fs::write(&pem, "garbage\n").unwrap();
-    let (out, _) = show_tags(&emulator, &config, false);
-    assert!(
-        out.stderr.starts_with(
-            "WARNING: Unable to get AAD authorization tokens with message: Invalid certificate, please use a valid PEM file. Error detail: [('PEM routines', '', 'no start line')]\n"
-        ),
-        "{}",
-        out.stderr
+    // (az 2.91.0, golden signin-sp-cert-garbage-show-tags: this line alone, no request.)
+    let (out, log) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "ERROR: Invalid certificate, please use a valid PEM file. Error detail: [('PEM routines', '', 'no start line')]\n"
     );
+    assert!(log.is_empty());
 }
 
 #[test]
@@ -255,16 +293,21 @@ fn an_expired_refresh_token_says_so_and_how_to_sign_in_again() {
     emulator.revoke_entra_refresh_token();
     let config = ConfigDir::empty();
     az_config::write_user_with_refresh_token(config.path(), &emulator.authority()).unwrap();
-    let (out, _) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags(&emulator, &config, false);
     assert_eq!(out.code, 1);
+    // As az 2.91.0 says it when the token for Resource Manager cannot be had (recorded), less
+    // the lines after the first of Entra's description (azacr keeps the first).
     assert_eq!(
         out.stderr,
-        "WARNING: Unable to get AAD authorization tokens with message: AADSTS700082: The refresh token has expired due to inactivity.\n\
-         Interactive authentication is needed. Please run:\n\
-         az login --scope https://containerregistry.azure.net/.default\n\
-         WARNING: Unable to get admin user credentials with message: Please run 'az login' to setup account.\n\
-         ERROR: Unable to authenticate using AAD or admin login credentials. Please specify both username and password in non-interactive mode.\n"
+        format!(
+            "ERROR: AADSTS700082: The refresh token has expired due to inactivity.\n\
+             Run the command below to authenticate interactively; additional arguments may be added as needed:\n\
+             az logout\n\
+             az login --tenant \"{}\" --scope \"https://management.core.windows.net//.default\"\n",
+            seed::AAD_TENANT
+        )
     );
+    assert_eq!(wire(&log), [entra_path()]);
 }
 
 /// A stand-in for the real az in `dir`: `account get-access-token` answers as az does when
@@ -621,7 +664,7 @@ fn azs_own_sign_in_comes_before_the_environment() {
         false,
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(log[1].body.contains(&format!("client_secret={}", seed::SP_SECRET)));
+    assert!(log[0].body.contains(&format!("client_secret={}", seed::SP_SECRET)));
 }
 
 /// Every secret of the new sign-in paths, with `--debug`, on success and on failure: what the

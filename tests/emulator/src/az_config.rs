@@ -25,14 +25,22 @@ pub fn write_signed_in(dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("msal_token_cache.json"), cache.to_string())
 }
 
-/// An `az cloud register`-style cloud whose Entra authority is `authority` (the emulator's),
-/// made the current cloud.
-fn write_emulator_cloud(dir: &Path, authority: &str) -> std::io::Result<()> {
-    std::fs::write(dir.join("config"), "[cloud]\nname = AzacrEmulator\n")?;
+/// The cloud `az cloud register -n AzacrEmulator --skip-endpoint-discovery
+/// --endpoint-active-directory <authority> --endpoint-resource-manager <authority>/
+/// --endpoint-active-directory-resource-id https://management.core.windows.net/
+/// --suffix-acr-login-server-endpoint .azurecr.io` writes, whose Entra ID and Resource
+/// Manager are the emulator, made the current cloud (`az cloud set`), with MSAL's instance
+/// discovery off as Azure Stack users set it (`[core] instance_discovery = false`), so that
+/// the real az accepts the emulator as its authority too.
+pub fn write_emulator_cloud(dir: &Path, authority: &str) -> std::io::Result<()> {
+    std::fs::write(
+        dir.join("config"),
+        "[cloud]\nname = AzacrEmulator\n\n[core]\ninstance_discovery = false\n\n",
+    )?;
     std::fs::write(
         dir.join("clouds.config"),
         format!(
-            "[AzacrEmulator]\nendpoint_active_directory = {authority}\nendpoint_resource_manager = {authority}/\nsuffix_acr_login_server_endpoint = .azurecr.io\n"
+            "[AzacrEmulator]\nendpoint_active_directory = {authority}\nendpoint_active_directory_resource_id = https://management.core.windows.net/\nendpoint_resource_manager = {authority}/\nsuffix_acr_login_server_endpoint = .azurecr.io\n\n"
         ),
     )
 }
@@ -51,7 +59,9 @@ fn write_profile(dir: &Path, user_name: &str, user_type: &str) -> std::io::Resul
 pub fn write_user_with_refresh_token(dir: &Path, authority: &str) -> std::io::Result<()> {
     write_emulator_cloud(dir, authority)?;
     write_profile(dir, "tester@example.com", "user")?;
-    let env = authority.trim_start_matches("https://");
+    // MSAL keys its cache by the authority's host name, without the port.
+    let host = authority.trim_start_matches("https://");
+    let env = host.split(':').next().unwrap_or(host);
     let home = format!("uid.{}", seed::AAD_TENANT);
     let cache = serde_json::json!({
         "Account": {format!("{home}-{env}-organizations"): {
@@ -121,4 +131,21 @@ pub fn write_managed_identity(dir: &Path, authority: &str, assigned: &str) -> st
     }]});
     std::fs::write(dir.join("azureProfile.json"), format!("\u{feff}{profile}"))?;
     std::fs::write(dir.join("msal_token_cache.json"), "{}")
+}
+
+/// The az sign-in state named by a golden case's `signin` (record.py has the emulator binary
+/// write it for the real az; the replay writes the same files for azacr).
+pub fn write_sign_in(dir: &Path, authority: &str, kind: &str) -> std::io::Result<()> {
+    let certificate = |key: &str| write_service_principal_with_certificate(dir, authority, key, false);
+    match kind {
+        "user" => write_user_with_refresh_token(dir, authority),
+        "service-principal" => write_service_principal(dir, authority, false),
+        "service-principal-certificate" => certificate(seed::SP_PRIVATE_KEY).map(drop),
+        // A certificate file az's entry names that is not PEM, or is gone.
+        "service-principal-certificate-garbage" => {
+            std::fs::write(certificate(seed::SP_PRIVATE_KEY)?, "garbage\n")
+        }
+        "service-principal-certificate-missing" => std::fs::remove_file(certificate(seed::SP_PRIVATE_KEY)?),
+        other => Err(std::io::Error::other(format!("unknown sign-in kind {other:?}"))),
+    }
 }

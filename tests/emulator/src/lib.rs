@@ -3,6 +3,7 @@
 //! models ACR's JSON, Link paging, token challenge, error bodies and locks, can inject faults,
 //! and logs every request. It is never linked into the shipped binary.
 
+pub mod arm;
 pub mod az_config;
 pub mod model;
 mod routes;
@@ -220,6 +221,14 @@ impl Emulator {
         self.state.lock().unwrap().reset();
     }
 
+    /// Puts the registry's contents back as seeded and clears the request log, keeping the
+    /// tokens issued so far valid (for runs that start with a warm token cache).
+    pub fn reset_contents(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.seed = state.initial.clone();
+        state.requests.clear();
+    }
+
     pub fn set_faults(&self, faults: Vec<Fault>) {
         self.state.lock().unwrap().faults = faults;
     }
@@ -277,6 +286,20 @@ impl Emulator {
 
     pub fn set_correlation_id(&self, id: Option<&str>) {
         self.state.lock().unwrap().correlation_id = id.map(String::from);
+    }
+
+    /// The registry answers as `login_server` (until `reset`), which ARM lists under the
+    /// name before any `-` (a domain-name-label hash).
+    pub fn set_login_server(&self, login_server: &str) {
+        let mut state = self.state.lock().unwrap();
+        let name = login_server.split(['.', '-']).next().unwrap_or("").to_string();
+        state.arm_registries = vec![arm::ArmRegistry::new(&name, seed::RESOURCE_GROUP, login_server)];
+        state.seed.login_server = login_server.to_string();
+    }
+
+    /// The registries ARM lists (default: the seed's, in `seed::RESOURCE_GROUP`).
+    pub fn set_arm_registries(&self, registries: Vec<arm::ArmRegistry>) {
+        self.state.lock().unwrap().arm_registries = registries;
     }
 
     /// Edits the registry's contents in place.

@@ -12,9 +12,10 @@
 //! | `GET /acr/v1/{repo}/_tags` | tags, paged (`n`, `last`, `orderby`) |
 //! | `GET`/`DELETE /acr/v1/{repo}/_tags/{tag}` | one tag / untag |
 //! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest and its tags |
-//! | `GET /{tenant}/v2.0/.well-known/openid-configuration` | Entra's tenant discovery (MSAL) |
+//! | `GET /{tenant}/v2.0/.well-known/openid-configuration` | Entra's tenant discovery (MSAL; see `arm.rs`) |
 //! | `GET /metadata/identity/oauth2/token` | managed identity, as IMDS answers (`Metadata: true`) |
 //! | `GET /msi/token` | managed identity, as App Service answers (`X-IDENTITY-HEADER`) |
+//! | `/subscriptions/…` | Resource Manager (see `arm.rs`) |
 //! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
 
 use std::collections::HashMap;
@@ -54,11 +55,19 @@ pub struct State {
     pub fault_delay_ms: u64,
     /// The headers of the request being answered.
     pub headers: HeaderMap,
+    /// The registries Resource Manager lists.
+    pub arm_registries: Vec<crate::arm::ArmRegistry>,
     counter: u64,
 }
 
 impl State {
     pub fn new(seed: Seed) -> State {
+        // The registry's name: its login server's first label, less any domain-name-label hash.
+        let arm_registries = vec![crate::arm::ArmRegistry::new(
+            seed.login_server.split(['.', '-']).next().unwrap_or(""),
+            crate::seed::RESOURCE_GROUP,
+            &seed.login_server,
+        )];
         State {
             initial: seed.clone(),
             seed,
@@ -77,6 +86,7 @@ impl State {
             fault_delay_ms: 0,
             headers: HeaderMap::new(),
             entra_revoked: false,
+            arm_registries,
             counter: 0,
         }
     }
@@ -315,6 +325,29 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             state.correlation_id = Some(String::from_utf8_lossy(body).into_owned()).filter(|s| !s.is_empty());
             StatusCode::NO_CONTENT.into_response()
         }
+        ("POST", "/_emulator/arm-registries") => match serde_json::from_slice::<Vec<[String; 3]>>(body) {
+            // `[[name, resource group, login server], …]`
+            Ok(list) => {
+                state.arm_registries =
+                    list.iter().map(|[n, g, l]| crate::arm::ArmRegistry::new(n, g, l)).collect();
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        },
+        ("POST", "/_emulator/login-server") => {
+            // The registry answers under this login server (until the next reset), and ARM
+            // lists it under its name (less any domain-name-label hash).
+            let login_server = String::from_utf8_lossy(body).into_owned();
+            let name = login_server.split(['.', '-']).next().unwrap_or("").to_string();
+            state.arm_registries =
+                vec![crate::arm::ArmRegistry::new(&name, crate::seed::RESOURCE_GROUP, &login_server)];
+            state.seed.login_server = login_server;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", "/_emulator/entra-revoked") => {
+            state.entra_revoked = body == b"true";
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "/_emulator/challenge") => {
             state.challenge = match body {
                 b"basic" => Challenge::Basic,
@@ -432,10 +465,14 @@ fn route(
         ("POST", ["oauth2", "token"]) => token(state, body),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra_token(state, tenant, body),
         ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
-            openid_configuration(state, tenant)
+            let host = state.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+            crate::arm::openid_configuration(host, tenant)
         }
         ("GET", ["metadata", "identity", "oauth2", "token"]) => managed_identity_token(state, params, false),
         ("GET", ["msi", "token"]) => managed_identity_token(state, params, true),
+        ("GET", ["subscriptions", ..]) => {
+            crate::arm::route(&state.arm_registries, segments, params, auth).expect("a subscriptions path")
+        }
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
                 Some(g) if g.catalog => g,
@@ -818,7 +855,8 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
         );
     }
     let scopes: Vec<&str> = p("scope").split(' ').collect();
-    let acr_scope = scopes.contains(&seed::ACR_SCOPE);
+    let arm = scopes.contains(&seed::ARM_SCOPE);
+    let acr_scope = scopes.contains(&seed::ACR_SCOPE) || arm;
     let ok = match p("grant_type") {
         "refresh_token" => {
             if state.entra_revoked {
@@ -857,10 +895,15 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
             "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0",
         );
     }
-    json_response(
-        StatusCode::OK,
-        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": seed::AAD_TOKEN}),
-    )
+    let token = if arm { seed::ARM_TOKEN } else { seed::AAD_TOKEN };
+    let mut answer =
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token, "scope": p("scope")});
+    if p("client_info") == "1" {
+        // Who signed in, as Entra tells MSAL (it keys its cache by `uid.utid`).
+        let info = json!({"uid": "uid", "utid": seed::AAD_TENANT}).to_string();
+        answer["client_info"] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(info).into();
+    }
+    json_response(StatusCode::OK, answer)
 }
 
 /// Entra's check of a client assertion signed with the service principal's certificate
@@ -906,22 +949,6 @@ fn check_certificate_assertion(assertion: &str, tenant: &str, client_id: &str) -
         return Err("AADSTS700024: Client assertion is not within its valid time range or its claims are not for this application.".into());
     }
     Ok(())
-}
-
-/// Entra's tenant discovery, which MSAL reads before its first token request at an authority
-/// it does not know (az with `core.instance_discovery=false`, as for Azure Stack).
-fn openid_configuration(state: &State, tenant: &str) -> Response {
-    let host = state.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let base = format!("https://{host}/{tenant}");
-    json_response(
-        StatusCode::OK,
-        json!({
-            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
-            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
-            "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
-            "issuer": format!("https://{host}/{tenant}/v2.0"),
-        }),
-    )
 }
 
 /// A managed identity's token, as IMDS (`app_service == false`) or App Service answers: the

@@ -12,6 +12,15 @@ pub const AAD_TOKEN: &str = "fake-aad-access-token";
 pub const AAD_TENANT: &str = "11111111-2222-3333-4444-555555555555";
 /// The Entra scope az asks for registries.
 pub const ACR_SCOPE: &str = "https://containerregistry.azure.net/.default";
+/// The scope az asks Entra for to call Resource Manager (the cloud's
+/// `active_directory_resource_id` and `/.default`, as az's MSAL sends it).
+pub const ARM_SCOPE: &str = "https://management.core.windows.net//.default";
+/// The Entra token for ARM the emulator issues and accepts.
+pub const ARM_TOKEN: &str = "fake-arm-access-token";
+/// The subscription the fixtures sign in to, the only one ARM knows.
+pub const SUBSCRIPTION_ID: &str = "00000000-1111-2222-3333-444444444444";
+/// The resource group ARM keeps the registries in.
+pub const RESOURCE_GROUP: &str = "myresourcegroup";
 /// az's public client id (`az login` for users).
 pub const AZ_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 /// The refresh token az's MSAL cache holds for the test user.
