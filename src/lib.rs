@@ -126,7 +126,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
         }
         Parsed::Run { globals, command } => (globals, command),
     };
-    let (settings, command) = settings::resolve(*globals, command, &config)?;
+    let (settings, command) = settings::resolve(*globals, *command, &config)?;
     ui.only_show_errors = settings.only_show_errors;
     let _tracing = settings.debug.then(|| log::trace_to(ui));
     if let Some(subscription) = &settings.subscription

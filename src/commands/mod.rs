@@ -5,22 +5,25 @@ pub mod delete;
 pub mod list;
 pub mod list_deleted;
 pub mod list_metadata;
+pub mod manifest_delete;
 pub mod show;
 pub mod show_manifests;
+pub mod show_metadata;
 pub mod show_tags;
 pub mod untag;
 pub mod update;
+pub mod update_metadata;
 
 use crate::cli::RegistryArgs;
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::AppError;
 use crate::output::Data;
-use crate::registry::reference::parse_image;
+use crate::registry::reference::{FqdnKind, ImageName, parse_image};
 use crate::registry::{
-    Connection, Credentials, Item, Registry, RegistryError, Repository, TokenCache, reference,
+    Connection, Credentials, Item, Reference, Registry, RegistryError, Repository, TokenCache, reference,
 };
-use crate::settings::{Command, Target};
+use crate::settings::{Command, Spec, Target};
 use crate::ui::Ui;
 
 pub struct Context {
@@ -47,9 +50,24 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
         }
         Command::Delete { registry, target, yes } => delete::run(ctx, registry, target, *yes).await,
         Command::Untag { registry, image } => untag::run(ctx, registry, image).await,
-        Command::ListMetadata { registry, repo_id, repository, page } => {
-            list_metadata::run(ctx, registry, repo_id.as_deref(), repository.as_deref(), *page).await
+        Command::ListMetadata { registry, repo_id, repository, page, .. } => {
+            let spec = Spec { id: repo_id.clone(), name: repository.clone() };
+            list_metadata::run(ctx, registry, &spec, *page).await
         }
+        Command::ShowMetadata { registry, spec, .. } => show_metadata::run(ctx, registry, spec).await,
+        Command::UpdateMetadata { registry, spec, attributes, .. } => {
+            update_metadata::run(ctx, registry, spec, attributes).await
+        }
+        Command::ManifestDelete { registry, spec, yes } => {
+            manifest_delete::run(ctx, registry, spec, *yes).await
+        }
+        // Not native yet: `passthrough::route` sends these to the real az.
+        Command::ManifestList { .. }
+        | Command::ManifestShow { .. }
+        | Command::ListReferrers { .. }
+        | Command::ManifestListDeleted { .. }
+        | Command::ListDeletedTags { .. }
+        | Command::Restore { .. } => Err(AppError::Cli("azacr does not answer this command yet".into())),
     }
 }
 
@@ -162,6 +180,76 @@ fn identity(cache: &TokenCache, credentials: &Credentials) -> String {
         }
         // Nobody: nothing is cached for it (no token is ever issued).
         Credentials::Aad(Err(_)) => cache.account_identity(&["none"]),
+    }
+}
+
+pub const NEED_REPOSITORY: &str = "You must provide either a fully qualified repository specifier such as 'myregistry.azurecr.io/hello-world' as a positional parameter or provide '-r MyRegistry -n hello-world' argument values.";
+pub const NEED_MANIFEST: &str = "You must provide either a fully qualified manifest specifier such as 'myregistry.azurecr.io/hello-world:latest' as a positional parameter or provide '-r MyRegistry -n hello-world:latest' argument values.";
+
+/// The registry and image an `acr manifest` command names: the positional
+/// `myregistry.azurecr.io/repo[:tag|@digest]`, or `-n` with `-r` (or the configured default
+/// registry), with az's checks in az's order (the parser's validators first).
+pub fn manifest_target(
+    ctx: &Context,
+    given: &RegistryArgs,
+    spec: &Spec,
+    kind: FqdnKind,
+) -> Result<(RegistryArgs, ImageName), AppError> {
+    if let Some(id) = &spec.id {
+        reference::validate_fqdn(id, kind).map_err(AppError::Cli)?;
+    }
+    let name = spec.name.as_deref().filter(|n| !n.is_empty());
+    if let (FqdnKind::Repository, Some(n)) = (kind, name)
+        && n.contains(':')
+    {
+        return Err(AppError::Cli(
+            "Parameter 'name' refers to a repository and should not include a tag or digest.".into(),
+        ));
+    }
+    let registry = |name: Option<String>| RegistryArgs {
+        name,
+        suffix: given.suffix.clone(),
+        username: given.username.clone(),
+        password: given.password.clone(),
+        resource_group_given: false,
+    };
+    let registry_known =
+        given.name.as_deref().is_some_and(|n| !n.is_empty()) || ctx.config.default_registry().is_some();
+    match (&spec.id, name) {
+        (Some(id), None) => {
+            let (registry_name, image) = reference::parse_fqdn(id, kind).map_err(AppError::Cli)?;
+            Ok((registry(Some(registry_name)), image))
+        }
+        (None, Some(n)) if registry_known => {
+            let image = match kind {
+                FqdnKind::Repository => ImageName { repository: n.into(), tag: None, digest: None },
+                FqdnKind::Manifest => {
+                    reference::parse_image_name(n, true, true).map_err(|m| AppError::Cli(m.into()))?
+                }
+                FqdnKind::RepositoryMaybeTag | FqdnKind::ManifestTagOnly => {
+                    reference::parse_image_name(n, false, false).map_err(|m| AppError::Cli(m.into()))?
+                }
+            };
+            Ok((registry(given.name.clone()), image))
+        }
+        _ => Err(AppError::Cli(
+            match kind {
+                FqdnKind::Repository | FqdnKind::RepositoryMaybeTag => NEED_REPOSITORY,
+                FqdnKind::Manifest | FqdnKind::ManifestTagOnly => NEED_MANIFEST,
+            }
+            .into(),
+        )),
+    }
+}
+
+/// The tag or manifest an image names. An empty tag or digest is refused: az would act on
+/// the whole repository instead.
+pub fn image_item(image: &ImageName) -> Result<Item, AppError> {
+    let repository = Repository::new(&image.repository)?;
+    match (&image.tag, &image.digest) {
+        (_, Some(digest)) if !digest.is_empty() => Ok(Item::Manifest(repository, Reference::new(digest)?)),
+        (Some(tag), None) if !tag.is_empty() => Ok(Item::Tag(repository, Reference::new(tag)?)),
+        _ => Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into())),
     }
 }
 

@@ -246,6 +246,17 @@ impl Registry {
         self.delete(&paths::v2_manifest(repository, digest), &scope).await
     }
 
+    /// `DELETE /v2/{repository}/manifests/{digest}` under `delete` alone (az's `acr manifest
+    /// delete`).
+    pub async fn delete_artifact(
+        &mut self,
+        repository: &Repository,
+        digest: &Reference,
+    ) -> Result<Option<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::DeleteOnly);
+        self.delete(&paths::v2_manifest(repository, digest), &scope).await
+    }
+
     /// `DELETE /acr/v1/{repository}/_tags/{tag}`: untag.
     pub async fn delete_tag(
         &mut self,
