@@ -11,7 +11,9 @@
 //! | `GET /acr/v1/{repo}/_manifests/{digest}` | one manifest |
 //! | `GET /acr/v1/{repo}/_tags` | tags, paged (`n`, `last`, `orderby`) |
 //! | `GET`/`DELETE /acr/v1/{repo}/_tags/{tag}` | one tag / untag |
-//! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest and its tags |
+//! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest, its tags and its referrers |
+//! | `GET`/`HEAD /v2/{repo}/manifests/{tag or digest}` | the manifest body (model.rs), `Content-Type`, `Docker-Content-Digest` |
+//! | `GET /v2/{repo}/referrers/{digest}` | OCI referrers: an index of descriptors (`artifactType` filter) |
 //! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
 
 use std::collections::HashMap;
@@ -461,6 +463,49 @@ fn route(
             let (page, link) = page_of(names, |n| n, |n| n, params, &format!("/v2/{repo}/tags/list"));
             with_link(json_response(StatusCode::OK, json!({"name": repo, "tags": page})), link)
         }
+        ("GET" | "HEAD", ["v2", rest @ .., "manifests", reference]) => {
+            let repo = rest.join("/");
+            if let Some(r) = denial(state, auth, &repo, "pull") {
+                return r;
+            }
+            let Some(r) = state.seed.repositories.iter().find(|r| r.name == repo) else {
+                return name_unknown(&repo);
+            };
+            // Accept is not checked: every client here accepts every media type.
+            match r.resolve(reference) {
+                Some(m) => (
+                    StatusCode::OK,
+                    [("content-type", m.media_type.clone()), ("docker-content-digest", m.digest.clone())],
+                    r.manifest_body(m),
+                )
+                    .into_response(),
+                None => manifest_unknown(),
+            }
+        }
+        ("GET", ["v2", rest @ .., "referrers", digest]) => {
+            let repo = rest.join("/");
+            if let Some(r) = denial(state, auth, &repo, "pull") {
+                return r;
+            }
+            let Some(r) = state.seed.repositories.iter().find(|r| r.name == repo) else {
+                return name_unknown(&repo);
+            };
+            let filter = param(params, "artifactType");
+            let manifests: Vec<Value> = r
+                .referrers_of(digest)
+                .into_iter()
+                .filter(|m| filter.is_none_or(|f| m.artifact_type.as_deref() == Some(f)))
+                .map(|m| r.descriptor(m))
+                .collect();
+            let body = json!({"schemaVersion": 2, "mediaType": crate::model::media_type::OCI_INDEX, "manifests": manifests});
+            let mut response =
+                (StatusCode::OK, [("content-type", crate::model::media_type::OCI_INDEX)], body.to_string())
+                    .into_response();
+            if filter.is_some() {
+                response.headers_mut().insert("oci-filters-applied", "artifactType".parse().unwrap());
+            }
+            response
+        }
         ("DELETE", ["v2", rest @ .., "manifests", reference]) => {
             let repo = rest.join("/");
             if let Some(r) = denial(state, auth, &repo, "delete") {
@@ -687,8 +732,14 @@ fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
     if !r.manifests[i].attributes.allows_delete() || !r.attributes.allows_delete() || tags_locked {
         return disallowed();
     }
-    r.manifests.remove(i);
-    r.tags.retain(|t| t.digest != reference);
+    // ACR deletes a manifest's referrers (signatures, SBOMs) with it, and theirs in turn.
+    let mut gone = vec![r.manifests.remove(i).digest];
+    while let Some(digest) = gone.pop() {
+        r.tags.retain(|t| t.digest != digest);
+        while let Some(j) = r.manifests.iter().position(|m| m.subject.as_deref() == Some(digest.as_str())) {
+            gone.push(r.manifests.remove(j).digest);
+        }
+    }
     StatusCode::ACCEPTED.into_response()
 }
 
