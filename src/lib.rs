@@ -97,6 +97,7 @@ fn show(
     value: &output::Data,
     query: Option<&output::query::Query>,
     format: Format,
+    keep_order: bool,
     ui: &Ui,
 ) -> Result<(), AppError> {
     let shown = match query {
@@ -106,7 +107,7 @@ fn show(
     if shown.is_null() {
         return Ok(());
     }
-    let query_active = query.is_some();
+    let query_active = keep_order;
     if ui.color {
         ui.print(&output::render_in_color(&shown, format, query_active)).map_err(AppError::Output)
     } else {
@@ -169,8 +170,16 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
             ui.note(&format!("Interrupted after sending DELETE {url}: it may have been carried out."));
         }
     }
-    let Some(value) = result? else { return Ok(()) };
-    let shown = show(&value, settings.query.as_ref(), settings.format, ui);
+    let Some(mut value) = result? else { return Ok(()) };
+    // knack keeps a transformer's column order, as it does a query's.
+    let mut keep_order = settings.query.is_some();
+    if let (Format::Table, None, Some(transform)) =
+        (settings.format, &settings.query, command.table_transform())
+    {
+        value = transform(&value);
+        keep_order = true;
+    }
+    let shown = show(&value, settings.query.as_ref(), settings.format, keep_order, ui);
     // A listing can hold many thousands of values and the process is about to end: freeing
     // them one by one took as long as printing them (~10 ms for 100,000 manifests).
     std::mem::forget(value);

@@ -19,9 +19,11 @@ use crate::az::{self, NotFound};
 use crate::cli::{MANIFEST_METADATA_COMMANDS, REPOSITORY_COMMANDS};
 
 /// The `acr manifest` commands azacr answers itself (the others still run the real az).
-pub const NATIVE_MANIFEST_COMMANDS: [&str; 4] =
-    ["delete", "list-metadata", "show-metadata", "update-metadata"];
 use crate::env::Env;
+
+/// The `acr manifest` commands azacr answers itself (the others still run the real az).
+pub const NATIVE_MANIFEST_COMMANDS: [&str; 7] =
+    ["delete", "list", "list-metadata", "list-referrers", "show", "show-metadata", "update-metadata"];
 
 /// Exit code when there is no real az to run, as a shell's for a command not found.
 pub const NOT_FOUND_EXIT: u8 = 127;
@@ -268,7 +270,7 @@ mod tests {
             "acr -h",
             "acr login -n r --expose-token",
             "acr list",
-            "acr manifest show -r r -n a:b",
+            "acr manifest restore -r r -n a:b",
             "acr run --cmd acr-purge",
             "aks get-credentials",
             "foo",

@@ -170,6 +170,15 @@ impl Command {
         }
     }
 
+    /// az's table transformer: what `-o table` shows instead of the result (without `--query`).
+    pub fn table_transform(&self) -> Option<fn(&crate::output::Data) -> crate::output::Data> {
+        match self {
+            Command::ManifestList { .. } => Some(crate::commands::manifest_list::table),
+            Command::ListReferrers { .. } => Some(crate::commands::list_referrers::table),
+            _ => None,
+        }
+    }
+
     fn in_deprecated_group(&self) -> bool {
         matches!(
             self,

@@ -5,7 +5,10 @@ pub mod delete;
 pub mod list;
 pub mod list_deleted;
 pub mod list_metadata;
+pub mod list_referrers;
 pub mod manifest_delete;
+pub mod manifest_list;
+pub mod manifest_show;
 pub mod show;
 pub mod show_manifests;
 pub mod show_metadata;
@@ -61,13 +64,17 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
         Command::ManifestDelete { registry, spec, yes } => {
             manifest_delete::run(ctx, registry, spec, *yes).await
         }
+        Command::ManifestList { registry, spec, page } => {
+            manifest_list::run(ctx, registry, spec, *page).await
+        }
+        Command::ManifestShow { registry, spec, raw } => manifest_show::run(ctx, registry, spec, *raw).await,
+        Command::ListReferrers { registry, spec, artifact_type, recursive } => {
+            list_referrers::run(ctx, registry, spec, artifact_type.as_deref(), *recursive).await
+        }
         // Not native yet: `passthrough::route` sends these to the real az.
-        Command::ManifestList { .. }
-        | Command::ManifestShow { .. }
-        | Command::ListReferrers { .. }
-        | Command::ManifestListDeleted { .. }
-        | Command::ListDeletedTags { .. }
-        | Command::Restore { .. } => Err(AppError::Cli("azacr does not answer this command yet".into())),
+        Command::ManifestListDeleted { .. } | Command::ListDeletedTags { .. } | Command::Restore { .. } => {
+            Err(AppError::Cli("azacr does not answer this command yet".into()))
+        }
     }
 }
 
@@ -251,6 +258,57 @@ pub fn image_item(image: &ImageName) -> Result<Item, AppError> {
         (Some(tag), None) if !tag.is_empty() => Ok(Item::Tag(repository, Reference::new(tag)?)),
         _ => Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into())),
     }
+}
+
+/// The repository and digest a tag or manifest item names: a tag is looked up first
+/// (`GET /acr/v1/{repo}/_tags/{tag}`, as az's `get_image_digest`).
+pub async fn digest_of(registry: &mut Registry, item: Item) -> Result<(Repository, Reference), AppError> {
+    let tag_item = match item {
+        Item::Manifest(repository, digest) => return Ok((repository, digest)),
+        tag => tag,
+    };
+    let attributes = registry.attributes(&tag_item, crate::registry::Access::MetadataRead).await?;
+    let Item::Tag(repository, tag) = tag_item else {
+        return Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into()));
+    };
+    match attributes.get("digest").and_then(Data::as_str) {
+        Some(d) if !d.is_empty() => Ok((repository, Reference::new(d)?)),
+        _ => Err(AppError::Cli(format!(
+            "Could not get the manifest digest for image '{}:{}'.",
+            repository.name(),
+            tag.as_str()
+        ))),
+    }
+}
+
+/// az's `_get_value(item, *keys)` for table rows: the nested value as `str()`, or one space
+/// when it is missing or falsy (except 0).
+pub fn table_cell(item: &Data, keys: &[&str]) -> Data {
+    let mut value = item;
+    for k in keys {
+        match value.get(k) {
+            Some(v) => value = v,
+            None => return Data::Str(" ".into()),
+        }
+    }
+    let text = match value.resolved() {
+        Data::Int(0) => Some("0".to_string()),
+        Data::Null | Data::Bool(false) => None,
+        Data::Float(f) if *f == 0.0 => Some(crate::output::pyrepr::str_of(value)),
+        Data::Str(s) if s.is_empty() => None,
+        Data::List(l) if l.is_empty() => None,
+        Data::Dict(d, _) if d.is_empty() => None,
+        other => Some(crate::output::pyrepr::str_of(other)),
+    };
+    Data::Str(text.unwrap_or_else(|| " ".into()).into())
+}
+
+/// An OrderedDict row of table cells.
+pub fn table_row(item: &Data, columns: &[(&'static str, &[&str])]) -> Data {
+    Data::Dict(
+        columns.iter().map(|(name, keys)| (crate::data::key(name), table_cell(item, keys))).collect(),
+        crate::data::Ordered::Yes,
+    )
 }
 
 pub const EXCLUSIVE_USAGE: &str =

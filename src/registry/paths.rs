@@ -118,6 +118,11 @@ pub(super) fn v2_manifest(r: &Repository, reference: &Reference) -> String {
     format!("/v2/{}/manifests/{}", r.path, reference.segment)
 }
 
+/// `/v2/{repository}/referrers/{digest}`: the OCI referrers of a manifest.
+pub(super) fn v2_referrers(r: &Repository, digest: &Reference) -> String {
+    format!("/v2/{}/referrers/{}", r.path, digest.segment)
+}
+
 /// `/v2/{repository}/tags/list`: the Docker tag listing (classic registries).
 pub(super) fn v2_tags_list(r: &Repository) -> String {
     format!("/v2/{}/tags/list", r.path)

@@ -14,7 +14,7 @@
 //! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest, its tags and its referrers |
 //! | `GET`/`HEAD /v2/{repo}/manifests/{tag or digest}` | the manifest body (model.rs), `Content-Type`, `Docker-Content-Digest` |
 //! | `GET /v2/{repo}/referrers/{digest}` | OCI referrers: an index of descriptors (`artifactType` filter) |
-//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
+//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci` (not ACR) |
 
 use std::collections::HashMap;
 
@@ -302,6 +302,10 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             }
             Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         },
+        ("POST", "/_emulator/oci") => {
+            add_oci_repository(state);
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "/_emulator/classic") => {
             state.classic = body == b"true";
             StatusCode::NO_CONTENT.into_response()
@@ -319,6 +323,16 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             StatusCode::NO_CONTENT.into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The name of the repository `/_emulator/oci` adds.
+pub const OCI_REPOSITORY: &str = "oci/artifacts";
+
+/// Adds the repository of every kind of manifest (`seed::oci_repository`), until reset.
+pub fn add_oci_repository(state: &mut State) {
+    if !state.seed.repositories.iter().any(|r| r.name == OCI_REPOSITORY) {
+        state.seed.repositories.push(crate::seed::oci_repository(OCI_REPOSITORY));
     }
 }
 
