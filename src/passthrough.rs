@@ -22,8 +22,16 @@ use crate::cli::{MANIFEST_METADATA_COMMANDS, REPOSITORY_COMMANDS};
 use crate::env::Env;
 
 /// The `acr manifest` commands azacr answers itself (the others still run the real az).
-pub const NATIVE_MANIFEST_COMMANDS: [&str; 7] =
-    ["delete", "list", "list-metadata", "list-referrers", "show", "show-metadata", "update-metadata"];
+pub const NATIVE_MANIFEST_COMMANDS: [&str; 8] = [
+    "delete",
+    "list",
+    "list-metadata",
+    "list-referrers",
+    "restore",
+    "show",
+    "show-metadata",
+    "update-metadata",
+];
 
 /// Exit code when there is no real az to run, as a shell's for a command not found.
 pub const NOT_FOUND_EXIT: u8 = 127;
@@ -270,7 +278,8 @@ mod tests {
             "acr -h",
             "acr login -n r --expose-token",
             "acr list",
-            "acr manifest restore -r r -n a:b",
+            "acr manifest list-deleted -r r -n a",
+            "acr manifest list-deleted-tags r.azurecr.io/a",
             "acr run --cmd acr-purge",
             "aks get-credentials",
             "foo",

@@ -30,6 +30,8 @@ use crate::env::Env;
 pub enum Access {
     MetadataRead,
     MetadataWrite,
+    /// The recycle bin: reading it and restoring from it (`acr manifest restore`).
+    DeletedReadRestore,
     /// Pulling manifests (`acr manifest show`, `list-referrers`).
     Pull,
     /// Pulling manifests with the listing that names them (`acr manifest list`).
@@ -45,6 +47,7 @@ impl Access {
         match self {
             Access::MetadataRead => "metadata_read",
             Access::MetadataWrite => "metadata_write,metadata_read",
+            Access::DeletedReadRestore => "deleted_read,deleted_restore",
             Access::Pull => "pull",
             Access::PullMetadataRead => "pull,metadata_read",
             Access::Delete => "delete,metadata_read",
@@ -306,6 +309,34 @@ impl Registry {
             pager = pager.with_param("artifactType", t);
         }
         self.list(&paths::v2_referrers(repository, digest), &scope, "manifests", pager).await
+    }
+
+    /// `GET /acr/v1/_deleted/{repository}/_tags`: the soft-deleted tags (`tag`, `digest`,
+    /// `deletedAt`), under the scope the command asks for.
+    pub async fn deleted_tags(
+        &mut self,
+        repository: &Repository,
+        access: Access,
+    ) -> Result<Vec<Data>, RegistryError> {
+        let scope = scope(repository.name(), access);
+        self.list(&paths::deleted_tags(repository), &scope, "tags", Pager::from(Page::ALL)).await
+    }
+
+    /// `POST /acr/v1/_deleted/{repository}/_manifests/{digest}?force=…` with `{"tag": …}`:
+    /// restores a soft-deleted manifest under a tag (`tag: None` sends `null`, as az does).
+    pub async fn restore_manifest(
+        &mut self,
+        repository: &Repository,
+        digest: &Reference,
+        tag: Option<&str>,
+        force: bool,
+    ) -> Result<Option<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::DeletedReadRestore);
+        let body = serde_json::json!({ "tag": tag });
+        // Python's str() of the flag, as requests sends it.
+        let params = [("force".to_string(), if force { "True" } else { "False" }.to_string())];
+        let path = paths::deleted_manifest(repository, digest);
+        Ok(self.call(Method::POST, &path, &params, &scope, Some(&body), &Data::from_json).await?.body)
     }
 
     /// `DELETE /acr/v1/{repository}/_tags/{tag}`: untag.

@@ -31,6 +31,9 @@ fn prepare(emulator: &Emulator, case: &Value) {
     if let Some(faults) = setup.get("faults") {
         emulator.set_faults(serde_json::from_value::<Vec<Fault>>(faults.clone()).unwrap());
     }
+    if setup["soft_delete"] == Value::Bool(true) {
+        emulator.enable_soft_delete();
+    }
     if setup["oci"] == Value::Bool(true) {
         emulator.add_oci_repository();
     }

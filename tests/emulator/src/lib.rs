@@ -261,6 +261,12 @@ impl Emulator {
         routes::add_oci_repository(&mut self.state.lock().unwrap());
     }
 
+    /// Turns the soft-delete policy on (see `routes::SoftDeleted`), with a recycle bin seeded
+    /// for restores, until the next reset.
+    pub fn enable_soft_delete(&self) {
+        routes::enable_soft_delete(&mut self.state.lock().unwrap());
+    }
+
     /// Makes the registry classic: 405 for the ACR tag listing.
     pub fn set_classic(&self, classic: bool) {
         self.state.lock().unwrap().classic = classic;

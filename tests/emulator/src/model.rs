@@ -324,7 +324,17 @@ impl Identity {
             catalog: true,
             repositories: vec![(
                 "*".into(),
-                ["pull", "push", "delete", "metadata_read", "metadata_write"].map(String::from).to_vec(),
+                [
+                    "pull",
+                    "push",
+                    "delete",
+                    "metadata_read",
+                    "metadata_write",
+                    "deleted_read",
+                    "deleted_restore",
+                ]
+                .map(String::from)
+                .to_vec(),
             )],
         }
     }

@@ -14,7 +14,9 @@
 //! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest, its tags and its referrers |
 //! | `GET`/`HEAD /v2/{repo}/manifests/{tag or digest}` | the manifest body (model.rs), `Content-Type`, `Docker-Content-Digest` |
 //! | `GET /v2/{repo}/referrers/{digest}` | OCI referrers: an index of descriptors (`artifactType` filter) |
-//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci` (not ACR) |
+//! | `GET /acr/v1/_deleted/{repo}/_manifests` / `_tags` | soft-deleted manifests / tags (`soft-delete` on) |
+//! | `POST /acr/v1/_deleted/{repo}/_manifests/{digest}?force=` body `{"tag"}` | restore under a tag |
+//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci`, `soft-delete` (not ACR) |
 
 use std::collections::HashMap;
 
@@ -51,6 +53,9 @@ pub struct State {
     pub token_lifetime: u64,
     /// The delay of the fault last taken.
     pub fault_delay_ms: u64,
+    /// The soft-delete policy is on: deleted manifests and their tags go to `recycled`.
+    pub soft_delete: bool,
+    pub recycled: Vec<SoftDeleted>,
     counter: u64,
 }
 
@@ -72,6 +77,8 @@ impl State {
             link_override: None,
             token_lifetime: 4500,
             fault_delay_ms: 0,
+            soft_delete: false,
+            recycled: Vec::new(),
             entra_revoked: false,
             counter: 0,
         }
@@ -302,6 +309,10 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             }
             Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         },
+        ("POST", "/_emulator/soft-delete") => {
+            enable_soft_delete(state);
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "/_emulator/oci") => {
             add_oci_repository(state);
             StatusCode::NO_CONTENT.into_response()
@@ -323,6 +334,144 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             StatusCode::NO_CONTENT.into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A soft-deleted manifest with the tags it had, in the order of deletion.
+#[derive(Clone, Debug)]
+pub struct SoftDeleted {
+    pub repository: String,
+    pub manifest: crate::model::Manifest,
+    pub tags: Vec<String>,
+    pub deleted_at: String,
+}
+
+/// When the emulator deletes with soft delete on (a fixed time: goldens compare it).
+const DELETED_AT: &str = "2019-06-01T12:00:00.0000000Z";
+
+/// Soft delete on, and a recycle bin for `acr-helloworld`: `old` (one manifest), `v9` (two,
+/// the later deleted last) and `v1` (a tag that exists again).
+pub fn enable_soft_delete(state: &mut State) {
+    if state.soft_delete {
+        return;
+    }
+    state.soft_delete = true;
+    let ok = crate::model::Attributes::default;
+    let bin = crate::seed::RepoBuilder::new("acr-helloworld-recycled")
+        .manifest(120, &["old"], ok())
+        .manifest(130, &["v9"], ok())
+        .manifest(140, &["v9"], ok())
+        .manifest(150, &["v1"], ok())
+        .build();
+    for (i, manifest) in bin.manifests.into_iter().enumerate() {
+        let tags = bin.tags.iter().filter(|t| t.digest == manifest.digest).map(|t| t.name.clone()).collect();
+        state.recycled.push(SoftDeleted {
+            repository: "acr-helloworld".into(),
+            manifest,
+            tags,
+            deleted_at: format!("2019-05-2{i}T08:00:00.0000000Z"),
+        });
+    }
+}
+
+/// `/acr/v1/_deleted/{repo}/…`: the recycle bin's listings and restore.
+fn deleted_route(
+    state: &mut State,
+    method: &Method,
+    rest: &[&str],
+    params: &[(String, String)],
+    auth: &str,
+    body: &[u8],
+) -> Response {
+    let (repo, digest) = match rest {
+        [r @ .., "_manifests", d] if method == Method::POST => (r.join("/"), Some(d.to_string())),
+        [r @ .., "_manifests" | "_tags"] => (r.join("/"), None),
+        _ => {
+            return acr_error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "the requested resource was not found",
+                Value::Null,
+            );
+        }
+    };
+    let action = if method == Method::POST { "deleted_restore" } else { "deleted_read" };
+    if let Some(r) = denial(state, auth, &repo, action) {
+        return r;
+    }
+    if !state.seed.repositories.iter().any(|r| r.name == repo) {
+        return name_unknown(&repo);
+    }
+    let login_server = state.seed.login_server.clone();
+    let recycled = state.recycled.iter().filter(|d| d.repository == repo);
+    match (method.as_str(), rest.last().copied(), digest) {
+        ("GET", Some("_manifests"), None) => {
+            let manifests: Vec<Value> = recycled
+                .map(|d| {
+                    json!({"digest": d.manifest.digest, "mediaType": d.manifest.media_type,
+                           "imageSize": d.manifest.image_size, "createdTime": d.manifest.created,
+                           "deletedAt": d.deleted_at, "tags": d.tags})
+                })
+                .collect();
+            json_response(
+                StatusCode::OK,
+                json!({"registry": login_server, "imageName": repo, "manifests": manifests}),
+            )
+        }
+        ("GET", Some("_tags"), None) => {
+            let tags: Vec<Value> = recycled
+                .flat_map(|d| {
+                    d.tags
+                        .iter()
+                        .map(|t| json!({"tag": t, "digest": d.manifest.digest, "deletedAt": d.deleted_at}))
+                })
+                .collect();
+            json_response(StatusCode::OK, json!({"registry": login_server, "imageName": repo, "tags": tags}))
+        }
+        ("POST", _, Some(digest)) => {
+            let Some(tag) =
+                serde_json::from_slice::<Value>(body).ok().and_then(|b| b["tag"].as_str().map(String::from))
+            else {
+                return acr_error(StatusCode::BAD_REQUEST, "TAG_INVALID", "a tag is required", Value::Null);
+            };
+            let force = param(params, "force") == Some("True");
+            let Some(i) =
+                state.recycled.iter().rposition(|d| d.repository == repo && d.manifest.digest == digest)
+            else {
+                return manifest_unknown();
+            };
+            let r = state.seed.repositories.iter_mut().find(|r| r.name == repo).expect("checked");
+            if let Some(existing) = r.tags.iter().position(|t| t.name == tag) {
+                if !force {
+                    return acr_error(
+                        StatusCode::CONFLICT,
+                        "TAG_CONFLICT",
+                        "the tag already exists; use force to overwrite it",
+                        json!({"tag": tag}),
+                    );
+                }
+                r.tags.remove(existing);
+            }
+            let deleted = state.recycled.remove(i);
+            let stamp = deleted.manifest.updated.clone();
+            if !r.manifests.iter().any(|m| m.digest == digest) {
+                r.manifests.push(deleted.manifest);
+            }
+            r.tags.push(crate::model::Tag {
+                name: tag.clone(),
+                digest: digest.clone(),
+                created: stamp.clone(),
+                updated: stamp,
+                attributes: crate::model::Attributes::default(),
+            });
+            json_response(StatusCode::OK, json!({"digest": digest, "tag": tag}))
+        }
+        _ => acr_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "UNSUPPORTED",
+            "The operation is unsupported.",
+            Value::Null,
+        ),
     }
 }
 
@@ -464,6 +613,7 @@ fn route(
             );
             with_link(json_response(StatusCode::OK, json!({"repositories": page})), link)
         }
+        (_, ["acr", "v1", "_deleted", rest @ ..]) => deleted_route(state, method, rest, params, auth, body),
         (_, ["acr", "v1", rest @ ..]) => acr_route(state, method, rest, params, auth, body),
         ("GET", ["v2", rest @ .., "tags", "list"]) => {
             let repo = rest.join("/");
@@ -747,12 +897,30 @@ fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
         return disallowed();
     }
     // ACR deletes a manifest's referrers (signatures, SBOMs) with it, and theirs in turn.
-    let mut gone = vec![r.manifests.remove(i).digest];
+    let first = r.manifests.remove(i);
+    let mut gone = vec![first.digest.clone()];
+    let mut removed = vec![first];
     while let Some(digest) = gone.pop() {
-        r.tags.retain(|t| t.digest != digest);
         while let Some(j) = r.manifests.iter().position(|m| m.subject.as_deref() == Some(digest.as_str())) {
-            gone.push(r.manifests.remove(j).digest);
+            let referrer = r.manifests.remove(j);
+            gone.push(referrer.digest.clone());
+            removed.push(referrer);
         }
+    }
+    let mut recycled = Vec::new();
+    for manifest in removed {
+        let tags: Vec<String> =
+            r.tags.iter().filter(|t| t.digest == manifest.digest).map(|t| t.name.clone()).collect();
+        r.tags.retain(|t| t.digest != manifest.digest);
+        recycled.push(SoftDeleted {
+            repository: repo.to_string(),
+            manifest,
+            tags,
+            deleted_at: DELETED_AT.into(),
+        });
+    }
+    if state.soft_delete {
+        state.recycled.extend(recycled);
     }
     StatusCode::ACCEPTED.into_response()
 }
