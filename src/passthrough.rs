@@ -114,7 +114,7 @@ pub fn version_line(real: Option<&Path>) -> String {
         None => "no real az found".to_string(),
     };
     format!(
-        "azacr {} answers 'az acr repository' and 'az acr manifest list-metadata' itself; {rest}",
+        "azacr {} answers 'az acr repository' and 'az acr manifest' itself; {rest}",
         env!("CARGO_PKG_VERSION")
     )
 }

@@ -906,4 +906,78 @@ mod tests {
             "'lst' is misspelled or not recognized by the system.\nDid you mean 'list' ?"
         );
     }
+
+    #[test]
+    fn every_unrecognized_argument_is_listed_as_argparse_leaves_them() {
+        let message = |line: &str| parse(args(line), false).unwrap_err().to_string();
+        // No positional: every unknown option and every free word, in order.
+        assert_eq!(
+            message("acr repository delete -n reg --tag v1 --manifest x --foo"),
+            "unrecognized arguments: --tag v1 --manifest x --foo"
+        );
+        // A `nargs='*'` positional takes the first run of free words (here `v1`).
+        assert_eq!(
+            message("acr manifest delete -r reg --tag v1 --manifest"),
+            "unrecognized arguments: --tag --manifest"
+        );
+        // ... and only that run: later words are left over, though clap would take them.
+        assert_eq!(
+            message("acr manifest list-metadata -r reg -n repo a b -o tsv c d"),
+            "unrecognized arguments: c d"
+        );
+        // Values of known options (attached or not, `-1` included) are not left over.
+        assert_eq!(
+            message("acr manifest list-metadata -r reg --top -1 -otsv --orderby=time_asc --bogus"),
+            "unrecognized arguments: --bogus"
+        );
+    }
+
+    #[test]
+    fn did_you_mean_names_a_command_of_the_group_typed_never_the_word_itself() {
+        let message = |line: &str| parse(args(line), false).unwrap_err().to_string();
+        assert!(message("acr manifest delet -r reg").ends_with("Did you mean 'delete' ?"));
+        assert!(message("acr manifest metadata lst").ends_with("Did you mean 'list' ?"));
+        assert!(message("acr manifest metadat").ends_with("Did you mean 'metadata' ?"));
+        // Every command of the group parses: none of them is "misspelled".
+        for command in MANIFEST_COMMANDS.iter().filter(|c| **c != "metadata") {
+            assert!(
+                parse(args(&format!("acr manifest {command} -r reg -n a:b")), false).is_ok(),
+                "{command}"
+            );
+        }
+        for command in MANIFEST_METADATA_COMMANDS {
+            assert!(
+                parse(args(&format!("acr manifest metadata {command} -r reg -n a")), false).is_ok(),
+                "{command}"
+            );
+        }
+    }
+
+    #[test]
+    fn manifest_commands_parse_into_their_fields() {
+        let Parsed::Run { command, .. } = parse(
+            args("acr manifest metadata update myregistry.azurecr.io/a:b extra --write-enabled -o tsv"),
+            false,
+        )
+        .unwrap() else {
+            panic!("a command expected")
+        };
+        assert_eq!(command.cmd, Cmd::UpdateMetadata);
+        assert!(command.deprecated_group);
+        assert_eq!(command.repo_id.as_deref(), Some("myregistry.azurecr.io/a:b"));
+        assert_eq!(command.attributes.write_enabled, Some(true));
+        let Parsed::Run { command, .. } =
+            parse(args("acr manifest restore -r reg -n a:b -d sha256:x -f -y"), false).unwrap()
+        else {
+            panic!("a command expected")
+        };
+        assert_eq!((command.digest.as_deref(), command.force, command.yes), (Some("sha256:x"), true, true));
+        let Parsed::Run { command, .. } =
+            parse(args("acr manifest list-referrers -r reg -n a:b --artifact-type t --recursive"), false)
+                .unwrap()
+        else {
+            panic!("a command expected")
+        };
+        assert_eq!((command.artifact_type.as_deref(), command.recursive), (Some("t"), true));
+    }
 }
