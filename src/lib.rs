@@ -154,6 +154,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
         ui.preview(banner);
     }
     let ctx = Context { ui: ui.clone(), config, env };
+    let invoked = std::time::Instant::now();
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     registry::transport::take_sent_deletes();
@@ -170,7 +171,21 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
             ui.note(&format!("Interrupted after sending DELETE {url}: it may have been carried out."));
         }
     }
-    let Some(mut value) = result? else { return Ok(()) };
+    let ran = |ui: &Ui| {
+        if settings.verbose || settings.debug {
+            // az's split: start-up and parsing, then the command itself.
+            let (total, init) = (started.elapsed().as_secs_f64(), (invoked - started).as_secs_f64());
+            ui.info(&format!(
+                "Command ran in {total:.3} seconds (init: {init:.3}, invoke: {:.3})",
+                total - init
+            ));
+        }
+    };
+    let Some(mut value) = result? else {
+        // Nothing to print (a delete): az still says how long it took.
+        ran(ui);
+        return Ok(());
+    };
     // knack keeps a transformer's column order, as it does a query's.
     let mut keep_order = settings.query.is_some();
     if let (Format::Table, None, Some(transform)) =
@@ -184,8 +199,6 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     // them one by one took as long as printing them (~10 ms for 100,000 manifests).
     std::mem::forget(value);
     shown?;
-    if settings.verbose || settings.debug {
-        ui.info(&format!("Command ran in {:.3} seconds", started.elapsed().as_secs_f64()));
-    }
+    ran(ui);
     Ok(())
 }
