@@ -197,10 +197,15 @@ fn examples(text: &str) -> Vec<(String, String)> {
             command.push_str(cmd.trim());
         } else if let Some(desc) = line.strip_prefix("    ") {
             flush(&mut out, &mut command, &mut description);
-            if !description.is_empty() {
+            let desc = desc.trim();
+            // textwrap breaks a hyphenated word after its hyphen: rejoined without a space.
+            let hyphen_break = description.ends_with('-')
+                && description.chars().rev().nth(1).is_some_and(char::is_alphabetic)
+                && desc.starts_with(char::is_alphabetic);
+            if !description.is_empty() && !hyphen_break {
                 description.push(' ');
             }
-            description.push_str(desc.trim());
+            description.push_str(desc);
         } else {
             flush(&mut out, &mut command, &mut description);
         }

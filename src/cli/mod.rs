@@ -292,8 +292,8 @@ fn command_tree() -> Command {
         .subcommand(manifest_command("delete").args(policy_args()).arg(flag("yes", "yes").short('y')))
         .subcommand(
             manifest_command("list-referrers")
-                .args(policy_args())
-                .args([value("artifact_type", "artifact-type"), flag("recursive", "recursive")]),
+                .args([value("artifact_type", "artifact-type"), flag("recursive", "recursive")])
+                .args(policy_args()),
         )
         .subcommand(manifest_command("list-deleted").args(policy_args()))
         .subcommand(manifest_command("list-deleted-tags").args(policy_args()))
@@ -586,20 +586,28 @@ fn ambiguous_prefix(args: &[String]) -> Result<(), AppError> {
         names.into_iter().map(String::from).collect()
     };
     let globals = sorted(tree.get_arguments().filter_map(|a| a.get_long()).collect());
-    let own = sorted(
-        command
-            .get_arguments()
-            .filter_map(|a| a.get_long())
-            .filter(|l| !globals.iter().any(|g| g == l))
-            .collect(),
-    );
+    let mut own: Vec<String> = command
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|l| !globals.iter().any(|g| g == l))
+        .map(String::from)
+        .collect();
+    // argparse names the candidates in the order they were registered: the globals, then the
+    // command's options in the order of az's function. The manifest tree declares them so;
+    // for the repository tree, sorting them gives az's order.
+    if !path.starts_with("acr manifest") {
+        own.sort();
+    }
+    own.dedup();
+    // The command's parser knows the globals too.
+    let everything: Vec<String> = globals.iter().chain(&own).cloned().collect();
     for arg in args {
         let Some(typed) = arg.strip_prefix("--") else { continue };
         let typed = typed.split('=').next().unwrap_or(typed);
         if typed.is_empty() || globals.iter().chain(&own).any(|l| l == typed) {
             continue;
         }
-        for (names, examples) in [(&globals, false), (&own, true)] {
+        for (names, examples) in [(&globals, false), (&everything, true)] {
             let candidates: Vec<String> =
                 names.iter().filter(|l| l.starts_with(typed)).map(|l| format!("--{l}")).collect();
             if candidates.len() < 2 {
