@@ -814,8 +814,16 @@ fn unrecognized(args: &[String]) -> Vec<String> {
     let Some((command, path)) = leaf_command(&tree, args) else {
         return Vec::new();
     };
-    // argparse reads `-1` as a value: no option of az's looks like a negative number.
-    let is_option = |s: &str| s.starts_with('-') && s != "-" && s.parse::<f64>().is_err();
+    // argparse reads `-1` and `-.5` as values (its `^-\d+$|^-\d*\.\d+$`): no option of az's
+    // looks like a negative number.
+    let negative_number = |s: &str| {
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        s.strip_prefix('-').is_some_and(|n| match n.split_once('.') {
+            None => digits(n),
+            Some((whole, fraction)) => (whole.is_empty() || digits(whole)) && digits(fraction),
+        })
+    };
+    let is_option = |s: &str| s.starts_with('-') && s != "-" && !negative_number(s);
     let options: Vec<&Arg> = command.get_arguments().chain(tree.get_arguments()).collect();
     let find_long = |name: &str| {
         let exact = options.iter().find(|a| a.get_long() == Some(name));
@@ -937,6 +945,10 @@ mod tests {
         assert_eq!(
             message("acr manifest list-metadata -r reg --top -1 -otsv --orderby=time_asc --bogus"),
             "unrecognized arguments: --bogus"
+        );
+        assert_eq!(
+            message("acr repository delete -n reg -inf -.5 -1x"),
+            "unrecognized arguments: -inf -.5 -1x"
         );
     }
 
