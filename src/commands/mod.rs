@@ -5,11 +5,18 @@ pub mod delete;
 pub mod list;
 pub mod list_deleted;
 pub mod list_metadata;
+pub mod list_referrers;
+pub mod manifest_delete;
+pub mod manifest_list;
+pub mod manifest_show;
+pub mod restore;
 pub mod show;
 pub mod show_manifests;
+pub mod show_metadata;
 pub mod show_tags;
 pub mod untag;
 pub mod update;
+pub mod update_metadata;
 
 use crate::cli::RegistryArgs;
 use crate::cloud::Cloud;
@@ -17,11 +24,11 @@ use crate::config::Config;
 use crate::env::Env;
 use crate::error::AppError;
 use crate::output::Data;
-use crate::registry::reference::parse_image;
+use crate::registry::reference::{FqdnKind, ImageName, parse_image};
 use crate::registry::{
-    Connection, Credentials, Item, Registry, RegistryError, Repository, TokenCache, arm, reference,
+    Connection, Credentials, Item, Reference, Registry, RegistryError, Repository, TokenCache, arm, reference,
 };
-use crate::settings::{Command, Target};
+use crate::settings::{Command, Spec, Target};
 use crate::ui::Ui;
 
 pub struct Context {
@@ -71,8 +78,31 @@ async fn run_command(ctx: &Context, command: &Command) -> CommandResult {
         }
         Command::Delete { registry, target, yes } => delete::run(ctx, registry, target, *yes).await,
         Command::Untag { registry, image } => untag::run(ctx, registry, image).await,
-        Command::ListMetadata { registry, repo_id, repository, page } => {
-            list_metadata::run(ctx, registry, repo_id.as_deref(), repository.as_deref(), *page).await
+        Command::ListMetadata { registry, repo_id, repository, page, .. } => {
+            let spec = Spec { id: repo_id.clone(), name: repository.clone() };
+            list_metadata::run(ctx, registry, &spec, *page).await
+        }
+        Command::ShowMetadata { registry, spec, .. } => show_metadata::run(ctx, registry, spec).await,
+        Command::UpdateMetadata { registry, spec, attributes, .. } => {
+            update_metadata::run(ctx, registry, spec, attributes).await
+        }
+        Command::ManifestDelete { registry, spec, yes } => {
+            manifest_delete::run(ctx, registry, spec, *yes).await
+        }
+        Command::ManifestList { registry, spec, page } => {
+            manifest_list::run(ctx, registry, spec, *page).await
+        }
+        Command::ManifestShow { registry, spec, raw } => manifest_show::run(ctx, registry, spec, *raw).await,
+        Command::ListReferrers { registry, spec, artifact_type, recursive } => {
+            list_referrers::run(ctx, registry, spec, artifact_type.as_deref(), *recursive).await
+        }
+        Command::Restore { registry, spec, digest, force, yes } => {
+            restore::run(ctx, registry, spec, digest.as_deref(), *force, *yes).await
+        }
+        // Not native: they need the registry's retention days from Azure Resource Manager,
+        // which azacr does not call; `passthrough::route` sends them to the real az.
+        Command::ManifestListDeleted { .. } | Command::ListDeletedTags { .. } => {
+            Err(AppError::Cli("azacr does not answer this command: it runs the real az".into()))
         }
     }
 }
@@ -281,6 +311,129 @@ fn identity(cache: &TokenCache, credentials: &Credentials) -> String {
         // Nobody: nothing is cached for it (no token is ever issued).
         Credentials::Aad(Err(_)) => cache.account_identity(&["none"]),
     }
+}
+
+pub const NEED_REPOSITORY: &str = "You must provide either a fully qualified repository specifier such as 'myregistry.azurecr.io/hello-world' as a positional parameter or provide '-r MyRegistry -n hello-world' argument values.";
+pub const NEED_MANIFEST: &str = "You must provide either a fully qualified manifest specifier such as 'myregistry.azurecr.io/hello-world:latest' as a positional parameter or provide '-r MyRegistry -n hello-world:latest' argument values.";
+
+/// The registry and image an `acr manifest` command names: the positional
+/// `myregistry.azurecr.io/repo[:tag|@digest]`, or `-n` with `-r` (or the configured default
+/// registry), with az's checks in az's order (the parser's validators first).
+pub fn manifest_target(
+    ctx: &Context,
+    given: &RegistryArgs,
+    spec: &Spec,
+    kind: FqdnKind,
+) -> Result<(RegistryArgs, ImageName), AppError> {
+    if let Some(id) = &spec.id {
+        reference::validate_fqdn(id, kind).map_err(AppError::Cli)?;
+    }
+    let name = spec.name.as_deref().filter(|n| !n.is_empty());
+    if let (FqdnKind::Repository, Some(n)) = (kind, name)
+        && n.contains(':')
+    {
+        return Err(AppError::Cli(
+            "Parameter 'name' refers to a repository and should not include a tag or digest.".into(),
+        ));
+    }
+    let registry = |name: Option<String>| RegistryArgs {
+        name,
+        suffix: given.suffix.clone(),
+        username: given.username.clone(),
+        password: given.password.clone(),
+        resource_group_given: false,
+    };
+    let registry_known =
+        given.name.as_deref().is_some_and(|n| !n.is_empty()) || ctx.config.default_registry().is_some();
+    match (&spec.id, name) {
+        (Some(id), None) => {
+            let (registry_name, image) =
+                reference::parse_fqdn(id, kind, &Cloud::current(&ctx.config).acr_suffix)
+                    .map_err(AppError::Cli)?;
+            Ok((registry(Some(registry_name)), image))
+        }
+        (None, Some(n)) if registry_known => {
+            let image = match kind {
+                FqdnKind::Repository => ImageName { repository: n.into(), tag: None, digest: None },
+                FqdnKind::Manifest => {
+                    reference::parse_image_name(n, true, true).map_err(|m| AppError::Cli(m.into()))?
+                }
+                FqdnKind::RepositoryMaybeTag | FqdnKind::ManifestTagOnly => {
+                    reference::parse_image_name(n, false, false).map_err(|m| AppError::Cli(m.into()))?
+                }
+            };
+            Ok((registry(given.name.clone()), image))
+        }
+        _ => Err(AppError::Cli(
+            match kind {
+                FqdnKind::Repository | FqdnKind::RepositoryMaybeTag => NEED_REPOSITORY,
+                FqdnKind::Manifest | FqdnKind::ManifestTagOnly => NEED_MANIFEST,
+            }
+            .into(),
+        )),
+    }
+}
+
+/// The tag or manifest an image names. An empty tag or digest is refused: az would act on
+/// the whole repository instead.
+pub fn image_item(image: &ImageName) -> Result<Item, AppError> {
+    let repository = Repository::new(&image.repository)?;
+    match (&image.tag, &image.digest) {
+        (_, Some(digest)) if !digest.is_empty() => Ok(Item::Manifest(repository, Reference::new(digest)?)),
+        (Some(tag), None) if !tag.is_empty() => Ok(Item::Tag(repository, Reference::new(tag)?)),
+        _ => Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into())),
+    }
+}
+
+/// The repository and digest a tag or manifest item names: a tag is looked up first
+/// (`GET /acr/v1/{repo}/_tags/{tag}`, as az's `get_image_digest`).
+pub async fn digest_of(registry: &mut Registry, item: Item) -> Result<(Repository, Reference), AppError> {
+    let tag_item = match item {
+        Item::Manifest(repository, digest) => return Ok((repository, digest)),
+        tag => tag,
+    };
+    let attributes = registry.attributes(&tag_item, crate::registry::Access::MetadataRead).await?;
+    let Item::Tag(repository, tag) = tag_item else {
+        return Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into()));
+    };
+    match attributes.get("digest").and_then(Data::as_str) {
+        Some(d) if !d.is_empty() => Ok((repository, Reference::new(d)?)),
+        _ => Err(AppError::Cli(format!(
+            "Could not get the manifest digest for image '{}:{}'.",
+            repository.name(),
+            tag.as_str()
+        ))),
+    }
+}
+
+/// az's `_get_value(item, *keys)` for table rows: the nested value as `str()`, or one space
+/// when it is missing or falsy (except 0).
+pub fn table_cell(item: &Data, keys: &[&str]) -> Data {
+    let mut value = item;
+    for k in keys {
+        match value.get(k) {
+            Some(v) => value = v,
+            None => return Data::Str(" ".into()),
+        }
+    }
+    let text = match value.resolved() {
+        Data::Int(0) => Some("0".to_string()),
+        Data::Null | Data::Bool(false) => None,
+        Data::Float(f) if *f == 0.0 => Some(crate::output::pyrepr::str_of(value)),
+        Data::Str(s) if s.is_empty() => None,
+        Data::List(l) if l.is_empty() => None,
+        Data::Dict(d, _) if d.is_empty() => None,
+        other => Some(crate::output::pyrepr::str_of(other)),
+    };
+    Data::Str(text.unwrap_or_else(|| " ".into()).into())
+}
+
+/// An OrderedDict row of table cells.
+pub fn table_row(item: &Data, columns: &[(&'static str, &[&str])]) -> Data {
+    Data::Dict(
+        columns.iter().map(|(name, keys)| (crate::data::key(name), table_cell(item, keys))).collect(),
+        crate::data::Ordered::Yes,
+    )
 }
 
 pub const EXCLUSIVE_USAGE: &str =

@@ -107,6 +107,106 @@ pub fn parse_image(image: &str, allow_digest: bool) -> Result<Image, &'static st
     Err(error)
 }
 
+pub const BAD_REPO_FQDN: &str = "The positional parameter 'repo_id' must be a fully qualified repository specifier such as 'myregistry.azurecr.io/hello-world'.";
+pub const BAD_PERM_REPO_FQDN: &str = "The positional parameter 'perm_repo_id' must be a fully qualified repository specifier such as 'myregistry.azurecr.io/hello-world'. It may optionally specify a tag such as 'myregistry.azurecr.io/hello-world:latest'.";
+pub const BAD_MANIFEST_FQDN: &str = "The positional parameter 'manifest_id' must be a fully qualified manifest specifier such as 'myregistry.azurecr.io/hello-world:latest' or 'myregistry.azurecr.io/hello-world@sha256:abc123'.";
+
+/// A repository and, if named, a tag or digest: az's `parse_image_name` result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageName {
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+/// az's `parse_image_name(image, allow_digest, default_latest)`.
+pub fn parse_image_name(
+    image: &str,
+    allow_digest: bool,
+    default_latest: bool,
+) -> Result<ImageName, &'static str> {
+    let name = |repository: &str, tag: Option<&str>, digest: Option<&str>| ImageName {
+        repository: repository.into(),
+        tag: tag.map(String::from),
+        digest: digest.map(String::from),
+    };
+    if allow_digest && image.contains('@') {
+        let parts: Vec<&str> = image.split('@').collect();
+        if parts.len() == 2 {
+            return Ok(name(parts[0], None, Some(parts[1])));
+        }
+    }
+    if image.contains(':') && !image.contains('@') {
+        let parts: Vec<&str> = image.split(':').collect();
+        if parts.len() == 2 {
+            return Ok(name(parts[0], Some(parts[1]), None));
+        }
+    }
+    if !image.contains(':') && !image.contains('@') {
+        return Ok(name(image, default_latest.then_some("latest"), None));
+    }
+    Err(if allow_digest { IMAGE_FORMAT_WITH_DIGEST } else { IMAGE_FORMAT_TAG_ONLY })
+}
+
+/// What an `acr manifest` positional names, and so which checks az makes of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FqdnKind {
+    /// `repo_id`: a repository, no tag or digest.
+    Repository,
+    /// `perm_repo_id`: a repository, optionally with a tag (no default tag).
+    RepositoryMaybeTag,
+    /// `manifest_id`: a tag (default `latest`) or a digest.
+    Manifest,
+    /// `manifest_id` of `restore`: a tag (default `latest`), no digest.
+    ManifestTagOnly,
+}
+
+fn fqdn_error(kind: FqdnKind) -> &'static str {
+    match kind {
+        FqdnKind::Repository => BAD_REPO_FQDN,
+        FqdnKind::RepositoryMaybeTag => BAD_PERM_REPO_FQDN,
+        FqdnKind::Manifest | FqdnKind::ManifestTagOnly => BAD_MANIFEST_FQDN,
+    }
+}
+
+/// The positional's validator (az runs it while parsing, before the command's own checks).
+pub fn validate_fqdn(fqdn: &str, kind: FqdnKind) -> Result<(), String> {
+    if !fqdn.contains('.')
+        || !fqdn.contains('/')
+        || (kind == FqdnKind::RepositoryMaybeTag && fqdn.contains('@'))
+    {
+        return Err(fqdn_error(kind).into());
+    }
+    Ok(())
+}
+
+/// az's checks and split of an `acr manifest` positional
+/// (`[https://]myregistry.azurecr.io/repo[:tag|@digest]`): the validator's, then the parser's.
+/// Returns the registry name and the image.
+pub fn parse_fqdn(fqdn: &str, kind: FqdnKind, cloud_suffix: &str) -> Result<(String, ImageName), String> {
+    validate_fqdn(fqdn, kind)?;
+    let bad = fqdn_error(kind);
+    let id = fqdn.strip_prefix("https://").unwrap_or(fqdn);
+    let (address, spec) = id.split_once('/').ok_or(bad)?;
+    let (name, suffix) = address.split_once('.').ok_or(bad)?;
+    let suffix = format!(".{suffix}");
+    if suffix != cloud_suffix {
+        return Err(format!(
+            "Provided registry suffix '{suffix}' does not match the configured az cli acr login server suffix '{cloud_suffix}'. Check the 'acrLoginServerEndpoint' value when running 'az cloud show'."
+        ));
+    }
+    if kind == FqdnKind::Repository && spec.contains(':') {
+        return Err("The positional parameter 'repo_id' should not include a tag or digest.".into());
+    }
+    let (allow_digest, default_latest) = match kind {
+        FqdnKind::Repository | FqdnKind::Manifest => (true, true),
+        FqdnKind::RepositoryMaybeTag => (false, false),
+        FqdnKind::ManifestTagOnly => (false, true),
+    };
+    let image = parse_image_name(spec, allow_digest, default_latest)?;
+    Ok((name.to_string(), image))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +239,50 @@ mod tests {
             "The login server suffix is not valid for the current cloud. Please try again using '.azurecr.cn'."
         );
         assert_eq!(login_server("Reg12345", None, ".azurecr.us"), "reg12345.azurecr.us");
+    }
+
+    #[test]
+    fn fully_qualified_names_as_az_splits_them() {
+        let (name, image) =
+            parse_fqdn("https://myregistry.azurecr.io/a/b@sha256:x", FqdnKind::Manifest, CLOUD_SUFFIX)
+                .unwrap();
+        assert_eq!(name, "myregistry");
+        assert_eq!(
+            (image.repository.as_str(), image.tag, image.digest.as_deref()),
+            ("a/b", None, Some("sha256:x"))
+        );
+        let (_, image) = parse_fqdn("myregistry.azurecr.io/a", FqdnKind::Manifest, CLOUD_SUFFIX).unwrap();
+        assert_eq!(image.tag.as_deref(), Some("latest"));
+        let (_, image) =
+            parse_fqdn("myregistry.azurecr.io/a", FqdnKind::RepositoryMaybeTag, CLOUD_SUFFIX).unwrap();
+        assert_eq!(image.tag, None);
+        assert_eq!(
+            parse_fqdn("myregistry.azurecr.io", FqdnKind::Manifest, CLOUD_SUFFIX).unwrap_err(),
+            BAD_MANIFEST_FQDN
+        );
+        assert_eq!(parse_fqdn("repo:tag", FqdnKind::Manifest, CLOUD_SUFFIX).unwrap_err(), BAD_MANIFEST_FQDN);
+        assert_eq!(
+            parse_fqdn("r.azurecr.io/a@sha256:x", FqdnKind::RepositoryMaybeTag, CLOUD_SUFFIX).unwrap_err(),
+            BAD_PERM_REPO_FQDN
+        );
+        assert!(
+            parse_fqdn("r.azurecr.io/a:v1", FqdnKind::Repository, CLOUD_SUFFIX)
+                .unwrap_err()
+                .contains("should not include")
+        );
+        assert!(
+            parse_fqdn("r.azurecr.cn/a", FqdnKind::Repository, CLOUD_SUFFIX)
+                .unwrap_err()
+                .contains("'.azurecr.cn'")
+        );
+        assert_eq!(
+            parse_fqdn("r.azurecr.io/a:b:c", FqdnKind::Manifest, CLOUD_SUFFIX).unwrap_err(),
+            IMAGE_FORMAT_WITH_DIGEST
+        );
+        assert_eq!(
+            parse_fqdn("r.azurecr.io/a@sha256:x", FqdnKind::ManifestTagOnly, CLOUD_SUFFIX).unwrap_err(),
+            IMAGE_FORMAT_TAG_ONLY
+        );
     }
 
     #[test]

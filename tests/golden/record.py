@@ -111,6 +111,10 @@ def run_case(case, port, ca, bindir):
     setup = case.get("setup", {})
     if "faults" in setup:
         control(port, ca, "POST", "/_emulator/faults", json.dumps(setup["faults"]).encode())
+    if setup.get("soft_delete"):
+        control(port, ca, "POST", "/_emulator/soft-delete")
+    if setup.get("oci"):
+        control(port, ca, "POST", "/_emulator/oci")
     if setup.get("classic"):
         control(port, ca, "POST", "/_emulator/classic", b"true")
     if "correlation" in setup:

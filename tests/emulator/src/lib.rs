@@ -264,6 +264,18 @@ impl Emulator {
         state.refresh_issued.clear();
     }
 
+    /// Adds `seed::oci_repository(OCI_REPOSITORY)` (indexes, OCI artifacts, referrers) until
+    /// the next reset.
+    pub fn add_oci_repository(&self) {
+        routes::add_oci_repository(&mut self.state.lock().unwrap());
+    }
+
+    /// Turns the soft-delete policy on (see `routes::SoftDeleted`), with a recycle bin seeded
+    /// for restores, until the next reset.
+    pub fn enable_soft_delete(&self) {
+        routes::enable_soft_delete(&mut self.state.lock().unwrap());
+    }
+
     /// Makes the registry classic: 405 for the ACR tag listing.
     pub fn set_classic(&self, classic: bool) {
         self.state.lock().unwrap().classic = classic;

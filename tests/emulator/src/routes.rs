@@ -11,12 +11,16 @@
 //! | `GET /acr/v1/{repo}/_manifests/{digest}` | one manifest |
 //! | `GET /acr/v1/{repo}/_tags` | tags, paged (`n`, `last`, `orderby`) |
 //! | `GET`/`DELETE /acr/v1/{repo}/_tags/{tag}` | one tag / untag |
-//! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest and its tags |
+//! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest, its tags and its referrers |
+//! | `GET`/`HEAD /v2/{repo}/manifests/{tag or digest}` | the manifest body (model.rs), `Content-Type`, `Docker-Content-Digest` |
+//! | `GET /v2/{repo}/referrers/{digest}` | OCI referrers: an index of descriptors (`artifactType` filter) |
+//! | `GET /acr/v1/_deleted/{repo}/_manifests` / `_tags` | soft-deleted manifests / tags (`soft-delete` on) |
+//! | `POST /acr/v1/_deleted/{repo}/_manifests/{digest}?force=` body `{"tag"}` | restore under a tag |
 //! | `GET /{tenant}/v2.0/.well-known/openid-configuration` | Entra's tenant discovery (MSAL; see `arm.rs`) |
 //! | `GET /metadata/identity/oauth2/token` | managed identity, as IMDS answers (`Metadata: true`) |
 //! | `GET /msi/token` | managed identity, as App Service answers (`X-IDENTITY-HEADER`) |
 //! | `/subscriptions/…` | Resource Manager (see `arm.rs`) |
-//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
+//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci`, `soft-delete` (not ACR) |
 
 use std::collections::HashMap;
 
@@ -57,6 +61,9 @@ pub struct State {
     pub headers: HeaderMap,
     /// The registries Resource Manager lists.
     pub arm_registries: Vec<crate::arm::ArmRegistry>,
+    /// The soft-delete policy is on: deleted manifests and their tags go to `recycled`.
+    pub soft_delete: bool,
+    pub recycled: Vec<SoftDeleted>,
     counter: u64,
 }
 
@@ -85,6 +92,8 @@ impl State {
             token_lifetime: 4500,
             fault_delay_ms: 0,
             headers: HeaderMap::new(),
+            soft_delete: false,
+            recycled: Vec::new(),
             entra_revoked: false,
             arm_registries,
             counter: 0,
@@ -317,6 +326,14 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             }
             Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         },
+        ("POST", "/_emulator/soft-delete") => {
+            enable_soft_delete(state);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", "/_emulator/oci") => {
+            add_oci_repository(state);
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "/_emulator/classic") => {
             state.classic = body == b"true";
             StatusCode::NO_CONTENT.into_response()
@@ -357,6 +374,154 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             StatusCode::NO_CONTENT.into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A soft-deleted manifest with the tags it had, in the order of deletion.
+#[derive(Clone, Debug)]
+pub struct SoftDeleted {
+    pub repository: String,
+    pub manifest: crate::model::Manifest,
+    pub tags: Vec<String>,
+    pub deleted_at: String,
+}
+
+/// When the emulator deletes with soft delete on (a fixed time: goldens compare it).
+const DELETED_AT: &str = "2019-06-01T12:00:00.0000000Z";
+
+/// Soft delete on, and a recycle bin for `acr-helloworld`: `old` (one manifest), `v9` (two,
+/// the later deleted last) and `v1` (a tag that exists again).
+pub fn enable_soft_delete(state: &mut State) {
+    if state.soft_delete {
+        return;
+    }
+    state.soft_delete = true;
+    let ok = crate::model::Attributes::default;
+    let bin = crate::seed::RepoBuilder::new("acr-helloworld-recycled")
+        .manifest(120, &["old"], ok())
+        .manifest(130, &["v9"], ok())
+        .manifest(140, &["v9"], ok())
+        .manifest(150, &["v1"], ok())
+        .build();
+    for (i, manifest) in bin.manifests.into_iter().enumerate() {
+        let tags = bin.tags.iter().filter(|t| t.digest == manifest.digest).map(|t| t.name.clone()).collect();
+        state.recycled.push(SoftDeleted {
+            repository: "acr-helloworld".into(),
+            manifest,
+            tags,
+            deleted_at: format!("2019-05-2{i}T08:00:00.0000000Z"),
+        });
+    }
+}
+
+/// `/acr/v1/_deleted/{repo}/…`: the recycle bin's listings and restore.
+fn deleted_route(
+    state: &mut State,
+    method: &Method,
+    rest: &[&str],
+    params: &[(String, String)],
+    auth: &str,
+    body: &[u8],
+) -> Response {
+    let (repo, digest) = match rest {
+        [r @ .., "_manifests", d] if method == Method::POST => (r.join("/"), Some(d.to_string())),
+        [r @ .., "_manifests" | "_tags"] => (r.join("/"), None),
+        _ => {
+            return acr_error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "the requested resource was not found",
+                Value::Null,
+            );
+        }
+    };
+    let action = if method == Method::POST { "deleted_restore" } else { "deleted_read" };
+    if let Some(r) = denial(state, auth, &repo, action) {
+        return r;
+    }
+    if !state.seed.repositories.iter().any(|r| r.name == repo) {
+        return name_unknown(&repo);
+    }
+    let login_server = state.seed.login_server.clone();
+    let recycled = state.recycled.iter().filter(|d| d.repository == repo);
+    match (method.as_str(), rest.last().copied(), digest) {
+        ("GET", Some("_manifests"), None) => {
+            let manifests: Vec<Value> = recycled
+                .map(|d| {
+                    json!({"digest": d.manifest.digest, "mediaType": d.manifest.media_type,
+                           "imageSize": d.manifest.image_size, "createdTime": d.manifest.created,
+                           "deletedAt": d.deleted_at, "tags": d.tags})
+                })
+                .collect();
+            json_response(
+                StatusCode::OK,
+                json!({"registry": login_server, "imageName": repo, "manifests": manifests}),
+            )
+        }
+        ("GET", Some("_tags"), None) => {
+            let tags: Vec<Value> = recycled
+                .flat_map(|d| {
+                    d.tags
+                        .iter()
+                        .map(|t| json!({"tag": t, "digest": d.manifest.digest, "deletedAt": d.deleted_at}))
+                })
+                .collect();
+            json_response(StatusCode::OK, json!({"registry": login_server, "imageName": repo, "tags": tags}))
+        }
+        ("POST", _, Some(digest)) => {
+            let Some(tag) =
+                serde_json::from_slice::<Value>(body).ok().and_then(|b| b["tag"].as_str().map(String::from))
+            else {
+                return acr_error(StatusCode::BAD_REQUEST, "TAG_INVALID", "a tag is required", Value::Null);
+            };
+            let force = param(params, "force") == Some("True");
+            let Some(i) =
+                state.recycled.iter().rposition(|d| d.repository == repo && d.manifest.digest == digest)
+            else {
+                return manifest_unknown();
+            };
+            let r = state.seed.repositories.iter_mut().find(|r| r.name == repo).expect("checked");
+            if let Some(existing) = r.tags.iter().position(|t| t.name == tag) {
+                if !force {
+                    return acr_error(
+                        StatusCode::CONFLICT,
+                        "TAG_CONFLICT",
+                        "the tag already exists; use force to overwrite it",
+                        json!({"tag": tag}),
+                    );
+                }
+                r.tags.remove(existing);
+            }
+            let deleted = state.recycled.remove(i);
+            let stamp = deleted.manifest.updated.clone();
+            if !r.manifests.iter().any(|m| m.digest == digest) {
+                r.manifests.push(deleted.manifest);
+            }
+            r.tags.push(crate::model::Tag {
+                name: tag.clone(),
+                digest: digest.clone(),
+                created: stamp.clone(),
+                updated: stamp,
+                attributes: crate::model::Attributes::default(),
+            });
+            json_response(StatusCode::OK, json!({"digest": digest, "tag": tag}))
+        }
+        _ => acr_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "UNSUPPORTED",
+            "The operation is unsupported.",
+            Value::Null,
+        ),
+    }
+}
+
+/// The name of the repository `/_emulator/oci` adds.
+pub const OCI_REPOSITORY: &str = "oci/artifacts";
+
+/// Adds the repository of every kind of manifest (`seed::oci_repository`), until reset.
+pub fn add_oci_repository(state: &mut State) {
+    if !state.seed.repositories.iter().any(|r| r.name == OCI_REPOSITORY) {
+        state.seed.repositories.push(crate::seed::oci_repository(OCI_REPOSITORY));
     }
 }
 
@@ -497,6 +662,7 @@ fn route(
             );
             with_link(json_response(StatusCode::OK, json!({"repositories": page})), link)
         }
+        (_, ["acr", "v1", "_deleted", rest @ ..]) => deleted_route(state, method, rest, params, auth, body),
         (_, ["acr", "v1", rest @ ..]) => acr_route(state, method, rest, params, auth, body),
         ("GET", ["v2", rest @ .., "tags", "list"]) => {
             let repo = rest.join("/");
@@ -509,6 +675,49 @@ fn route(
             let names = r.tags.iter().map(|t| &t.name);
             let (page, link) = page_of(names, |n| n, |n| n, params, &format!("/v2/{repo}/tags/list"));
             with_link(json_response(StatusCode::OK, json!({"name": repo, "tags": page})), link)
+        }
+        ("GET" | "HEAD", ["v2", rest @ .., "manifests", reference]) => {
+            let repo = rest.join("/");
+            if let Some(r) = denial(state, auth, &repo, "pull") {
+                return r;
+            }
+            let Some(r) = state.seed.repositories.iter().find(|r| r.name == repo) else {
+                return name_unknown(&repo);
+            };
+            // Accept is not checked: every client here accepts every media type.
+            match r.resolve(reference) {
+                Some(m) => (
+                    StatusCode::OK,
+                    [("content-type", m.media_type.clone()), ("docker-content-digest", m.digest.clone())],
+                    r.manifest_body(m),
+                )
+                    .into_response(),
+                None => manifest_unknown(),
+            }
+        }
+        ("GET", ["v2", rest @ .., "referrers", digest]) => {
+            let repo = rest.join("/");
+            if let Some(r) = denial(state, auth, &repo, "pull") {
+                return r;
+            }
+            let Some(r) = state.seed.repositories.iter().find(|r| r.name == repo) else {
+                return name_unknown(&repo);
+            };
+            let filter = param(params, "artifactType");
+            let manifests: Vec<Value> = r
+                .referrers_of(digest)
+                .into_iter()
+                .filter(|m| filter.is_none_or(|f| m.artifact_type.as_deref() == Some(f)))
+                .map(|m| r.descriptor(m))
+                .collect();
+            let body = json!({"schemaVersion": 2, "mediaType": crate::model::media_type::OCI_INDEX, "manifests": manifests});
+            let mut response =
+                (StatusCode::OK, [("content-type", crate::model::media_type::OCI_INDEX)], body.to_string())
+                    .into_response();
+            if filter.is_some() {
+                response.headers_mut().insert("oci-filters-applied", "artifactType".parse().unwrap());
+            }
+            response
         }
         ("DELETE", ["v2", rest @ .., "manifests", reference]) => {
             let repo = rest.join("/");
@@ -736,8 +945,32 @@ fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
     if !r.manifests[i].attributes.allows_delete() || !r.attributes.allows_delete() || tags_locked {
         return disallowed();
     }
-    r.manifests.remove(i);
-    r.tags.retain(|t| t.digest != reference);
+    // ACR deletes a manifest's referrers (signatures, SBOMs) with it, and theirs in turn.
+    let first = r.manifests.remove(i);
+    let mut gone = vec![first.digest.clone()];
+    let mut removed = vec![first];
+    while let Some(digest) = gone.pop() {
+        while let Some(j) = r.manifests.iter().position(|m| m.subject.as_deref() == Some(digest.as_str())) {
+            let referrer = r.manifests.remove(j);
+            gone.push(referrer.digest.clone());
+            removed.push(referrer);
+        }
+    }
+    let mut recycled = Vec::new();
+    for manifest in removed {
+        let tags: Vec<String> =
+            r.tags.iter().filter(|t| t.digest == manifest.digest).map(|t| t.name.clone()).collect();
+        r.tags.retain(|t| t.digest != manifest.digest);
+        recycled.push(SoftDeleted {
+            repository: repo.to_string(),
+            manifest,
+            tags,
+            deleted_at: DELETED_AT.into(),
+        });
+    }
+    if state.soft_delete {
+        state.recycled.extend(recycled);
+    }
     StatusCode::ACCEPTED.into_response()
 }
 

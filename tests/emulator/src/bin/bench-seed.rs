@@ -15,6 +15,8 @@
 //! `off` (`AZACR_TOKEN_CACHE=off`). `BENCH_LATENCY_MS` delays every answer.
 //!
 //!     cargo run --release -p azacr-emulator --bin bench-seed
+//!
+//! `-- manifest`: the successor loop instead (see `manifest_mode`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -72,6 +74,12 @@ fn measure(emulator: &Emulator, az: &AzOnPath, sign_in: SignIn, cache: Cache) ->
     assert!(out.status.success(), "script failed: {}", String::from_utf8_lossy(&out.stderr));
     let deleted = before - manifests(emulator);
     assert!(deleted > 0, "the script deleted nothing: {}", String::from_utf8_lossy(&out.stderr));
+    let kinds = request_kinds(emulator);
+    Figures { seconds, calls: deleted + 1, deleted, kinds, state: emulator.snapshot() }
+}
+
+/// The emulator's requests by kind: `/v2/`, ACR `/oauth2/…`, Entra, ARM, data.
+fn request_kinds(emulator: &Emulator) -> [usize; 5] {
     let mut kinds = [0; 5];
     for r in emulator.requests() {
         let kind = if r.target == "/v2/" {
@@ -87,7 +95,7 @@ fn measure(emulator: &Emulator, az: &AzOnPath, sign_in: SignIn, cache: Cache) ->
         };
         kinds[kind] += 1;
     }
-    Figures { seconds, calls: deleted + 1, deleted, kinds, state: emulator.snapshot() }
+    kinds
 }
 
 fn best_of(runs: usize, mut f: impl FnMut() -> Figures) -> Figures {
@@ -118,6 +126,9 @@ fn report(name: &str, f: &Figures) {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("manifest") {
+        return manifest_mode();
+    }
     let azacr = scripts::build_azacr(true);
     let emulator = Emulator::start(default_seed());
     let runs = 3;
@@ -173,4 +184,77 @@ fn main() {
             ours.requests() as f64 / f.requests() as f64
         );
     }
+}
+
+/// The seed loop in the form az's deprecation warning points to: `acr manifest list-metadata`
+/// for the untagged digests, then one `acr manifest delete --yes` per digest through `xargs`.
+const MANIFEST_LOOP: &str = r#"set -euo pipefail
+REGISTRY=myregistry
+REPOSITORY=myrepository
+az acr manifest list-metadata --registry $REGISTRY --name $REPOSITORY --query "[?tags==null].digest" -o tsv \
+  | xargs -I% az acr manifest delete -n $REPOSITORY@% --registry $REGISTRY --yes
+"#;
+
+fn measure_manifest_loop(
+    emulator: &Emulator,
+    az: &AzOnPath,
+    sign_in: SignIn,
+    env: &[(&str, &str)],
+) -> Figures {
+    let latency = std::env::var("BENCH_LATENCY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    emulator.reset();
+    emulator.set_latency(std::time::Duration::from_millis(latency));
+    let before = manifests(emulator);
+    let started = Instant::now();
+    let out = scripts::run_with_env(emulator, az, MANIFEST_LOOP, sign_in, env);
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "loop failed: {}", String::from_utf8_lossy(&out.stderr));
+    let deleted = before - manifests(emulator);
+    assert!(deleted > 0, "the loop deleted nothing: {}", String::from_utf8_lossy(&out.stderr));
+    let kinds = request_kinds(emulator);
+    Figures { seconds, calls: deleted + 1, deleted, kinds, state: emulator.snapshot() }
+}
+
+/// `bench-seed manifest`: the successor loop with azacr (best of 3, token cache on and off)
+/// and with the real az, when installed.
+fn manifest_mode() {
+    let azacr = scripts::build_azacr(true);
+    let emulator = Emulator::start(default_seed());
+    let runs = 3;
+    let mut best: Option<Figures> = None;
+    for _ in 0..runs {
+        let f = measure_manifest_loop(&emulator, &AzOnPath::new(&azacr, &[]), SignIn::ConfigFiles, &[]);
+        if best.as_ref().is_none_or(|b| f.seconds < b.seconds) {
+            best = Some(f);
+        }
+    }
+    let azacr_figures = best.expect("ran");
+    let azacr_state = emulator.snapshot();
+    let latency = std::env::var("BENCH_LATENCY_MS").unwrap_or_else(|_| "0".into());
+    println!(
+        "acr manifest list-metadata | xargs acr manifest delete --yes, {latency} ms latency per request (best of {runs} for azacr)"
+    );
+    report("azacr", &azacr_figures);
+    let env = [("AZACR_TOKEN_CACHE", "off")];
+    let off = measure_manifest_loop(&emulator, &AzOnPath::new(&azacr, &[]), SignIn::ConfigFiles, &env);
+    report("cache off", &off);
+    let venv = std::env::var_os("AZ_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join("az-2.91"));
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        println!("    az: not installed at {} (set AZ_VENV); skipped", venv.display());
+        return;
+    }
+    let shim = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/az_shim.py");
+    let shim_args = [shim.to_str().expect("utf-8 path")];
+    let az = measure_manifest_loop(&emulator, &AzOnPath::new(&python, &shim_args), SignIn::ShimPatch, &[]);
+    let same = if emulator.snapshot() == azacr_state { "identical" } else { "DIFFERENT" };
+    println!(" state: the registry afterwards is {same} for az and azacr");
+    report("az", &az);
+    println!(
+        " ratio: azacr is {:.1}x faster, with {:.2}x the HTTP requests",
+        az.seconds / azacr_figures.seconds,
+        azacr_figures.requests() as f64 / az.requests() as f64
+    );
 }
