@@ -5,6 +5,7 @@ pub mod delete;
 pub mod list;
 pub mod list_deleted;
 pub mod list_metadata;
+pub mod purge;
 pub mod show;
 pub mod show_manifests;
 pub mod show_tags;
@@ -50,6 +51,7 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
         Command::ListMetadata { registry, repo_id, repository, page } => {
             list_metadata::run(ctx, registry, repo_id.as_deref(), repository.as_deref(), *page).await
         }
+        Command::Purge { registry, options } => purge::run(ctx, registry, options).await,
     }
 }
 
