@@ -106,7 +106,7 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
         }
         selected.push((name, filters, excludes));
     }
-    let out = Printer { ctx, json: options.json };
+    let out = Printer { ctx, json: options.json, bar: std::cell::RefCell::new(None) };
     if options.dry_run {
         out.line(DRY_RUN_HEADER);
     }
@@ -290,17 +290,73 @@ async fn read_links(
     Ok(links)
 }
 
-/// Writes the run's lines (none with `-o json`).
+/// Writes the run's lines (none with `-o json`), and on a terminal a progress bar on
+/// stderr (items done / total of the repository, rate, ETA), never in a pipe or CI log.
 struct Printer<'a> {
     ctx: &'a Context,
     json: bool,
+    bar: std::cell::RefCell<Option<Bar>>,
+}
+
+struct Bar {
+    repository: String,
+    total: usize,
+    done: usize,
+    started: std::time::Instant,
 }
 
 impl Printer<'_> {
     fn line(&self, text: &str) {
-        if !self.json {
-            let _ = self.ctx.ui.print(&format!("{text}\n"));
+        if self.json {
+            return;
         }
+        let shown = self.bar.borrow().is_some();
+        if shown {
+            self.ctx.ui.stderr_raw("\r\x1b[K");
+        }
+        let _ = self.ctx.ui.print(&format!("{text}\n"));
+        if shown {
+            self.draw();
+        }
+    }
+
+    fn bar_start(&self, repository: &str, total: usize) {
+        if self.ctx.ui.stderr_is_tty && total > 0 {
+            let started = std::time::Instant::now();
+            *self.bar.borrow_mut() = Some(Bar { repository: repository.into(), total, done: 0, started });
+            self.draw();
+        }
+    }
+
+    fn bar_step(&self) {
+        if let Some(bar) = self.bar.borrow_mut().as_mut() {
+            bar.done += 1;
+        }
+        self.draw();
+    }
+
+    fn bar_end(&self) {
+        if self.bar.borrow_mut().take().is_some() {
+            self.ctx.ui.stderr_raw("\r\x1b[K");
+        }
+    }
+
+    fn draw(&self) {
+        let Some(bar) = &*self.bar.borrow() else { return };
+        let seconds = bar.started.elapsed().as_secs_f64().max(0.001);
+        let rate = bar.done as f64 / seconds;
+        let eta =
+            if rate > 0.0 { format!("{:.0} s", (bar.total - bar.done) as f64 / rate) } else { "?".into() };
+        let width = 30;
+        let filled = width * bar.done / bar.total.max(1);
+        self.ctx.ui.stderr_raw(&format!(
+            "\r\x1b[K{} [{}{}] {}/{} {rate:.0}/s ETA {eta}",
+            bar.repository,
+            "#".repeat(filled),
+            "-".repeat(width - filled),
+            bar.done,
+            bar.total
+        ));
     }
 }
 
@@ -449,6 +505,7 @@ impl Step<'_> {
         let unlock_body = json!({"deleteEnabled": true, "writeEnabled": true});
         let unlock_body = &unlock_body;
         let mut queue: VecDeque<Deletion> = list.into();
+        self.out.bar_start(&report.repository, queue.len());
         let mut running = FuturesUnordered::new();
         let (client, limiter) = (self.client, self.limiter);
         loop {
@@ -474,6 +531,7 @@ impl Step<'_> {
                 });
             }
             if running.is_empty() {
+                self.out.bar_end();
                 return !stopped.get();
             }
             let next = tokio::select! {
@@ -486,11 +544,13 @@ impl Step<'_> {
                     for _ in 0..running.len() {
                         report.failed.push(json!({"item": "(in flight)", "error": "abandoned after Ctrl-C: it may or may not have been deleted"}));
                     }
+                    self.out.bar_end();
                     self.out.line(&format!("Abandoned {} request(s) in flight after Ctrl-C: they may or may not have been carried out.", running.len()));
                     return false;
                 }
             };
             let Some((d, outcome)) = next else { continue };
+            self.out.bar_step();
             match outcome {
                 Outcome::Done(_) | Outcome::Gone => {
                     self.out.line(&format!("Deleted {}", d.label));
@@ -528,7 +588,8 @@ fn summarize(
     };
     let done = if options.dry_run { names("planned") } else { names("done") };
     let failed = names("failed");
-    let not_reached: Vec<&str> = names("not reached").into_iter().chain(names("interrupted")).collect();
+    let not_reached = names("not reached");
+    let interrupted_repositories = names("interrupted");
     if options.json {
         let document = json!({
             "dryRun": options.dry_run,
@@ -538,7 +599,8 @@ fn summarize(
             "summary": {
                 "tagsDeleted": tags, "manifestsDeleted": manifests, "bytesFreed": bytes,
                 "failedItems": failed_items,
-                "repositoriesDone": done, "repositoriesFailed": failed, "repositoriesNotReached": not_reached,
+                "repositoriesDone": done, "repositoriesFailed": failed,
+                "repositoriesInterrupted": interrupted_repositories, "repositoriesNotReached": not_reached,
                 "requests": limiter.requests, "throttled": limiter.throttled,
             },
         });
@@ -561,6 +623,13 @@ fn summarize(
         out.line(&format!("Repositories done ({}): {}", done.len(), list(&done)));
         if !failed.is_empty() {
             out.line(&format!("Repositories failed ({}): {}", failed.len(), list(&failed)));
+        }
+        if !interrupted_repositories.is_empty() {
+            out.line(&format!(
+                "Repositories interrupted ({}): {}",
+                interrupted_repositories.len(),
+                list(&interrupted_repositories)
+            ));
         }
         if !not_reached.is_empty() {
             out.line(&format!("Repositories not reached ({}): {}", not_reached.len(), list(&not_reached)));

@@ -381,3 +381,49 @@ fn flags_are_checked_before_any_request() {
     assert_eq!(help.code, 0);
     assert!(help.stdout.contains("--keep N"));
 }
+
+#[test]
+fn ctrl_c_stops_new_deletions_prints_the_summary_and_exits_130() {
+    use crate::support::{ConfigDir, azacr_bin, command};
+    let emulator = Emulator::start(default_seed());
+    emulator.set_latency(std::time::Duration::from_millis(150));
+    let config = ConfigDir::empty();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["purge", "-r", "myregistry"]).args(ADMIN);
+    cmd.args(["--untagged-only", "--filter", "myrepository:.*", "--concurrency", "2"]);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn azacr");
+    // Wait until some deletions are done, then interrupt.
+    let started = std::time::Instant::now();
+    while emulator.requests().iter().filter(|r| r.method == "DELETE").count() < 4 {
+        assert!(started.elapsed().as_secs() < 30, "no deletes started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let deleted = 40 - (digests_of(&emulator, "myrepository").len() - 20);
+    assert!(deleted < 40, "it stopped early");
+    assert!(stdout.contains(&format!("Number of deleted manifests: {deleted}\n")), "{deleted}: {stdout}");
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("Deleted ")).count(), deleted);
+    assert!(stdout.contains("Repositories interrupted (1): myrepository"), "{stdout}");
+}
+
+#[test]
+fn a_progress_bar_only_on_a_terminal() {
+    use crate::support::{ConfigDir, azacr_bin, command, run_in_terminal};
+    let emulator = Emulator::start(default_seed());
+    let flags = ["--untagged-only", "--filter", "myrepository:.*"];
+    let piped = purge(&emulator, &flags);
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert!(!piped.stderr.contains("ETA") && !piped.stdout.contains('\r'), "{}", piped.stderr);
+    emulator.reset();
+    let config = ConfigDir::empty();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["purge", "-r", "myregistry"]).args(ADMIN).args(flags);
+    let shown = run_in_terminal(cmd);
+    assert_eq!(shown.code, 0, "{}", shown.stdout);
+    assert!(shown.stdout.contains("myrepository [") && shown.stdout.contains("40/40"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("Number of deleted manifests: 40"), "{}", shown.stdout);
+}
