@@ -302,3 +302,89 @@ fn first_match<'a>(patterns: &[&'a Pattern], text: &str) -> Result<Option<&'a Pa
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(digest: &str, hour: u32, media_type: Option<&str>, tags: &[&str]) -> Manifest {
+        Manifest {
+            digest: digest.into(),
+            image_size: 10,
+            last_update_time: Some(format!("2020-01-01T{hour:02}:00:00.0000000Z")),
+            media_type: media_type.map(String::from),
+            tags: Some(tags.iter().map(|t| t.to_string()).collect()),
+            changeable_attributes: Attributes::default(),
+        }
+    }
+
+    fn selection(keep: usize) -> Selection<'static> {
+        Selection {
+            tag_filters: Vec::new(),
+            tag_excludes: Vec::new(),
+            cutoff: None,
+            keep,
+            delete_tags: false,
+            delete_untagged: true,
+            include_locked: false,
+        }
+    }
+
+    fn going(choice: &ManifestChoice) -> Vec<&str> {
+        let mut v: Vec<&str> = choice.manifests.iter().map(|m| m.digest.as_str()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn nested_indexes_and_referrers_of_referrers_stay_with_what_stays() {
+        let manifests = vec![
+            manifest("top", 1, Some(OCI_INDEX), &["latest"]),
+            manifest("inner", 2, Some(OCI_INDEX), &[]),
+            manifest("leaf", 3, Some(OCI_MANIFEST), &[]),
+            manifest("sig", 4, Some(OCI_MANIFEST), &[]),
+            manifest("sig-of-sig", 5, Some(OCI_MANIFEST), &[]),
+            manifest("orphan-ref", 6, Some(OCI_MANIFEST), &[]),
+            manifest("plain", 7, Some(DOCKER_MANIFEST), &[]),
+        ];
+        let link = |children: &[&str], subject: Option<&str>| Links {
+            children: children.iter().map(|c| c.to_string()).collect(),
+            subject: subject.map(String::from),
+        };
+        let links: HashMap<String, Links> = [
+            ("top", link(&["inner"], None)),
+            ("inner", link(&["leaf"], None)),
+            ("leaf", link(&[], None)),
+            ("sig", link(&[], Some("leaf"))),
+            ("sig-of-sig", link(&[], Some("sig"))),
+            ("orphan-ref", link(&[], Some("not-listed"))),
+        ]
+        .into_iter()
+        .map(|(d, l)| (d.to_string(), l))
+        .collect();
+        let choice = choose_manifests(&selection(0), &manifests, &HashSet::new(), &links);
+        assert_eq!(going(&choice), ["plain"]);
+        // Once `latest` goes, everything but the referrer of a manifest not listed goes.
+        let choice = choose_manifests(&selection(0), &manifests, &["latest"].into(), &links);
+        assert_eq!(going(&choice), ["inner", "leaf", "plain", "sig", "sig-of-sig", "top"]);
+    }
+
+    #[test]
+    fn unknown_kinds_and_times_stay_and_keep_spares_the_newest() {
+        let mut no_time = manifest("no-time", 1, Some(DOCKER_MANIFEST), &[]);
+        no_time.last_update_time = Some("yesterday".into());
+        let manifests = vec![
+            manifest("no-type", 1, None, &[]),
+            no_time,
+            manifest("unread", 1, Some(OCI_MANIFEST), &[]),
+            manifest("old", 2, Some(DOCKER_MANIFEST), &[]),
+            manifest("newer", 3, Some(DOCKER_MANIFEST), &[]),
+            manifest("newest", 4, Some(DOCKER_MANIFEST), &[]),
+        ];
+        let choice = choose_manifests(&selection(0), &manifests, &HashSet::new(), &HashMap::new());
+        assert_eq!(going(&choice), ["newer", "newest", "old"]);
+        let choice = choose_manifests(&selection(2), &manifests, &HashSet::new(), &HashMap::new());
+        assert_eq!(going(&choice), ["old"]);
+        assert_eq!(choice.kept, 2);
+    }
+}
