@@ -3,8 +3,9 @@
 //! per window of successes), never above the `--concurrency` cap.
 //!
 //! * 429: waits what `Retry-After` asks (capped at 60 s), else an exponential backoff with
-//!   jitter; every request pauses until then, as the throttle is the registry's, not one
-//!   request's. 429s do not use up the tries (up to 30 of them in a row).
+//!   jitter (50 ms doubling per 429 since the last success, at most 1.6 s); every request
+//!   pauses until then, as the throttle is the registry's, not one request's. 429s do not use
+//!   up the tries (up to 100 of them for one request).
 //! * 5xx, 408 and lost answers: tried again, 5 tries in all, backing off with jitter.
 //! * 404 on a DELETE: the item is gone (deleted earlier, or by the registry with its
 //!   subject): counted as deleted, as is what a retried DELETE finds gone.
@@ -19,7 +20,7 @@ use reqwest::{Client, Method, Url};
 use crate::registry::error::{RegistryError, StatusText};
 
 const TRIES: u32 = 5;
-const THROTTLED_TRIES: u32 = 30;
+const THROTTLED_TRIES: u32 = 100;
 const MAX_WAIT: Duration = Duration::from_secs(60);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -39,6 +40,8 @@ pub struct Limiter {
     in_flight: usize,
     pause_until: Option<Instant>,
     last_cut: Option<Instant>,
+    /// 429s since the last success, anywhere: the backoff without `Retry-After` grows with it.
+    streak: u32,
     pub throttled: u64,
     pub retried: u64,
     pub requests: u64,
@@ -54,6 +57,7 @@ impl Limiter {
             in_flight: 0,
             pause_until: None,
             last_cut: None,
+            streak: 0,
             throttled: 0,
             retried: 0,
             requests: 0,
@@ -69,7 +73,15 @@ impl Limiter {
         self.limit.floor() as usize
     }
 
+    /// The wait after a 429 without `Retry-After`: shared by every request (the throttle is
+    /// the registry's), doubling with each 429 since the last success, from 50 ms to 1.6 s,
+    /// with jitter.
+    fn throttled_wait(&self) -> Duration {
+        Duration::from_millis(50 << self.streak.min(5)).mul_f64(jitter())
+    }
+
     fn success(&mut self) {
+        self.streak = 0;
         // +1 per window: each success adds 1/limit.
         self.limit = (self.limit + 1.0 / self.limit).min(self.max as f64);
     }
@@ -78,6 +90,7 @@ impl Limiter {
     /// rate and say nothing new), and pause everyone for `wait`.
     fn throttle(&mut self, started: Instant, wait: Duration) {
         self.throttled += 1;
+        self.streak += 1;
         if self.last_cut.is_none_or(|cut| started > cut) {
             self.limit = (self.limit / 2.0).max(1.0);
             self.last_cut = Some(Instant::now());
@@ -168,15 +181,11 @@ pub async fn send(
             }
             Ok((429, retry_after, ..)) => {
                 throttled += 1;
-                let wait = retry_after.unwrap_or(backoff.mul_f64(jitter()).max(Duration::from_millis(1)));
-                let wait = wait.min(MAX_WAIT);
                 {
                     let mut l = limiter.borrow_mut();
+                    let wait = retry_after.unwrap_or_else(|| l.throttled_wait()).min(MAX_WAIT);
                     l.throttle(started, wait);
                     l.retried += 1;
-                }
-                if retry_after.is_none() {
-                    backoff = (backoff * 2).max(Duration::from_millis(50)).min(MAX_WAIT);
                 }
                 if throttled >= THROTTLED_TRIES {
                     return Outcome::Failed(format!("still throttled (429) after {throttled} tries"));

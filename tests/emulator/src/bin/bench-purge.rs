@@ -11,6 +11,8 @@
 //!   time, for the ratio.
 //!
 //!     cargo run --release -p azacr-emulator --bin bench-purge
+//!
+//! `BENCH_PARTS` picks parts (`a`, `b`, `b-no-retry-after`, `c`; default all).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -113,6 +115,8 @@ fn main() {
         "azacr purge --untagged-only of 5,000 untagged manifests in 10 repositories, {latency} ms latency per request"
     );
 
+    let parts = std::env::var("BENCH_PARTS").unwrap_or_else(|_| "a,b,b-no-retry-after,c".into());
+    let parts: Vec<&str> = parts.split(',').collect();
     let a = purge(&azacr, &emulator, &["--concurrency", "32"]);
     assert_eq!(a.code, 0, "{}", a.stdout);
     println!(
@@ -124,6 +128,10 @@ fn main() {
         a.rss_mb
     );
     for retry_after in [true, false] {
+        let part = if retry_after { "b" } else { "b-no-retry-after" };
+        if !parts.contains(&part) {
+            continue;
+        }
         emulator.reset();
         emulator.set_latency(Duration::from_millis(latency));
         emulator.set_rate_limits(RateLimits {
