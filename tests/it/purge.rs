@@ -427,3 +427,36 @@ fn a_progress_bar_only_on_a_terminal() {
     assert!(shown.stdout.contains("myrepository [") && shown.stdout.contains("40/40"), "{}", shown.stdout);
     assert!(shown.stdout.contains("Number of deleted manifests: 40"), "{}", shown.stdout);
 }
+
+#[test]
+fn a_ten_thousand_manifest_repository_is_planned_and_purged_whole() {
+    let emulator = Emulator::start(default_seed());
+    // One in three tagged: 3,334 tagged, 6,666 untagged.
+    emulator.with_seed(|s| s.repositories.push(seed::large_repository("huge", 10_000)));
+    let flags = ["--untagged-only", "--filter", "huge:.*", "--keep", "100"];
+    let dry = purge(&emulator, &[&flags[..], &["--dry-run", "-o", "json"]].concat());
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let doc: Value = serde_json::from_str(&dry.stdout).unwrap();
+    assert_eq!(doc["summary"]["manifestsDeleted"], 6_566);
+    let real = purge(&emulator, &[&flags[..], &["-o", "json"]].concat());
+    assert_eq!(real.code, 0, "{}", real.stderr);
+    let left = digests_of(&emulator, "huge");
+    assert_eq!(left.len(), 3_334 + 100);
+    assert_eq!(tags_of(&emulator, "huge").len(), 3_334);
+}
+
+#[test]
+fn an_unreadable_manifest_body_leaves_its_repository_untouched() {
+    let emulator = Emulator::start(default_seed());
+    emulator.with_seed(|s| s.repositories.push(seed::oci_repository("oci")));
+    let before = digests_of(&emulator, "oci");
+    emulator.set_faults(vec![Fault {
+        method: Some("GET".into()),
+        ..Fault::status("/v2/oci/manifests/", 500, 1000)
+    }]);
+    let out = purge(&emulator, &["--untagged-only", "--filter", "oci:.*"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("Failed to purge repository oci: reading the manifest"), "{}", out.stdout);
+    assert_eq!(digests_of(&emulator, "oci"), before);
+    assert_eq!(changes(&emulator), 0);
+}
