@@ -92,8 +92,23 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
     let args = with_docker_credentials(ctx, registry_args, options)?;
     let mut registry = super::open(ctx, &args).await?;
     let login_server = registry.login_server().to_string();
-    let names: Vec<String> =
-        registry.catalog(Page::ALL).await?.iter().filter_map(|d| d.as_str().map(String::from)).collect();
+    let names: Vec<String> = match registry.catalog(Page::ALL).await {
+        Ok(names) => names.iter().filter_map(|d| d.as_str().map(String::from)).collect(),
+        // A repository-scoped identity (ABAC) may not list the catalog: filters that name
+        // their repositories plainly still say which ones.
+        Err(e) if matches!(e.http_status(), Some(401 | 403)) && !options.filters.is_empty() => {
+            let literal: Option<Vec<String>> =
+                options.filters.iter().map(|f| f.literal_repository().map(String::from)).collect();
+            let Some(mut literal) = literal else { return Err(e.into()) };
+            literal.sort();
+            literal.dedup();
+            ctx.ui.warn(&format!(
+                "The catalog could not be listed ({e}); purging the repositories the filters name."
+            ));
+            literal
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut selected = Vec::new();
     for name in names {
         let filters = matching(&options.filters, &name)?;
@@ -284,7 +299,9 @@ async fn read_links(
                 links.insert(digest, plan::Links::from_body(&body));
             }
             Outcome::Gone => {}
-            Outcome::Failed(e) => return Err(format!("reading the manifest {digest} failed: {e}")),
+            Outcome::Failed(e) | Outcome::Denied(e) => {
+                return Err(format!("reading the manifest {digest} failed: {e}"));
+            }
         }
     }
     Ok(links)
@@ -519,9 +536,16 @@ impl Step<'_> {
                         let outcome =
                             exec::send(client, limiter, Method::PATCH, url, auth, None, Some(unlock_body))
                                 .await;
-                        if let Outcome::Failed(e) = outcome {
-                            exec::finished(limiter);
-                            return (d, Outcome::Failed(format!("unlocking failed: {e}")));
+                        match outcome {
+                            Outcome::Failed(e) => {
+                                exec::finished(limiter);
+                                return (d, Outcome::Failed(format!("unlocking failed: {e}")));
+                            }
+                            Outcome::Denied(e) => {
+                                exec::finished(limiter);
+                                return (d, Outcome::Denied(format!("unlocking failed: {e}")));
+                            }
+                            _ => {}
                         }
                     }
                     let outcome =
@@ -564,6 +588,20 @@ impl Step<'_> {
                 Outcome::Failed(e) => {
                     self.out.line(&format!("Failed to delete {}, error: {e}", d.label));
                     report.failed.push(json!({"item": d.label, "error": e}));
+                }
+                Outcome::Denied(e) => {
+                    self.out.line(&format!("Failed to delete {}, error: {e}", d.label));
+                    report.failed.push(json!({"item": d.label, "error": e}));
+                    if report.error.is_none() {
+                        // Not allowed here: nothing more is tried in this repository.
+                        let rest = queue.len();
+                        queue.clear();
+                        self.out.line(&format!(
+                            "Not allowed in repository {}: {rest} more deletion(s) not tried",
+                            report.repository
+                        ));
+                        report.error = Some(format!("denied: {e}"));
+                    }
                 }
             }
         }

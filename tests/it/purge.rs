@@ -460,3 +460,43 @@ fn an_unreadable_manifest_body_leaves_its_repository_untouched() {
     assert_eq!(digests_of(&emulator, "oci"), before);
     assert_eq!(changes(&emulator), 0);
 }
+
+#[test]
+fn a_repository_scoped_identity_purges_what_it_may_and_reports_the_rest() {
+    let emulator = Emulator::start(default_seed());
+    // The token user may not read the catalog, may delete in myrepository, only read in
+    // acr-helloworld.
+    let out = azacr(
+        &emulator,
+        &[
+            "purge",
+            "-r",
+            "myregistry",
+            "-u",
+            seed::TOKEN_USER,
+            "-p",
+            seed::TOKEN_PASSWORD,
+            "--filter",
+            "myrepository:^v0$",
+            "--filter",
+            "acr-helloworld:^v",
+            "--ago",
+            "0d",
+            "--concurrency",
+            "1",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("purging the repositories the filters name"), "{}", out.stderr);
+    assert!(!tags_of(&emulator, "myrepository").contains("v0"));
+    assert_eq!(tags_of(&emulator, "acr-helloworld").len(), 4);
+    assert!(out.stdout.contains("Not allowed in repository acr-helloworld: "), "{}", out.stdout);
+    let helloworld_deletes = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE" && r.target.contains("acr-helloworld"))
+        .count();
+    assert_eq!(helloworld_deletes, 1, "nothing more tried after the first denial: {}", out.stdout);
+    assert!(out.stdout.contains("Repositories done (1): myrepository"), "{}", out.stdout);
+    assert!(out.stdout.contains("Repositories failed (1): acr-helloworld"), "{}", out.stdout);
+}

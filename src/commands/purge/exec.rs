@@ -9,7 +9,8 @@
 //! * 5xx, 408 and lost answers: tried again, 5 tries in all, backing off with jitter.
 //! * 404 on a DELETE: the item is gone (deleted earlier, or by the registry with its
 //!   subject): counted as deleted, as is what a retried DELETE finds gone.
-//! * Anything else (401, 403, 405 …): the item failed, with the registry's words.
+//! * 401, 403: denied (the caller stops working on that repository); anything else (405 …):
+//!   the item failed, with the registry's words.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -30,6 +31,8 @@ pub enum Outcome {
     Done(Vec<u8>),
     /// 404: not there (any more).
     Gone,
+    /// 401 or 403: the identity may not do this here (nothing more is tried in the repository).
+    Denied(String),
     Failed(String),
 }
 
@@ -194,6 +197,9 @@ pub async fn send(
             }
             Ok((status, _, correlation, body)) if status == 408 || status >= 500 => {
                 error_text(status, &method, &body, correlation.as_deref())
+            }
+            Ok((status @ (401 | 403), _, correlation, body)) => {
+                return Outcome::Denied(error_text(status, &method, &body, correlation.as_deref()));
             }
             Ok((status, _, correlation, body)) => {
                 return Outcome::Failed(error_text(status, &method, &body, correlation.as_deref()));

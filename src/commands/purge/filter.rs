@@ -69,6 +69,8 @@ impl Pattern {
 #[derive(Debug, Clone)]
 pub struct Filter {
     pub text: String,
+    /// The repository part as typed.
+    pub repository_text: String,
     pub repository: Pattern,
     pub tag: Pattern,
 }
@@ -78,9 +80,19 @@ impl Filter {
         let (repository, tag) = split(text)?;
         Ok(Filter {
             text: text.to_string(),
+            repository_text: repository.to_string(),
             repository: Pattern::new(&format!("^(?:{repository})$"), timeout)?,
             tag: Pattern::new(tag, timeout)?,
         })
+    }
+}
+
+impl Filter {
+    /// The one repository the repository part names when it is a plain name (no regex
+    /// syntax): usable without the catalog, which a repository-scoped identity may not read.
+    pub fn literal_repository(&self) -> Option<&str> {
+        let plain = |c: char| c.is_ascii_alphanumeric() || "-_/".contains(c);
+        self.repository_text.chars().all(plain).then_some(self.repository_text.as_str())
     }
 }
 
