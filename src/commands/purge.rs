@@ -134,6 +134,8 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
     let stop_planner = Rc::new(tokio::sync::Notify::new());
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Work>(1);
     let client = registry.client().clone();
+    // Shared by the lister and the deleter (which renews a token the registry rejects).
+    let registry = tokio::sync::Mutex::new(registry);
     let mut reports: Vec<Report> = selected
         .iter()
         .map(|(name, ..)| Report { repository: name.clone(), status: "not reached", ..Report::default() })
@@ -141,7 +143,7 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
 
     let planner = {
         let (limiter, stopped, stop_planner) = (limiter.clone(), stopped.clone(), stop_planner.clone());
-        let registry = &mut registry;
+        let registry = &registry;
         let selected = &selected;
         async move {
             let work = async {
@@ -158,7 +160,10 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
                         delete_untagged: options.untagged || options.untagged_only,
                         include_locked: options.include_locked,
                     };
-                    let work = plan_repository(registry, &limiter, name, &selection).await;
+                    let work = {
+                        let mut registry = registry.lock().await;
+                        plan_repository(&mut registry, &limiter, name, &selection).await
+                    };
                     if sender.send(work).await.is_err() {
                         break;
                     }
@@ -186,7 +191,13 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
             let Some(work) = work else { break };
             let report = &mut reports[index];
             index += 1;
-            let step = Step { client: &client, login_server: &login_server, limiter: &limiter, out: &out };
+            let step = Step {
+                client: &client,
+                registry: &registry,
+                login_server: &login_server,
+                limiter: &limiter,
+                out: &out,
+            };
             step.repository(work, report, options, &stopped, &mut ctrl_c).await;
             if stopped.get() {
                 stop_planner.notify_one();
@@ -379,6 +390,7 @@ impl Printer<'_> {
 
 struct Step<'a> {
     client: &'a reqwest::Client,
+    registry: &'a tokio::sync::Mutex<Registry>,
     login_server: &'a str,
     limiter: &'a exec::Shared,
     out: &'a Printer<'a>,
@@ -482,12 +494,13 @@ impl Step<'_> {
             return;
         }
         report.status = "done";
+        let auth = std::cell::RefCell::new(work.auth);
         let manifest_phase = if options.untagged_only { 0 } else { 1 };
         for (phase, list) in deletions.into_iter().enumerate() {
             if phase == manifest_phase {
                 self.out.line(&format!("Deleting manifests for repository: {name}"));
             }
-            if !self.delete_all(list, report, &work.auth, stopped, ctrl_c).await {
+            if !self.delete_all(list, report, &work.repository, &auth, stopped, ctrl_c).await {
                 report.status = "interrupted";
                 return;
             }
@@ -515,13 +528,15 @@ impl Step<'_> {
         &self,
         list: Vec<Deletion>,
         report: &mut Report,
-        auth: &str,
+        repository: &Repository,
+        auth: &std::cell::RefCell<String>,
         stopped: &Cell<bool>,
         ctrl_c: &mut std::pin::Pin<&mut impl std::future::Future<Output = std::io::Result<()>>>,
     ) -> bool {
         let unlock_body = json!({"deleteEnabled": true, "writeEnabled": true});
         let unlock_body = &unlock_body;
         let mut queue: VecDeque<Deletion> = list.into();
+        let mut renewed = false;
         self.out.bar_start(&report.repository, queue.len());
         let mut running = FuturesUnordered::new();
         let (client, limiter) = (self.client, self.limiter);
@@ -531,7 +546,10 @@ impl Step<'_> {
                 && let Some(d) = queue.pop_front()
             {
                 exec::started(limiter);
+                let header = auth.borrow().clone();
                 running.push(async move {
+                    let auth = header.clone();
+                    let auth = auth.as_str();
                     if let Some(url) = &d.unlock {
                         let outcome =
                             exec::send(client, limiter, Method::PATCH, url, auth, None, Some(unlock_body))
@@ -539,11 +557,11 @@ impl Step<'_> {
                         match outcome {
                             Outcome::Failed(e) => {
                                 exec::finished(limiter);
-                                return (d, Outcome::Failed(format!("unlocking failed: {e}")));
+                                return (d, Outcome::Failed(format!("unlocking failed: {e}")), header);
                             }
                             Outcome::Denied(e) => {
                                 exec::finished(limiter);
-                                return (d, Outcome::Denied(format!("unlocking failed: {e}")));
+                                return (d, Outcome::Denied(format!("unlocking failed: {e}")), header);
                             }
                             _ => {}
                         }
@@ -551,7 +569,7 @@ impl Step<'_> {
                     let outcome =
                         exec::send(client, limiter, Method::DELETE, &d.delete, auth, None, None).await;
                     exec::finished(limiter);
-                    (d, outcome)
+                    (d, outcome, header)
                 });
             }
             if running.is_empty() {
@@ -573,7 +591,7 @@ impl Step<'_> {
                     return false;
                 }
             };
-            let Some((d, outcome)) = next else { continue };
+            let Some((d, outcome, used)) = next else { continue };
             self.out.bar_step();
             match outcome {
                 Outcome::Done(_) | Outcome::Gone => {
@@ -588,6 +606,27 @@ impl Step<'_> {
                 Outcome::Failed(e) => {
                     self.out.line(&format!("Failed to delete {}, error: {e}", d.label));
                     report.failed.push(json!({"item": d.label, "error": e}));
+                }
+                // Sent with a token renewed since: try again with the new one.
+                Outcome::Denied(e) if e.starts_with("HTTP 401") && used != *auth.borrow() => {
+                    queue.push_front(d);
+                }
+                Outcome::Denied(e) if e.starts_with("HTTP 401") && !renewed => {
+                    // A token that expired in a long run: sign in again once, try again.
+                    renewed = true;
+                    let renewal =
+                        self.registry.lock().await.renew_authorization(repository, Access::Purge).await;
+                    match renewal {
+                        Ok(header) => {
+                            crate::log::debug(format_args!("purge: token for {} renewed", repository.name()));
+                            *auth.borrow_mut() = header;
+                            queue.push_front(d);
+                        }
+                        Err(renewal) => {
+                            self.out.line(&format!("Failed to delete {}, error: {e} ({renewal})", d.label));
+                            report.failed.push(json!({"item": d.label, "error": e}));
+                        }
+                    }
                 }
                 Outcome::Denied(e) => {
                     self.out.line(&format!("Failed to delete {}, error: {e}", d.label));

@@ -212,6 +212,16 @@ impl Registry {
         Ok(self.authorization(&scope(repository.name(), access)).await?.0)
     }
 
+    /// A new header for `access` to `repository`, signed in from scratch (the one in use was
+    /// rejected: expired in a long run).
+    pub async fn renew_authorization(
+        &mut self,
+        repository: &Repository,
+        access: Access,
+    ) -> Result<String, RegistryError> {
+        Ok(self.start_cold(&scope(repository.name(), access)).await?.0)
+    }
+
     /// The run's HTTP client (cheap to clone: one connection pool).
     pub fn client(&self) -> &Client {
         &self.client

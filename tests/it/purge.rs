@@ -496,7 +496,23 @@ fn a_repository_scoped_identity_purges_what_it_may_and_reports_the_rest() {
         .iter()
         .filter(|r| r.method == "DELETE" && r.target.contains("acr-helloworld"))
         .count();
-    assert_eq!(helloworld_deletes, 1, "nothing more tried after the first denial: {}", out.stdout);
+    // One try, one more after signing in again (a 401 may be an expired token), then no more.
+    assert_eq!(helloworld_deletes, 2, "nothing more tried after the denial: {}", out.stdout);
     assert!(out.stdout.contains("Repositories done (1): myrepository"), "{}", out.stdout);
     assert!(out.stdout.contains("Repositories failed (1): acr-helloworld"), "{}", out.stdout);
+}
+
+#[test]
+fn a_token_rejected_mid_run_is_renewed_once_and_the_run_goes_on() {
+    let emulator = Emulator::start(default_seed());
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        after: 2,
+        ..Fault::status("/acr/v1/bigrepo/_tags/", 401, 1)
+    }]);
+    let out = purge(&emulator, &["--filter", r"bigrepo:^t00[1-6]$", "--ago", "0d", "--concurrency", "1"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Number of deleted tags: 6\n"), "{}", out.stdout);
+    let tokens = emulator.requests().iter().filter(|r| r.target == "/oauth2/token").count();
+    assert_eq!(tokens, 3, "catalog, bigrepo, bigrepo again");
 }

@@ -9,7 +9,8 @@
 //! * 5xx, 408 and lost answers: tried again, 5 tries in all, backing off with jitter.
 //! * 404 on a DELETE: the item is gone (deleted earlier, or by the registry with its
 //!   subject): counted as deleted, as is what a retried DELETE finds gone.
-//! * 401, 403: denied (the caller stops working on that repository); anything else (405 …):
+//! * 401, 403: denied (the caller renews its token once on a 401, then stops working on
+//!   that repository); anything else (405 …):
 //!   the item failed, with the registry's words.
 
 use std::cell::RefCell;
