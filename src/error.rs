@@ -35,6 +35,10 @@ pub enum AppError {
     /// Already written to stderr in its own form: exit 1, nothing more printed.
     #[error("reported")]
     AlreadyReported,
+    /// The command printed its own report; exit with this code (purge: 1 after failures,
+    /// 130 after Ctrl-C).
+    #[error("exit {0}")]
+    Exit(u8),
     /// Writing the result failed (a closed pipe is not reported).
     #[error("{0}")]
     Output(std::io::Error),
@@ -49,6 +53,7 @@ impl AppError {
         match self {
             AppError::Usage { .. } => 2,
             AppError::ShowNotFound(_) | AppError::ResourceNotFound(_) => 3,
+            AppError::Exit(code) => *code,
             _ => 1,
         }
     }
@@ -56,7 +61,7 @@ impl AppError {
     /// Writes the error as az does.
     pub fn report(&self, ui: &Ui) {
         match self {
-            AppError::Interrupted | AppError::AlreadyReported => {}
+            AppError::Interrupted | AppError::AlreadyReported | AppError::Exit(_) => {}
             AppError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             AppError::Usage { message, after } => {
                 ui.error(message);

@@ -48,6 +48,8 @@ pub fn main(program: Option<OsString>, args: Vec<OsString>) -> u8 {
                 return 0;
             }
             Some("shim") => return shim::main(&args[1..], &env),
+            // azacr's own command (as `az`, `purge` is no az word and goes to the real az).
+            Some("purge") => return run_with(words, &Io::process(), env),
             _ => {}
         }
     }
@@ -127,6 +129,20 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
             return ui.print(&text).map_err(AppError::Output);
         }
         Parsed::Run { globals, command } => (globals, command),
+        Parsed::Purge(None) => return ui.print(cli::purge::HELP).map_err(AppError::Output),
+        Parsed::Purge(Some(args)) => {
+            let (settings, command) = settings::resolve_purge(*args)?;
+            let _tracing = settings.debug.then(|| log::trace_to(ui));
+            let ctx = Context::new(ui.clone(), config, env);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(AppError::Output)?;
+            // Purge handles Ctrl-C itself: it stops starting deletions and prints its summary.
+            let result = runtime.block_on(commands::run(&ctx, &command));
+            runtime.shutdown_background();
+            return result.map(|_| ());
+        }
     };
     let (settings, command) = settings::resolve(*globals, *command, &config)?;
     ui.only_show_errors = settings.only_show_errors;

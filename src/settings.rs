@@ -2,7 +2,9 @@
 //! words; this step adds az's configuration and environment and yields one `Settings` and
 //! one typed `Command`, a variant per az command with exactly that command's fields.
 
+use crate::cli::purge::PurgeArgs;
 use crate::cli::{AttributeFlags, Cmd, CommandArgs, Globals, RegistryArgs};
+use crate::commands::purge::{self, filter};
 use crate::commands::{list_deleted, list_metadata, show_manifests};
 use crate::config::Config;
 use crate::error::AppError;
@@ -136,6 +138,11 @@ pub enum Command {
         force: bool,
         yes: bool,
     },
+    /// `azacr purge` (azacr's own command).
+    Purge {
+        registry: RegistryArgs,
+        options: Box<purge::Options>,
+    },
 }
 
 /// The banners of the deprecated `acr manifest metadata` group.
@@ -207,7 +214,8 @@ impl Command {
             | Command::ListReferrers { registry, .. }
             | Command::ManifestListDeleted { registry, .. }
             | Command::ListDeletedTags { registry, .. }
-            | Command::Restore { registry, .. } => registry,
+            | Command::Restore { registry, .. }
+            | Command::Purge { registry, .. } => registry,
         }
     }
 }
@@ -285,4 +293,99 @@ pub fn resolve(
         }
     };
     Ok((settings, command))
+}
+
+/// `azacr purge`'s settings and command, its flags checked as acr purge checks them.
+pub fn resolve_purge(args: PurgeArgs) -> Result<(Settings, Command), AppError> {
+    let usage = |m: String| AppError::Usage {
+        message: m,
+        after: vec!["Try 'azacr purge --help' for more information.".into()],
+    };
+    if args.untagged && args.untagged_only {
+        return Err(usage("--untagged and --untagged-only cannot be used together".into()));
+    }
+    if !args.untagged_only {
+        if args.filters.is_empty() {
+            return Err(usage("--filter is required when not using --untagged-only".into()));
+        }
+        if args.ago.is_none() {
+            return Err(usage("--ago is required when not using --untagged-only".into()));
+        }
+    }
+    let number = |flag: &str, v: &Option<String>| -> Result<Option<i64>, AppError> {
+        v.as_deref()
+            .map(|t| {
+                t.parse::<i64>().map_err(|_| usage(format!("argument {flag}: invalid integer value: '{t}'")))
+            })
+            .transpose()
+    };
+    let timeout = match number("--filter-timeout-seconds", &args.filter_timeout_seconds)? {
+        Some(n) if n > 0 => n as u64,
+        _ => filter::DEFAULT_TIMEOUT_SECONDS,
+    };
+    let timeout = std::time::Duration::from_secs(timeout);
+    let compile = |texts: &[String]| -> Result<Vec<filter::Filter>, AppError> {
+        texts.iter().map(|t| filter::Filter::parse(t, timeout).map_err(|e| usage(e.to_string()))).collect()
+    };
+    let keep = match number("--keep", &args.keep)? {
+        Some(n) if n < 0 => return Err(usage(format!("argument --keep: must not be negative: {n}"))),
+        n => n.unwrap_or(0) as usize,
+    };
+    let (concurrency, notice) = match number("--concurrency", &args.concurrency)? {
+        None => (purge::DEFAULT_CONCURRENCY, None),
+        Some(n) if n <= 0 => (
+            purge::DEFAULT_CONCURRENCY,
+            Some(format!(
+                "Specified concurrency value invalid. Set to default value: {}",
+                purge::DEFAULT_CONCURRENCY
+            )),
+        ),
+        Some(n) if n as usize > purge::MAX_CONCURRENCY => (
+            purge::MAX_CONCURRENCY,
+            Some(format!(
+                "Specified concurrency value too large. Set to maximum value: {}",
+                purge::MAX_CONCURRENCY
+            )),
+        ),
+        Some(n) => (n as usize, None),
+    };
+    let json = match args.output.as_deref() {
+        None | Some("text") => false,
+        Some("json") => true,
+        Some(other) => {
+            return Err(usage(format!(
+                "argument --output/-o: invalid choice: '{other}' (choose from 'json', 'text')"
+            )));
+        }
+    };
+    let options = purge::Options {
+        filters: compile(&args.filters)?,
+        excludes: compile(&args.excludes)?,
+        ago: args.ago.as_deref().map(filter::parse_ago).transpose().map_err(|e| usage(e.to_string()))?,
+        keep,
+        untagged: args.untagged,
+        untagged_only: args.untagged_only,
+        include_locked: args.include_locked,
+        dry_run: args.dry_run,
+        concurrency,
+        notice,
+        configs: args.configs.iter().map(std::path::PathBuf::from).collect(),
+        json,
+    };
+    let settings = Settings {
+        format: Format::Json,
+        query: None,
+        only_show_errors: false,
+        debug: args.debug,
+        verbose: false,
+        subscription: None,
+    };
+    let registry = RegistryArgs {
+        name: args.registry,
+        suffix: None,
+        username: args.username,
+        password: args.password,
+        resource_group_given: false,
+    };
+    Ok((settings, Command::Purge { registry, options: Box::new(options) }))
 }

@@ -51,6 +51,8 @@ pub struct Ui {
     /// az colours its messages (and drops the level prefix) when stdout and stderr are TTYs.
     pub color: bool,
     pub stdin_is_tty: bool,
+    /// For progress bars (azacr's own commands only: az prints none).
+    pub stderr_is_tty: bool,
 }
 
 impl std::fmt::Debug for Ui {
@@ -72,7 +74,15 @@ impl Ui {
             only_show_errors: false,
             color: !no_color && io.stdout_is_tty && io.stderr_is_tty,
             stdin_is_tty: io.stdin_is_tty,
+            stderr_is_tty: io.stderr_is_tty,
         }
+    }
+
+    /// Text on stderr as it is (a progress bar's `\r` redraws), flushed.
+    pub fn stderr_raw(&self, text: &str) {
+        let mut err = lock(&self.stderr);
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
     }
 
     pub fn warn(&self, message: &str) {

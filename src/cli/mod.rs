@@ -2,6 +2,7 @@
 //! clap and reported with argparse's words. Nothing here talks to a registry.
 
 mod help;
+pub mod purge;
 mod textwrap;
 
 use clap::parser::ValueSource;
@@ -192,7 +193,12 @@ pub struct CommandArgs {
 #[derive(Debug)]
 pub enum Parsed {
     Help(Help),
-    Run { globals: Box<Globals>, command: Box<CommandArgs> },
+    Run {
+        globals: Box<Globals>,
+        command: Box<CommandArgs>,
+    },
+    /// `azacr purge` (`None`: its help).
+    Purge(Option<Box<purge::PurgeArgs>>),
 }
 
 fn flag(name: &'static str, long: &'static str) -> Arg {
@@ -383,6 +389,9 @@ fn group_commands(words: &[&str]) -> &'static [&'static str] {
 /// `default_registry`: whether az's configuration names a default registry (then `--name`
 /// is not required).
 pub fn parse(args: Vec<String>, default_registry: bool) -> Result<Parsed, AppError> {
+    if args.first().is_some_and(|a| a == "purge") {
+        return Ok(Parsed::Purge(purge::parse(&args[1..])?.map(Box::new)));
+    }
     let wants_help = args.iter().any(|a| a == "-h" || a == "--help");
     if !wants_help {
         misplaced_global(&args)?;

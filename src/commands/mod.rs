@@ -9,6 +9,7 @@ pub mod list_referrers;
 pub mod manifest_delete;
 pub mod manifest_list;
 pub mod manifest_show;
+pub mod purge;
 pub mod restore;
 pub mod show;
 pub mod show_manifests;
@@ -104,6 +105,7 @@ async fn run_command(ctx: &Context, command: &Command) -> CommandResult {
         Command::ManifestListDeleted { .. } | Command::ListDeletedTags { .. } => {
             Err(AppError::Cli("azacr does not answer this command: it runs the real az".into()))
         }
+        Command::Purge { registry, options } => purge::run(ctx, registry, options).await,
     }
 }
 

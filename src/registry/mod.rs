@@ -44,6 +44,9 @@ pub enum Access {
     Delete,
     /// Delete alone (az's `untag`).
     DeleteOnly,
+    /// Everything `azacr purge` does in a repository, under one token: list, read manifest
+    /// bodies, unlock, delete.
+    Purge,
 }
 
 impl Access {
@@ -56,6 +59,7 @@ impl Access {
             Access::PullMetadataRead => "pull,metadata_read",
             Access::Delete => "delete,metadata_read",
             Access::DeleteOnly => "delete",
+            Access::Purge => "pull,delete,metadata_read,metadata_write",
         }
     }
 }
@@ -200,6 +204,62 @@ impl Registry {
     ) -> Result<Vec<T>, RegistryError> {
         let scope = scope(repository.name(), access);
         self.list(&paths::acr_manifests(repository), &scope, "manifests", Pager::from(page)).await
+    }
+
+    /// `GET /acr/v1/{repository}/_manifests` under `access`, each manifest decoded as `T`.
+    pub async fn manifests_as<T: DeserializeOwned>(
+        &mut self,
+        repository: &Repository,
+        page: Page,
+        access: Access,
+    ) -> Result<Vec<T>, RegistryError> {
+        let scope = scope(repository.name(), access);
+        self.list(&paths::acr_manifests(repository), &scope, "manifests", Pager::from(page)).await
+    }
+
+    /// `GET /acr/v1/{repository}/_tags` under `access`, each tag decoded as `T`.
+    pub async fn tags_as<T: DeserializeOwned>(
+        &mut self,
+        repository: &Repository,
+        page: Page,
+        access: Access,
+    ) -> Result<Vec<T>, RegistryError> {
+        let scope = scope(repository.name(), access);
+        self.list(&paths::acr_tags(repository), &scope, "tags", Pager::from(page)).await
+    }
+
+    /// The `Authorization` header for `access` to `repository` (signing in if need be), for
+    /// callers that send many requests at once themselves (`purge`), with `client` and `url`.
+    pub async fn authorization_for(
+        &mut self,
+        repository: &Repository,
+        access: Access,
+    ) -> Result<String, RegistryError> {
+        Ok(self.authorization(&scope(repository.name(), access)).await?.0)
+    }
+
+    /// A new header for `access` to `repository`, signed in from scratch (the one in use was
+    /// rejected: expired in a long run).
+    pub async fn renew_authorization(
+        &mut self,
+        repository: &Repository,
+        access: Access,
+    ) -> Result<String, RegistryError> {
+        Ok(self.start_cold(&scope(repository.name(), access)).await?.0)
+    }
+
+    /// The run's HTTP client (cheap to clone: one connection pool).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn login_server(&self) -> &str {
+        &self.login_server
+    }
+
+    /// The checked URL of `path` on the login server.
+    pub fn url_for(&self, path: &str) -> Result<Url, RegistryError> {
+        self.url(path, &[])
     }
 
     /// `GET /acr/v1/{repository}/_tags`, under the scope the command asks for.

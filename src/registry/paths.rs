@@ -109,7 +109,7 @@ pub(super) fn acr_tags(r: &Repository) -> String {
 }
 
 /// `/acr/v1/{repository}/_tags/{tag}`: a tag's attributes; DELETE untags.
-pub(super) fn acr_tag(r: &Repository, tag: &Reference) -> String {
+pub fn acr_tag(r: &Repository, tag: &Reference) -> String {
     format!("/acr/v1/{}/_tags/{}", r.path, tag.segment)
 }
 
@@ -119,7 +119,7 @@ pub(super) fn acr_manifests(r: &Repository) -> String {
 }
 
 /// `/v2/{repository}/manifests/{reference}`: DELETE removes the manifest.
-pub(super) fn v2_manifest(r: &Repository, reference: &Reference) -> String {
+pub fn v2_manifest(r: &Repository, reference: &Reference) -> String {
     format!("/v2/{}/manifests/{}", r.path, reference.segment)
 }
 
@@ -136,6 +136,11 @@ pub(super) fn deleted_manifest(r: &Repository, digest: &Reference) -> String {
 /// `/v2/{repository}/referrers/{digest}`: the OCI referrers of a manifest.
 pub(super) fn v2_referrers(r: &Repository, digest: &Reference) -> String {
     format!("/v2/{}/referrers/{}", r.path, digest.segment)
+}
+
+/// `/acr/v1/{repository}/_manifests/{digest}`: a manifest's attributes (PATCH unlocks).
+pub fn acr_manifest(r: &Repository, digest: &Reference) -> String {
+    format!("/acr/v1/{}/_manifests/{}", r.path, digest.segment)
 }
 
 /// `/v2/{repository}/tags/list`: the Docker tag listing (classic registries).

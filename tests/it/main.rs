@@ -11,6 +11,7 @@ mod golden;
 mod paging;
 mod passthrough;
 mod proxy;
+mod purge;
 mod query_golden;
 mod references;
 mod robustness;

@@ -603,3 +603,20 @@ fn readme_ci_examples_run_as_written() {
         assert_eq!(calls.len(), sign_in_calls + 2, "{what}");
     }
 }
+
+#[test]
+fn purge_is_azacrs_own_as_azacr_and_the_real_azs_as_az() {
+    let mut machine = Machine::new();
+    let az = machine.azacr_link("shim");
+    machine.stand_in("azure-cli");
+    let mut cmd = machine.command(&azacr_bin());
+    cmd.args(["purge", "--help"]);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("--untagged-only"), "{}", text(&out.stdout));
+    assert_eq!(machine.calls(), Vec::<Vec<String>>::new());
+    let mut cmd = machine.command(&az);
+    cmd.args(["purge", "--help"]);
+    run(cmd);
+    assert_eq!(machine.calls(), vec![strings(&["purge", "--help"])]);
+}

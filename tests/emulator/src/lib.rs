@@ -114,6 +114,21 @@ fn one() -> u32 {
     1
 }
 
+/// ACR's per-minute ReadOps/WriteOps throttling (docs: Premium 10,000 reads and 2,000
+/// writes per minute), answered with 429 and, when `retry_after`, a `Retry-After`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RateLimits {
+    #[serde(default)]
+    pub read_per_minute: Option<u32>,
+    #[serde(default)]
+    pub write_per_minute: Option<u32>,
+    #[serde(default)]
+    pub retry_after: bool,
+    /// How many seconds' worth of requests may come at once (the bucket's size); 0: one.
+    #[serde(default)]
+    pub burst_seconds: f64,
+}
+
 /// What `GET /v2/` answers without credentials.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Challenge {
@@ -231,6 +246,11 @@ impl Emulator {
 
     pub fn set_faults(&self, faults: Vec<Fault>) {
         self.state.lock().unwrap().faults = faults;
+    }
+
+    /// Throttles reads and writes per minute from now on (`RateLimits::default()`: none).
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        self.state.lock().unwrap().rate_limits = limits;
     }
 
     pub fn set_challenge(&self, challenge: Challenge) {

@@ -20,7 +20,7 @@
 //! | `GET /metadata/identity/oauth2/token` | managed identity, as IMDS answers (`Metadata: true`) |
 //! | `GET /msi/token` | managed identity, as App Service answers (`X-IDENTITY-HEADER`) |
 //! | `/subscriptions/…` | Resource Manager (see `arm.rs`) |
-//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci`, `soft-delete` (not ACR) |
+//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci`, `soft-delete`, `rate-limits` (not ACR) |
 
 use std::collections::HashMap;
 
@@ -64,6 +64,10 @@ pub struct State {
     /// The soft-delete policy is on: deleted manifests and their tags go to `recycled`.
     pub soft_delete: bool,
     pub recycled: Vec<SoftDeleted>,
+    /// ACR's ReadOps/WriteOps per-minute throttling (none by default).
+    pub rate_limits: crate::RateLimits,
+    /// Token buckets for reads and writes: (tokens, last refill).
+    buckets: [(f64, Option<std::time::Instant>); 2],
     counter: u64,
 }
 
@@ -94,6 +98,8 @@ impl State {
             headers: HeaderMap::new(),
             soft_delete: false,
             recycled: Vec::new(),
+            rate_limits: crate::RateLimits::default(),
+            buckets: [(0.0, None); 2],
             entra_revoked: false,
             arm_registries,
             counter: 0,
@@ -225,7 +231,11 @@ pub fn handle(
     } else {
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let params = query_pairs(uri.query().unwrap_or(""));
-        match take_fault(&mut state, &method, &path) {
+        let throttled = throttle(&mut state, &method, &path);
+        match throttled
+            .map(|r| (r, FaultMode::Answer, false))
+            .or_else(|| take_fault(&mut state, &method, &path))
+        {
             Some((fault, FaultMode::Answer, applied)) => {
                 if applied {
                     // The change happens; only its answer is lost.
@@ -282,6 +292,43 @@ fn add_to_link(response: &mut Response, extra: &[u8]) {
     response.headers_mut().insert("link", axum::http::HeaderValue::from_bytes(&value).unwrap());
 }
 
+/// A 429 when the request's class (WriteOps: DELETE, PATCH, PUT, POST; ReadOps: GET, HEAD)
+/// is over its per-minute limit. A token bucket per class, refilled at limit/60 per second,
+/// holding at most `burst_seconds` worth; sign-in requests and the `/v2/` probe are not
+/// counted. `Retry-After` (whole seconds until a token is back) only when `retry_after`.
+fn throttle(state: &mut State, method: &Method, path: &str) -> Option<Response> {
+    if path.starts_with("/oauth2/") || path.contains("/oauth2/") || path == "/v2/" {
+        return None;
+    }
+    let write = !matches!(method.as_str(), "GET" | "HEAD");
+    let limit = if write { state.rate_limits.write_per_minute } else { state.rate_limits.read_per_minute }?;
+    let rate = f64::from(limit) / 60.0;
+    let capacity = (rate * state.rate_limits.burst_seconds.max(0.01)).max(1.0);
+    let now = std::time::Instant::now();
+    let bucket = &mut state.buckets[usize::from(write)];
+    let (tokens, last) = *bucket;
+    let tokens = match last {
+        None => capacity,
+        Some(t) => (tokens + now.duration_since(t).as_secs_f64() * rate).min(capacity),
+    };
+    if tokens >= 1.0 {
+        *bucket = (tokens - 1.0, Some(now));
+        return None;
+    }
+    *bucket = (tokens, Some(now));
+    let mut response = acr_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TOOMANYREQUESTS",
+        "too many requests, please retry later",
+        Value::Null,
+    );
+    if state.rate_limits.retry_after {
+        let seconds = ((1.0 - tokens) / rate).ceil().max(1.0) as u64;
+        response.headers_mut().insert("retry-after", seconds.to_string().parse().unwrap());
+    }
+    Some(response)
+}
+
 /// The canned answer for this request, if a fault is due, and whether the request is still
 /// carried out.
 fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<(Response, FaultMode, bool)> {
@@ -334,6 +381,13 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             add_oci_repository(state);
             StatusCode::NO_CONTENT.into_response()
         }
+        ("POST", "/_emulator/rate-limits") => match serde_json::from_slice::<crate::RateLimits>(body) {
+            Ok(limits) => {
+                state.rate_limits = limits;
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        },
         ("POST", "/_emulator/classic") => {
             state.classic = body == b"true";
             StatusCode::NO_CONTENT.into_response()
