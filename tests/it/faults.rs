@@ -179,3 +179,134 @@ fn with_a_warm_token_cache_a_lost_delete_answer_is_still_tried_again() {
     assert!(emulator.requests().iter().all(|r| r.target != "/v2/"), "the call started warm");
     assert_eq!(statuses(&emulator, "/v2/acr-helloworld/manifests/"), [503, 404]);
 }
+
+/// Time limits for this thread's in-process runs, far below the shipped ones (the shipped
+/// ones are checked by `transport::tests::the_shipped_limits_bound_a_silent_registry`).
+fn short_limits() -> azacr::registry::transport::Limits {
+    use std::time::Duration;
+    azacr::registry::transport::Limits {
+        connect: Duration::from_secs(5),
+        sign_in: Duration::from_millis(300),
+        data: Duration::from_millis(300),
+    }
+}
+
+/// `(attempts, seconds)` from an error's "(after N attempts over T s)", if it has one.
+fn budget_in(stderr: &str) -> Option<(u32, f64)> {
+    let rest = &stderr[stderr.find("(after ")? + "(after ".len()..];
+    let (attempts, rest) = rest.split_once(" attempts over ")?;
+    let (seconds, _) = rest.split_once(" s)")?;
+    Some((attempts.parse().ok()?, seconds.parse().ok()?))
+}
+
+fn with_short_limits<R>(run: impl FnOnce() -> R) -> R {
+    azacr::registry::transport::knobs::set_limits_on_this_thread(Some(short_limits()));
+    let result = run();
+    azacr::registry::transport::knobs::set_limits_on_this_thread(None);
+    result
+}
+
+#[test]
+fn a_registry_that_accepts_and_never_answers_ends_in_a_clear_error_after_the_sign_in_budget() {
+    use azacr_emulator::FaultMode;
+    let emulator = Emulator::start(default_seed());
+    emulator.set_faults(vec![Fault::mode("/v2/", FaultMode::NeverAnswer, 10)]);
+    let out =
+        with_short_limits(|| azacr(&emulator, &admin_args("show-tags", &["--repository", "acr-helloworld"])));
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    // Two tries of 300 ms fill the budget of twice the sign-in limit: no third.
+    assert_eq!(statuses(&emulator, "/v2/").len(), 2);
+    assert!(
+        out.stderr.contains(
+            "ERROR: Could not connect to the registry login server 'myregistry.azurecr.io'. Please verify that the registry exists and the URL 'https://myregistry.azurecr.io/v2/' is reachable from your environment. (after 2 attempts over "
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.ends_with(
+            " s)\nTry running 'az acr check-health -n myregistry --yes' to diagnose this issue.\n"
+        )
+    );
+    let (attempts, seconds) = budget_in(&out.stderr).expect("a budget");
+    assert_eq!(attempts, 2);
+    assert!((0.6..5.0).contains(&seconds), "{seconds}");
+}
+
+#[test]
+fn a_token_endpoint_that_never_answers_ends_in_a_clear_error_with_what_was_tried() {
+    use azacr_emulator::FaultMode;
+    let emulator = Emulator::start(default_seed());
+    emulator.set_faults(vec![Fault::mode("/oauth2/token", FaultMode::NeverAnswer, 10)]);
+    let out =
+        with_short_limits(|| azacr(&emulator, &admin_args("show-tags", &["--repository", "acr-helloworld"])));
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    assert_eq!(statuses(&emulator, "/oauth2/token").len(), 2);
+    assert!(
+        out.stderr.contains(
+            "An error occurred: CONNECTIVITY_ACCESS_TOKEN_ERROR\nRegistry 'myregistry.azurecr.io' did not answer the token request: "
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(budget_in(&out.stderr).map(|b| b.0), Some(2), "{}", out.stderr);
+}
+
+#[test]
+fn a_data_call_that_never_answers_is_tried_three_times_then_says_what_was_tried() {
+    use azacr_emulator::FaultMode;
+    let emulator = Emulator::start(default_seed());
+    emulator.set_faults(vec![Fault::mode("/_tags", FaultMode::NeverAnswer, 10)]);
+    let out =
+        with_short_limits(|| azacr(&emulator, &admin_args("show-tags", &["--repository", "acr-helloworld"])));
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    assert_eq!(statuses(&emulator, "/acr/v1/acr-helloworld/_tags").len(), 3);
+    assert!(out.stderr.starts_with("ERROR: ") && out.stderr.contains("timed out"), "{}", out.stderr);
+    let (attempts, seconds) = budget_in(&out.stderr).expect("a budget");
+    assert_eq!(attempts, 3);
+    assert!((0.9..5.0).contains(&seconds), "{seconds}");
+}
+
+/// Where retries run out on an answer az would have printed its message for (a status, a
+/// body that is not JSON, a refused connection), the message is az's, byte for byte: no
+/// budget (the goldens http-500-persistent, http-bad-json-200 and auth-unreachable pin them).
+#[test]
+fn az_s_final_messages_stay_az_s_when_retries_run_out() {
+    let emulator = Emulator::start(default_seed());
+    let args = admin_args("show-tags", &["--repository", "acr-helloworld"]);
+    emulator.set_faults(vec![fault("/_tags", 500, 10)]);
+    let out = azacr(&emulator, &args);
+    assert_eq!((out.code, out.stderr.as_str()), (1, "ERROR: Could not get the requested data.\n"));
+    assert_eq!(statuses(&emulator, "/acr/v1/acr-helloworld/_tags"), [500, 500, 500]);
+    emulator.set_faults(vec![Fault { body: "not json".into(), ..Fault::status("/_tags", 200, 10) }]);
+    let out = azacr(&emulator, &args);
+    assert_eq!((out.code, out.stderr.as_str()), (1, "ERROR: Expecting value: line 1 column 1 (char 0)\n"));
+    emulator.set_faults(vec![fault("/oauth2/token", 503, 10)]);
+    let out = azacr(&emulator, &args);
+    assert!(out.stderr.contains("Response code: 503. Please try running 'az login' again"), "{}", out.stderr);
+    assert!(budget_in(&out.stderr).is_none(), "{}", out.stderr);
+}
+
+#[test]
+fn time_limits_come_from_the_environment_within_bounds() {
+    use crate::support::{ConfigDir, azacr_bin, command, run};
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let args = admin_args("show-tags", &["--repository", "acr-helloworld", "-o", "tsv"]);
+    for (name, value) in
+        [("AZACR_SIGN_IN_TIMEOUT", "abc"), ("AZACR_DATA_TIMEOUT", "0"), ("AZACR_CONNECT_TIMEOUT", "3601")]
+    {
+        let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+        cmd.args(&args).env(name, value);
+        let out = run(cmd);
+        assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{name}");
+        assert_eq!(
+            out.stderr,
+            format!("ERROR: {name} must be a whole number of seconds from 1 to 3600, got '{value}'\n")
+        );
+    }
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(&args).env("AZACR_SIGN_IN_TIMEOUT", "1").env("AZACR_DATA_TIMEOUT", " 3600 ");
+    let out = run(cmd);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "latest\nv1\nv2\nv3\n"), "{}", out.stderr);
+}
