@@ -41,6 +41,10 @@ pub const AZACR_CONNECT_TIMEOUT: &str = "AZACR_CONNECT_TIMEOUT";
 pub const AZACR_SIGN_IN_TIMEOUT: &str = "AZACR_SIGN_IN_TIMEOUT";
 pub const AZACR_DATA_TIMEOUT: &str = "AZACR_DATA_TIMEOUT";
 
+/// az's switch for no certificate verification: any value but an empty one. az's HTTP stack
+/// then warns on stderr for every request; azacr prints the same warning.
+pub const AZURE_CLI_DISABLE_CONNECTION_VERIFICATION: &str = "AZURE_CLI_DISABLE_CONNECTION_VERIFICATION";
+
 /// Where the real az is searched for.
 pub const PATH: &str = "PATH";
 /// Windows: the file name extensions PATH search tries (`.COM;.EXE;.BAT;.CMD` when unset).

@@ -84,6 +84,54 @@ fn limits() -> Limits {
     LIMITS.with(|l| l.get())
 }
 
+thread_local! {
+    /// Where this thread's run prints the warning az's HTTP stack (urllib3) prints for every
+    /// request made without certificate verification, and whether the run's client makes them.
+    static UNVERIFIED: std::cell::RefCell<(Option<crate::ui::Ui>, bool)> =
+        const { std::cell::RefCell::new((None, false)) };
+}
+
+/// urllib3's warning, as Python prints it: the file and line of az's urllib3 (azacr has no
+/// Python install to name, so it names the one az's Linux packages use, /opt/az; the Python
+/// and urllib3 versions are az 2.91.0's), then the source line.
+const UNVERIFIED_WARNING: &str = "/opt/az/lib/python3.11/site-packages/urllib3/connectionpool.py:1129: InsecureRequestWarning: Unverified HTTPS request is being made to host '{host}'. Adding certificate verification is strongly advised. See: https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n  warnings.warn(";
+
+/// Prints this thread's run's warnings about unverified requests to `ui` until the guard
+/// is dropped.
+pub fn warn_unverified_to(ui: &crate::ui::Ui) -> UnverifiedWarnings {
+    UNVERIFIED.with(|u| u.borrow_mut().0 = Some(ui.clone()));
+    UnverifiedWarnings
+}
+
+pub struct UnverifiedWarnings;
+
+impl Drop for UnverifiedWarnings {
+    fn drop(&mut self) {
+        UNVERIFIED.with(|u| *u.borrow_mut() = (None, false));
+    }
+}
+
+/// az's switch: any value but an empty one turns certificate verification off, as az's
+/// `bool(os.environ.get(...))` reads it.
+fn verification_disabled(env: &Env) -> bool {
+    env.var_os(env::AZURE_CLI_DISABLE_CONNECTION_VERIFICATION).is_some_and(|v| !v.is_empty())
+}
+
+/// A request went out on a connection (as urllib3 warns once it has one, before sending).
+fn sent_to(url: &Url) {
+    UNVERIFIED.with(|u| {
+        if let (Some(ui), true) = &*u.borrow() {
+            ui.note(&UNVERIFIED_WARNING.replace("{host}", url.host_str().unwrap_or_default()));
+        }
+    });
+}
+
+/// Whether an error came before any connection was made (nothing was sent, so az's stack
+/// would not have warned).
+fn before_connection(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_builder()
+}
+
 /// The largest answer read (a listing page of 100 manifests is tens of KiB): a bigger one is
 /// refused, never held in memory.
 pub const MAX_BODY: u64 = 256 * 1024 * 1024;
@@ -152,9 +200,13 @@ pub fn build_client(login_server: &str, env: &Env) -> Result<Client, RegistryErr
         None => Limits::from_env(env)?,
     };
     LIMITS.with(|l| l.set(limits));
+    let unverified = verification_disabled(env);
+    UNVERIFIED.with(|u| u.borrow_mut().1 = unverified);
     let mut builder = Client::builder()
         .user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")))
-        .tls_certs_only(trusted_roots(env)?)
+        // az's stack does not read the CA bundle then (requests' `verify=False`).
+        .tls_certs_only(if unverified { Vec::new() } else { trusted_roots(env)? })
+        .tls_danger_accept_invalid_certs(unverified)
         .connect_timeout(limits.connect)
         // Per read, as az's (connect, read) timeout: a long listing that keeps coming is fine.
         .read_timeout(limits.data);
@@ -284,7 +336,11 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
         SENT_DELETES.with(|s| s.borrow_mut().push(call.url.to_string()));
     }
     let lost = |e: reqwest::Error| Failure::Retry(RegistryError::Transport(describe(&e), None), None);
-    let response = request.send().await.map_err(lost)?;
+    let sent = request.send().await;
+    if !sent.as_ref().is_err_and(before_connection) {
+        sent_to(&call.url);
+    }
+    let response = sent.map_err(lost)?;
     let status = response.status();
     crate::log::debug(format_args!("{} {} -> {}", call.method, call.url, status.as_u16()));
     let link = header(&response, "link");
@@ -396,7 +452,14 @@ pub async fn sign_in_request(
     loop {
         let per_try = limits.sign_in.min(deadline.saturating_duration_since(std::time::Instant::now()));
         let mut last = attempt >= ATTEMPTS;
-        let (retry_after, answer) = match request().timeout(per_try).send().await {
+        let request = request().timeout(per_try);
+        let sent = request.send().await;
+        if !sent.as_ref().is_err_and(before_connection)
+            && let Ok(url) = Url::parse(url)
+        {
+            sent_to(&url);
+        }
+        let (retry_after, answer) = match sent {
             Err(e) => {
                 let text = describe(&e);
                 crate::log::debug(format_args!("{method} {url} failed: {text}"));

@@ -310,3 +310,51 @@ fn time_limits_come_from_the_environment_within_bounds() {
     let out = run(cmd);
     assert_eq!((out.code, out.stdout.as_str()), (0, "latest\nv1\nv2\nv3\n"), "{}", out.stderr);
 }
+
+/// `AZURE_CLI_DISABLE_CONNECTION_VERIFICATION`: any value but an empty one (az's
+/// `bool(os.environ.get(...))`) skips certificate verification, with urllib3's warning for
+/// every request, as az prints it (the goldens `tls-unverified-*` compare the words).
+#[test]
+fn disabled_connection_verification_trusts_any_certificate_and_warns_per_request() {
+    use crate::support::{ConfigDir, azacr_bin, command, run};
+    let emulator = Emulator::start(default_seed());
+    // A bundle that does not hold the emulator's CA.
+    let stranger = Emulator::start(default_seed());
+    let args = admin_args("show-tags", &["--repository", "acr-helloworld", "-o", "tsv"]);
+    let warning = "/opt/az/lib/python3.11/site-packages/urllib3/connectionpool.py:1129: InsecureRequestWarning: Unverified HTTPS request is being made to host 'myregistry.azurecr.io'. Adding certificate verification is strongly advised. See: https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n  warnings.warn(\n";
+    let run_with = |value: Option<&str>| {
+        emulator.clear_requests();
+        // A cold token cache each time, so each run makes every request.
+        let config = ConfigDir::empty();
+        let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+        cmd.args(&args).env("REQUESTS_CA_BUNDLE", stranger.ca_bundle());
+        if let Some(value) = value {
+            cmd.env("AZURE_CLI_DISABLE_CONNECTION_VERIFICATION", value);
+        }
+        run(cmd)
+    };
+    for value in [None, Some("")] {
+        let out = run_with(value);
+        assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{value:?}");
+        assert!(
+            out.stderr.contains("ERROR: Could not connect to the registry login server"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("InsecureRequestWarning"));
+        assert!(emulator.requests().is_empty(), "no request passes an untrusted handshake");
+    }
+    for value in ["1", "true", "0", "false"] {
+        let out = run_with(Some(value));
+        assert_eq!((out.code, out.stdout.as_str()), (0, "latest\nv1\nv2\nv3\n"), "{value}: {}", out.stderr);
+        let requests = emulator.requests().len();
+        assert_eq!(requests, 3, "/v2/, the token, the listing");
+        assert_eq!(out.stderr, warning.repeat(requests), "{value}");
+    }
+    // A retried request is warned about on each try, as urllib3 does.
+    emulator.set_faults(vec![fault("/_tags", 503, 1)]);
+    let out = run_with(Some("1"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stderr.matches("InsecureRequestWarning").count(), emulator.requests().len());
+    assert_eq!(emulator.requests().len(), 4);
+}
