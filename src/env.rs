@@ -35,7 +35,7 @@ pub const AZACR_AZ_PATH: &str = "AZACR_AZ_PATH";
 /// them instead of looping. Not meant to be set by hand.
 pub const AZACR_PASSTHROUGH: &str = "AZACR_PASSTHROUGH";
 /// Time limits in whole seconds (1 to 3600): TCP connect plus TLS handshake (default 30),
-/// one try of a challenge or token request (60; all its tries stop at twice this), and a
+/// one try of a challenge or token request (60; not tried again after two time out), and a
 /// data call without a byte (az's 300). See `registry::transport::Limits`.
 pub const AZACR_CONNECT_TIMEOUT: &str = "AZACR_CONNECT_TIMEOUT";
 pub const AZACR_SIGN_IN_TIMEOUT: &str = "AZACR_SIGN_IN_TIMEOUT";

@@ -22,8 +22,8 @@ pub struct Limits {
     /// TCP connect plus TLS handshake (az's stack has no bound: a registry that never
     /// completes a handshake must not hang a night's cleanup job).
     pub connect: Duration,
-    /// One try of a challenge, token or exchange request (az has no bound either). All the
-    /// tries of one such request stop at twice this, so a registry that accepts the
+    /// One try of a challenge, token or exchange request (az has no bound either). A request
+    /// is tried at most twice when its tries time out, so a registry that accepts the
     /// connection and never answers ends the run in about two minutes.
     pub sign_in: Duration,
     /// A data call without a byte, as az's `timeout=300`.
@@ -58,18 +58,26 @@ impl Limits {
         })
     }
 
-    /// All the tries of one challenge, token or exchange request stop by then.
-    pub fn sign_in_budget(&self) -> Duration {
-        self.sign_in * 2
+    /// The longest one challenge, token or exchange request takes on a registry that sends
+    /// nothing: two tries that time out, and the waits between the three tries.
+    pub fn sign_in_bound(&self) -> Duration {
+        self.sign_in * MAX_TIMED_OUT_SIGN_IN_TRIES + backoff_waits()
     }
 
     /// The longest a data call waits on a registry that sends nothing: every try's connect
     /// and wait for a first byte, and the backoff between them (a registry that sends a byte
     /// at least once per `data` is waited for, as az does, up to the body limit).
     pub fn data_bound(&self) -> Duration {
-        let waits: Duration = (0..ATTEMPTS - 1).map(|i| FIRST_BACKOFF * 2u32.pow(i)).sum();
-        (self.connect + self.data) * ATTEMPTS + waits
+        (self.connect + self.data) * ATTEMPTS + backoff_waits()
     }
+}
+
+/// A challenge, token or exchange request that timed out this many times is not tried again.
+const MAX_TIMED_OUT_SIGN_IN_TRIES: u32 = 2;
+
+/// The waits between a call's tries, without `Retry-After`.
+fn backoff_waits() -> Duration {
+    (0..ATTEMPTS - 1).map(|i| FIRST_BACKOFF * 2u32.pow(i)).sum()
 }
 
 thread_local! {
@@ -437,8 +445,8 @@ pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Res
 }
 
 /// A challenge, token or exchange request, tried up to three times while it fails in a way
-/// worth another try, each try bounded by the sign-in limit and all of them by the sign-in
-/// budget: the status, the headers and the body of the last answer, or why there was none.
+/// worth another try (twice when its tries time out, each try bounded by the sign-in limit):
+/// the status, the headers and the body of the last answer, or why there was none.
 pub async fn sign_in_request(
     request: impl Fn() -> reqwest::RequestBuilder,
     method: &str,
@@ -446,30 +454,29 @@ pub async fn sign_in_request(
 ) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), NoAnswer> {
     let limits = limits();
     let started = std::time::Instant::now();
-    let deadline = started + limits.sign_in_budget();
     let mut backoff = Backoff::new();
     let mut attempt = 1;
+    let mut timed_out = 0;
     loop {
-        let per_try = limits.sign_in.min(deadline.saturating_duration_since(std::time::Instant::now()));
-        let mut last = attempt >= ATTEMPTS;
-        let request = request().timeout(per_try);
-        let sent = request.send().await;
+        let sent = request().timeout(limits.sign_in).send().await;
         if !sent.as_ref().is_err_and(before_connection)
             && let Ok(url) = Url::parse(url)
         {
             sent_to(&url);
         }
+        let mut last = attempt >= ATTEMPTS;
         let (retry_after, answer) = match sent {
             Err(e) => {
                 let text = describe(&e);
                 crate::log::debug(format_args!("{method} {url} failed: {text}"));
+                timed_out += u32::from(e.is_timeout());
                 let failure = NoAnswer {
                     text,
                     timed_out: e.is_timeout(),
                     budget: Budget { attempts: attempt, elapsed: started.elapsed() },
                 };
                 // A refused connection is an answer (nothing there); a lost one is not.
-                last |= e.is_connect() && !e.is_timeout();
+                last |= (e.is_connect() && !e.is_timeout()) || timed_out >= MAX_TIMED_OUT_SIGN_IN_TRIES;
                 (None, Err(failure))
             }
             Ok(response) => {
@@ -486,11 +493,10 @@ pub async fn sign_in_request(
                 (retry_after, Ok((status.as_u16(), headers, body)))
             }
         };
-        let wait = backoff.next(retry_after);
-        if last || std::time::Instant::now() + wait >= deadline {
+        if last {
             return answer;
         }
-        tokio::time::sleep(wait).await;
+        backoff.wait(retry_after).await;
         attempt += 1;
     }
 }
@@ -504,15 +510,9 @@ impl Backoff {
         Backoff(knobs::first_backoff())
     }
 
-    /// The wait before the next try (and doubles the next one's).
-    fn next(&mut self, retry_after: Option<Duration>) -> Duration {
-        let wait = retry_after.unwrap_or(self.0).min(MAX_RETRY_AFTER);
-        self.0 *= 2;
-        wait
-    }
-
     async fn wait(&mut self, retry_after: Option<Duration>) {
-        tokio::time::sleep(self.next(retry_after)).await;
+        tokio::time::sleep(retry_after.unwrap_or(self.0).min(MAX_RETRY_AFTER)).await;
+        self.0 *= 2;
     }
 }
 
@@ -570,8 +570,9 @@ mod tests {
     #[test]
     fn the_shipped_limits_bound_a_silent_registry() {
         let limits = Limits::DEFAULT;
-        // The challenge and each token request: two tries of 60 s, never a third.
-        assert_eq!(limits.sign_in_budget(), Duration::from_secs(120));
+        // The challenge and each token request: two tries of 60 s that time out, never a
+        // third, and at most 1 s and 2 s between tries: about two minutes.
+        assert_eq!(limits.sign_in_bound(), Duration::from_secs(123));
         // A data call keeps az's 300 s without a byte: three tries, each up to 30 s to
         // connect and 300 s to a first byte, and 1 s and 2 s between them.
         assert_eq!(limits.data_bound(), Duration::from_secs(3 * 330 + 3));
@@ -584,7 +585,7 @@ mod tests {
         let limits = Limits::from_env(&env("AZACR_DATA_TIMEOUT", "45")).unwrap();
         assert_eq!(limits, Limits { data: Duration::from_secs(45), ..Limits::DEFAULT });
         let limits = Limits::from_env(&env("AZACR_SIGN_IN_TIMEOUT", "1")).unwrap();
-        assert_eq!(limits.sign_in_budget(), Duration::from_secs(2));
+        assert_eq!(limits.sign_in_bound(), Duration::from_secs(2 + 3));
         for bad in ["0", "3601", "-1", "1.5", "", "ten"] {
             let error = Limits::from_env(&env("AZACR_CONNECT_TIMEOUT", bad)).unwrap_err();
             assert_eq!(

@@ -207,14 +207,14 @@ fn with_short_limits<R>(run: impl FnOnce() -> R) -> R {
 }
 
 #[test]
-fn a_registry_that_accepts_and_never_answers_ends_in_a_clear_error_after_the_sign_in_budget() {
+fn a_registry_that_accepts_and_never_answers_ends_in_a_clear_error_after_two_tries() {
     use azacr_emulator::FaultMode;
     let emulator = Emulator::start(default_seed());
     emulator.set_faults(vec![Fault::mode("/v2/", FaultMode::NeverAnswer, 10)]);
     let out =
         with_short_limits(|| azacr(&emulator, &admin_args("show-tags", &["--repository", "acr-helloworld"])));
     assert_eq!((out.code, out.stdout.as_str()), (1, ""));
-    // Two tries of 300 ms fill the budget of twice the sign-in limit: no third.
+    // Two tries of 300 ms that time out: no third.
     assert_eq!(statuses(&emulator, "/v2/").len(), 2);
     assert!(
         out.stderr.contains(
@@ -357,4 +357,18 @@ fn disabled_connection_verification_trusts_any_certificate_and_warns_per_request
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stderr.matches("InsecureRequestWarning").count(), emulator.requests().len());
     assert_eq!(emulator.requests().len(), 4);
+}
+
+/// The emulator's periodic fault ("503 every 7th request", as in the reliability figures):
+/// only every N-th matching request gets it, and retries carry the run through.
+#[test]
+fn a_fault_on_every_nth_request_is_ridden_out() {
+    let emulator = Emulator::start(default_seed());
+    emulator.set_faults(vec![Fault { every: 2, ..fault("/", 503, 100) }]);
+    let out = azacr(&emulator, &admin_args("show-tags", &["--repository", "acr-helloworld", "-o", "tsv"]));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "latest\nv1\nv2\nv3\n"), "{}", out.stderr);
+    let statuses: Vec<u16> = emulator.requests().iter().map(|r| r.status).collect();
+    // /v2/ 401, then the token (503, again 200), the listing (503, again 200).
+    assert_eq!(statuses, [401, 503, 200, 503, 200]);
+    assert_eq!(emulator.faults()[0].times, 98);
 }

@@ -75,6 +75,19 @@ pub fn run_with_env(
     sign_in: SignIn,
     extra: &[(&str, &str)],
 ) -> Output {
+    let (mut cmd, _config) = command(emulator, az, script, sign_in, extra);
+    cmd.output().expect("run bash")
+}
+
+/// The Bash command `run_with_env` runs, and the config directory it uses (keep it until
+/// the command has finished).
+pub fn command(
+    emulator: &Emulator,
+    az: &AzOnPath,
+    script: &str,
+    sign_in: SignIn,
+    extra: &[(&str, &str)],
+) -> (Command, tempfile::TempDir) {
     let config = tempfile::tempdir().expect("temp dir");
     if sign_in == SignIn::ConfigFiles {
         crate::az_config::write_signed_in(config.path()).expect("az config");
@@ -98,5 +111,5 @@ pub fn run_with_env(
         .env("AZ_FAKE_AAD_TENANT", crate::seed::AAD_TENANT)
         .stdin(Stdio::null());
     cmd.envs(extra.iter().copied());
-    cmd.output().expect("run bash")
+    (cmd, config)
 }
