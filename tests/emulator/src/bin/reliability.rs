@@ -179,8 +179,10 @@ struct Outcome {
     seconds: f64,
 }
 
-fn run(azacr: &Path, az: &AzOnPath, job: &Job, scenario: Option<&Scenario>) -> Outcome {
-    let emulator = Emulator::start(default_seed());
+/// Runs `job` against `emulator`, reset to the seed first (one emulator per worker thread:
+/// starting one per run cost more than most runs).
+fn run(emulator: &Emulator, azacr: &Path, az: &AzOnPath, job: &Job, scenario: Option<&Scenario>) -> Outcome {
+    emulator.reset();
     let faults = scenario.map(|s| s.faults.clone()).unwrap_or_default();
     emulator.set_faults(faults.clone());
     emulator.set_link_override(scenario.and_then(|s| s.link));
@@ -207,7 +209,7 @@ fn run(azacr: &Path, az: &AzOnPath, job: &Job, scenario: Option<&Scenario>) -> O
             let mut env = LIMITS.to_vec();
             env.push(("AZACR_AZ_PATH", ""));
             let (cmd, config) =
-                scripts::command(&emulator, az, &scripts::enabled(script), SignIn::ConfigFiles, &env);
+                scripts::command(emulator, az, &scripts::enabled(script), SignIn::ConfigFiles, &env);
             (spawn(cmd), config)
         }
     };
@@ -432,11 +434,12 @@ fn main() {
             work.push((job.clone(), random_schedule(seed)));
         }
     }
+    let emulator = Emulator::start(default_seed());
     let clean: Vec<(Job, Outcome)> = jobs()
         .into_iter()
         .chain(script_jobs())
         .map(|job| {
-            let outcome = run(&azacr, &az, &job, None);
+            let outcome = run(&emulator, &azacr, &az, &job, None);
             assert_eq!(outcome.code, Some(0), "{} fails without faults: {}", job.name(), outcome.stderr);
             (job, outcome)
         })
@@ -446,9 +449,10 @@ fn main() {
     std::thread::scope(|scope| {
         for _ in 0..16 {
             scope.spawn(|| {
+                let emulator = Emulator::start(default_seed());
                 loop {
                     let Some((job, scenario)) = queue.lock().unwrap().pop() else { break };
-                    let outcome = run(&azacr, &az, &job, Some(&scenario));
+                    let outcome = run(&emulator, &azacr, &az, &job, Some(&scenario));
                     let baseline = &clean.iter().find(|(j, _)| j.name() == job.name()).expect("baseline").1;
                     judge(&mut figures.lock().unwrap(), &job, &scenario, baseline, &outcome);
                 }
