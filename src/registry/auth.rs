@@ -60,7 +60,7 @@ impl Challenge {
     pub async fn probe(client: &Client, login_server: &str, name: &str) -> Result<Challenge, RegistryError> {
         let url = format!("https://{login_server}/v2/");
         // The answer is read to the end, so the connection is reused for the calls after it.
-        let (status, headers, _) = transport::sign_in_request(|| client.get(&url), "GET", &url)
+        let (status, headers, _) = transport::sign_in_request(|| client.get(&url), "GET", &url, false)
             .await
             .map_err(|no_answer| RegistryError::Unreachable {
                 login_server: login_server.into(),

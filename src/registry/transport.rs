@@ -439,6 +439,7 @@ pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Res
         || client.post(url).header("Content-Type", "application/x-www-form-urlencoded").body(body.clone()),
         "POST",
         url,
+        true,
     )
     .await
     .map(|(status, _, body)| (status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
@@ -447,10 +448,14 @@ pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Res
 /// A challenge, token or exchange request, tried up to three times while it fails in a way
 /// worth another try (twice when its tries time out, each try bounded by the sign-in limit):
 /// the status, the headers and the body of the last answer, or why there was none.
+///
+/// An answer whose body was cut off (a reset mid-body, or, when `json` says a 200 must carry
+/// JSON, a body that is not JSON: a proxy that gave up) is no answer, and tried again.
 pub async fn sign_in_request(
     request: impl Fn() -> reqwest::RequestBuilder,
     method: &str,
     url: &str,
+    json: bool,
 ) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), NoAnswer> {
     let limits = limits();
     let started = std::time::Instant::now();
@@ -485,10 +490,21 @@ pub async fn sign_in_request(
                 let retry_after = retry_after(&response);
                 let headers = response.headers().clone();
                 // An answer over the limit is read as an empty one (the caller's error is az's).
-                let body = read_body(response).await.ok().and_then(Result::ok).unwrap_or_default();
+                let (body, cut_off) = match read_body(response).await {
+                    Ok(body) => (body.unwrap_or_default(), false),
+                    Err(e) => {
+                        crate::log::debug(format_args!("{method} {url}: answer cut off: {}", describe(&e)));
+                        (Vec::new(), true)
+                    }
+                };
+                let not_json = json
+                    && status == StatusCode::OK
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err();
                 let transient = status == StatusCode::REQUEST_TIMEOUT
                     || status == StatusCode::TOO_MANY_REQUESTS
-                    || status.is_server_error();
+                    || status.is_server_error()
+                    || cut_off
+                    || not_json;
                 last |= !transient;
                 (retry_after, Ok((status.as_u16(), headers, body)))
             }

@@ -622,3 +622,18 @@ fn no_sign_in_kind_leaks_a_secret_on_success_or_failure() {
     // Failure paths were taken (not every fault applies to every kind).
     assert!(failures >= kinds.len() * 2, "{failures} failures");
 }
+
+/// A token answer cut short (a proxy that gave up) or reset mid-body is tried again, as a
+/// data call's is: it is no answer, not a refusal.
+#[test]
+fn a_truncated_or_reset_token_answer_is_tried_again() {
+    use azacr_emulator::FaultMode;
+    let args = admin_args("show-tags", &["--repository", "acr-helloworld", "-o", "tsv"]);
+    for mode in [FaultMode::Truncated, FaultMode::ResetMidBody] {
+        let emulator = Emulator::start(default_seed());
+        emulator.set_faults(vec![Fault::mode("/oauth2/token", mode, 1)]);
+        let out = azacr(&emulator, &args);
+        assert_eq!((out.code, out.stdout.as_str()), (0, "latest\nv1\nv2\nv3\n"), "{mode:?}: {}", out.stderr);
+        assert_eq!(statuses(&emulator, "/oauth2/token"), [200, 200], "{mode:?}");
+    }
+}

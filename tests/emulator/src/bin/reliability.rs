@@ -96,6 +96,8 @@ fn fault_matrix() -> Vec<Scenario> {
         scenario("reset mid-body x1 at sign-in", true, vec![mode(FaultMode::ResetMidBody, 1)]),
         scenario("reset mid-body x2 at data", true, vec![at_data(mode(FaultMode::ResetMidBody, 2))]),
         scenario("truncated x2 at data", true, vec![at_data(mode(FaultMode::Truncated, 2))]),
+        scenario("truncated token answer", true, vec![Fault::mode("/oauth2/", FaultMode::Truncated, 1)]),
+        scenario("reset token answer", true, vec![Fault::mode("/oauth2/", FaultMode::ResetMidBody, 2)]),
         scenario("slow body", true, vec![Fault { delay_ms: 2, ..mode(FaultMode::SlowBody, 100) }]),
         scenario("endless 503", false, vec![on_all(503, 1000)]),
         scenario("endless 500 at data", false, vec![at_data(on_all(500, 1000))]),
