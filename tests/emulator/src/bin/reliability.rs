@@ -111,6 +111,18 @@ fn fault_matrix() -> Vec<Scenario> {
         scenario("endless reset mid-body at data", false, vec![at_data(mode(FaultMode::ResetMidBody, 1000))]),
         scenario("endless truncated at data", false, vec![at_data(mode(FaultMode::Truncated, 1000))]),
         scenario("401 after 2 requests (expired token)", false, vec![at_data(on_all(401, 1000))]),
+        // The registry carries the DELETE out and answers 404: someone else deleted it between
+        // the listing and the DELETE. az's error, as az prints it.
+        scenario(
+            "404: deleted by someone else first",
+            false,
+            vec![Fault {
+                method: Some("DELETE".into()),
+                applied: true,
+                body: r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#.into(),
+                ..on_all(404, 1)
+            }],
+        ),
         Scenario {
             name: "Link loop".into(),
             faults: Vec::new(),
