@@ -21,6 +21,19 @@ pub struct Config {
     local: Vec<Ini>,
     /// `$AZURE_CONFIG_DIR/config`.
     global: Option<Ini>,
+    /// `--subscription`, as typed: which account of the profile is used.
+    subscription: Option<String>,
+}
+
+/// The account (a subscription of az's profile) a command runs as.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Account {
+    pub subscription_id: String,
+    pub subscription_name: String,
+    pub tenant: String,
+    /// `user`, `servicePrincipal`.
+    pub user_type: String,
+    pub user_name: String,
 }
 
 impl Config {
@@ -35,7 +48,74 @@ impl Config {
             None => Vec::new(),
         };
         let global = Ini::read(&dir.join("config"));
-        Config { env: env.clone(), dir, local, global }
+        Config { env: env.clone(), dir, local, global, subscription: None }
+    }
+
+    /// The same, for the account `--subscription` names (by id or name).
+    pub fn with_subscription(mut self, subscription: Option<String>) -> Config {
+        self.subscription = subscription;
+        self
+    }
+
+    /// The account az would use: the profile's subscriptions in the current cloud, the one
+    /// `--subscription` names (id or name, any case), else the default (`isDefault`).
+    /// `Ok(None)`: no subscription in this cloud (az: "Please run 'az login'…"); `Err`: az's
+    /// message for a subscription that is not there.
+    pub fn account(&self) -> Result<Option<Account>, String> {
+        let profile = read_json(&self.dir.join("azureProfile.json"));
+        let cloud = crate::cloud::Cloud::current(self).name;
+        let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let subscriptions: Vec<&Value> = profile
+            .as_ref()
+            .and_then(|p| p.get("subscriptions"))
+            .and_then(Value::as_array)
+            .map(|subs| subs.iter().filter(|s| text(s, "environmentName") == cloud).collect())
+            .unwrap_or_default();
+        if subscriptions.is_empty() {
+            return Ok(None);
+        }
+        let wanted = self.subscription.as_deref().filter(|s| !s.is_empty());
+        let chosen: Vec<&&Value> = subscriptions
+            .iter()
+            .filter(|s| match wanted {
+                Some(w) => {
+                    [text(s, "id"), text(s, "name")].iter().any(|v| v.to_lowercase() == w.to_lowercase())
+                }
+                None => s.get("isDefault") == Some(&Value::Bool(true)),
+            })
+            .collect();
+        let subscription = match (chosen.as_slice(), wanted) {
+            ([one], _) => *one,
+            ([], Some(w)) => {
+                return Err(format!(
+                    "Subscription '{w}' not found. Check the spelling and casing and try again."
+                ));
+            }
+            ([], None) => {
+                return Err("No subscription found. Run 'az account set' to select a subscription.".into());
+            }
+            (_, w) => {
+                return Err(format!(
+                    "Multiple subscriptions with the name '{}' found. Specify the subscription ID.",
+                    w.unwrap_or("")
+                ));
+            }
+        };
+        let user = subscription.get("user").cloned().unwrap_or(Value::Null);
+        Ok(Some(Account {
+            subscription_id: text(subscription, "id"),
+            subscription_name: text(subscription, "name"),
+            tenant: text(subscription, "tenantId"),
+            user_type: text(&user, "type"),
+            user_name: text(&user, "name"),
+        }))
+    }
+
+    /// How to get an Entra token for Resource Manager as `account`: az's MSAL cache, else the
+    /// account's credential, for the cloud's ARM scope.
+    pub fn arm_source(&self, account: &Account) -> EntraSource {
+        let scope = crate::cloud::Cloud::current(self).arm_scope();
+        self.entra_source_for(&account.tenant, &account.user_type, &account.user_name, scope)
     }
 
     /// `AZURE_<SECTION>_<OPTION>` first (even when empty), then the global config file: az
@@ -66,16 +146,20 @@ impl Config {
         value.filter(|v| !v.is_empty())
     }
 
-    /// Whether `--subscription` names a subscription az knows (by name or id, any case).
+    /// Whether `--subscription` names a subscription az knows in the current cloud (by name or
+    /// id, any case).
     pub fn knows_subscription(&self, wanted: &str) -> bool {
         let Some(profile) = read_json(&self.dir.join("azureProfile.json")) else { return false };
         let wanted = wanted.to_lowercase();
+        let cloud = crate::cloud::Cloud::current(self).name;
         profile.get("subscriptions").and_then(Value::as_array).is_some_and(|subs| {
-            subs.iter().any(|s| {
-                ["id", "name"]
-                    .iter()
-                    .any(|k| s.get(*k).and_then(Value::as_str).is_some_and(|v| v.to_lowercase() == wanted))
-            })
+            subs.iter().filter(|s| s.get("environmentName").and_then(Value::as_str) == Some(&cloud)).any(
+                |s| {
+                    ["id", "name"].iter().any(|k| {
+                        s.get(*k).and_then(Value::as_str).is_some_and(|v| v.to_lowercase() == wanted)
+                    })
+                },
+            )
         })
     }
 
@@ -89,14 +173,42 @@ impl Config {
     /// When the files do not give a token, the real az is asked (see `registry::az_cli`).
     pub fn aad_token(&self) -> Result<AadToken, String> {
         let profile = read_json(&self.dir.join("azureProfile.json"));
+        // The account `account()` picks (`--subscription`, else the default), in this cloud.
+        let chosen = self.account().ok().flatten();
         let subscription = profile.as_ref().and_then(|p| {
-            p.get("subscriptions")
-                .and_then(Value::as_array)
-                .and_then(|subs| subs.iter().find(|s| s.get("isDefault") == Some(&Value::Bool(true))))
+            p.get("subscriptions").and_then(Value::as_array).and_then(|subs| {
+                subs.iter().find(|s| {
+                    chosen
+                        .as_ref()
+                        .is_some_and(|a| s.get("id").and_then(Value::as_str) == Some(&a.subscription_id))
+                })
+            })
         });
         let Some(tenant) = subscription.and_then(|s| s.get("tenantId")).and_then(Value::as_str) else {
-            // No profile az's files show: only the real az knows (or says why not).
-            let (token, tenant) = self.ask_real_az(AZ_LOGIN_MESSAGE)?;
+            // No sign-in in az's files: the environment's credential (a CI without az), else
+            // only the real az knows (or says why not).
+            let scope = self.aad_scope();
+            if let Some(found) =
+                crate::registry::env_credential::from_environment(&self.env, &self.authority(), &scope)
+            {
+                crate::log::debug(format_args!("no az sign-in; from the environment: {:?}", found.source));
+                let tenant = found.tenant.unwrap_or_default();
+                return Ok(AadToken { source: found.source, tenant, identity: found.identity });
+            }
+            let (token, tenant) = match self.ask_real_az(AZ_LOGIN_MESSAGE) {
+                Ok(found) => found,
+                Err(message) => {
+                    // No az at all: an Azure VM's managed identity, else az's message.
+                    let guess = crate::registry::env_credential::azure_vm_guess(&self.env, &scope, &message);
+                    let Some(found) = guess else { return Err(message) };
+                    crate::log::debug(format_args!("no az; on an Azure VM: {:?}", found.source));
+                    return Ok(AadToken {
+                        source: found.source,
+                        tenant: String::new(),
+                        identity: found.identity,
+                    });
+                }
+            };
             let mut identity = vec!["az account get-access-token".to_string(), tenant.clone()];
             identity.extend(crate::registry::az_cli::token_subject(&token));
             identity.push(self.aad_scope());
@@ -105,16 +217,24 @@ impl Config {
         let subscription = subscription.expect("has a tenant");
         let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
         let user = subscription.get("user");
-        let identity = vec![
+        // A managed identity's id (`MSIClient-<id>`…): user-assigned ones share a user name.
+        let assigned = text(user.and_then(|u| u.get("assignedIdentityInfo")));
+        let mut identity = vec![
             tenant.to_string(),
             text(user.and_then(|u| u.get("type"))),
             text(user.and_then(|u| u.get("name"))).to_lowercase(),
             text(subscription.get("environmentName")),
             self.aad_scope(),
         ];
+        if !assigned.is_empty() {
+            identity.push(assigned.clone());
+        }
         let kind = text(user.and_then(|u| u.get("type")));
         let name = text(user.and_then(|u| u.get("name")));
-        let mut source = self.entra_source(tenant, &kind, &name);
+        let mut source = match name.as_str() {
+            "systemAssignedIdentity" | "userAssignedIdentity" => self.managed_identity(&assigned),
+            _ => self.entra_source(tenant, &kind, &name),
+        };
         if let EntraSource::Unavailable(message) = &source {
             match self.ask_real_az(message) {
                 Ok((token, _)) => source = EntraSource::Cached(token),
@@ -145,24 +265,38 @@ impl Config {
     /// name`, default AzureCloud) from `clouds.config` (`az cloud register`), else the built-in
     /// clouds'.
     pub fn authority(&self) -> String {
-        let cloud =
-            self.get("cloud", "name").filter(|n| !n.is_empty()).unwrap_or_else(|| "AzureCloud".into());
-        let registered = Ini::read(&self.dir.join("clouds.config"))
-            .and_then(|ini| ini.get(&cloud, "endpoint_active_directory"));
-        registered.unwrap_or_else(|| {
-            match cloud.as_str() {
-                "AzureChinaCloud" => "https://login.chinacloudapi.cn",
-                "AzureUSGovernment" => "https://login.microsoftonline.us",
-                _ => "https://login.microsoftonline.com",
+        crate::cloud::Cloud::current(self).active_directory
+    }
+
+    /// A managed identity's token request (az keeps no MSAL cache for these), from az's
+    /// `assignedIdentityInfo`; unavailable where az's MSAL would use a source azacr leaves to
+    /// the real az.
+    fn managed_identity(&self, assigned: &str) -> EntraSource {
+        use crate::registry::managed_identity::{AssignedIdentity, ManagedIdentity};
+        // az writes `MSI` for a system-assigned identity; older profiles may lack it.
+        let Some(which) = AssignedIdentity::from_az_info(if assigned.is_empty() { "MSI" } else { assigned })
+        else {
+            return EntraSource::Unavailable(AZ_LOGIN_MESSAGE.into());
+        };
+        let scope = self.aad_scope();
+        let resource = scope.strip_suffix("/.default").unwrap_or(&scope);
+        match ManagedIdentity::for_environment(&self.env, &which, resource) {
+            Ok(request) => EntraSource::ManagedIdentity(request),
+            Err(source) => {
+                crate::log::debug(format_args!("managed identity on {source}: left to the real az"));
+                EntraSource::Unavailable(AZ_LOGIN_MESSAGE.into())
             }
-            .to_string()
-        })
+        }
     }
 
     /// How to get the account's Entra token: from az's MSAL cache, or with the account's
     /// stored credential (a user's refresh token; a service principal's secret or assertion).
     fn entra_source(&self, tenant: &str, kind: &str, name: &str) -> EntraSource {
-        let scope = self.aad_scope();
+        self.entra_source_for(tenant, kind, name, self.aad_scope())
+    }
+
+    /// The same for any scope (the registry's, or Resource Manager's).
+    fn entra_source_for(&self, tenant: &str, kind: &str, name: &str, scope: String) -> EntraSource {
         let cache = read_json(&self.dir.join("msal_token_cache.json"));
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let entries = |section: &str| -> Vec<Value> {
@@ -234,6 +368,24 @@ impl Config {
                         assertion: assertion.into(),
                         scope,
                     }
+                } else if let Some(path) = entry.get("certificate").and_then(Value::as_str) {
+                    // az opens the file outside its error handling: one it cannot open ends
+                    // the command as an unexpected error.
+                    if let Err(message) = crate::registry::certificate::Certificate::read(path)
+                        && message.starts_with("[Errno")
+                    {
+                        return EntraSource::Crashes(message);
+                    }
+                    let send_chain =
+                        entry.get("use_cert_sn_issuer").is_some_and(|v| v.as_bool() == Some(true));
+                    EntraSource::Certificate {
+                        authority,
+                        tenant,
+                        client_id,
+                        path: path.into(),
+                        send_chain,
+                        scope,
+                    }
                 } else {
                     missing()
                 }
@@ -302,15 +454,17 @@ fn read_json(path: &Path) -> Option<Value> {
 }
 
 /// A minimal reader for Python configparser files.
-struct Ini {
+pub(crate) struct Ini {
     entries: Vec<(String, String, String)>,
+    sections: Vec<String>,
 }
 
 impl Ini {
-    fn read(path: &Path) -> Option<Ini> {
+    pub(crate) fn read(path: &Path) -> Option<Ini> {
         let text = std::fs::read_to_string(path).ok()?;
         let mut section = String::new();
         let mut entries = Vec::new();
+        let mut sections = Vec::new();
         for line in text.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -318,14 +472,19 @@ impl Ini {
             }
             if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
                 section = name.trim().to_string();
+                sections.push(section.clone());
             } else if let Some((k, v)) = line.split_once(['=', ':']) {
                 entries.push((section.clone(), k.trim().to_lowercase(), v.trim().to_string()));
             }
         }
-        Some(Ini { entries })
+        Some(Ini { entries, sections })
     }
 
-    fn get(&self, section: &str, option: &str) -> Option<String> {
+    pub(crate) fn has_section(&self, section: &str) -> bool {
+        self.sections.iter().any(|s| s == section)
+    }
+
+    pub(crate) fn get(&self, section: &str, option: &str) -> Option<String> {
         self.entries.iter().rev().find(|(s, k, _)| s == section && k == option).map(|(_, _, v)| v.clone())
     }
 }

@@ -54,6 +54,30 @@ pub const HOME: &str = "HOME";
 /// Windows' home directory, when `HOME` is unset.
 pub const USERPROFILE: &str = "USERPROFILE";
 
+/// Managed identity, as az's MSAL reads them (see `registry::managed_identity`): App Service's
+/// token endpoint and its secret header; Service Fabric's server thumbprint; Azure Arc's and
+/// Azure ML's endpoints; Cloud Shell's marker; the IMDS host instead of 169.254.169.254 (AKS
+/// pod identity; the tests point it at the emulator).
+pub const IDENTITY_ENDPOINT: &str = "IDENTITY_ENDPOINT";
+pub const IDENTITY_HEADER: &str = "IDENTITY_HEADER";
+pub const IDENTITY_SERVER_THUMBPRINT: &str = "IDENTITY_SERVER_THUMBPRINT";
+pub const IMDS_ENDPOINT: &str = "IMDS_ENDPOINT";
+pub const MSI_ENDPOINT: &str = "MSI_ENDPOINT";
+pub const MSI_SECRET: &str = "MSI_SECRET";
+pub const AZUREPS_HOST_ENVIRONMENT: &str = "AZUREPS_HOST_ENVIRONMENT";
+pub const AZURE_POD_IDENTITY_AUTHORITY_HOST: &str = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
+
+/// Sign-in without az, as the Azure SDKs read it (see `registry::env_credential`): a service
+/// principal's tenant and client id with its secret, certificate (PEM) or federated token
+/// file; Entra's authority host.
+pub const AZURE_TENANT_ID: &str = "AZURE_TENANT_ID";
+pub const AZURE_CLIENT_ID: &str = "AZURE_CLIENT_ID";
+pub const AZURE_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
+pub const AZURE_CLIENT_CERTIFICATE_PATH: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
+pub const AZURE_CLIENT_SEND_CERTIFICATE_CHAIN: &str = "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN";
+pub const AZURE_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
+pub const AZURE_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
+
 /// The proxy for HTTPS requests, as az's HTTP stack reads it (the lower-case name first).
 pub const HTTPS_PROXY_NAMES: &[&str] = &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
 /// Hosts (and domains, addresses, `*`) reached without the proxy.

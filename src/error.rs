@@ -18,6 +18,12 @@ pub enum AppError {
     Cli(String),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// Neither AAD nor the admin user gave credentials: az's two warnings, then its error.
+    #[error("{}", RegistryError::AadUnavailable(String::new()))]
+    NoCredentials { reason: String, admin: String },
+    /// A resource Resource Manager does not have (az's ResourceNotFoundError, exit 3).
+    #[error("{0}")]
+    ResourceNotFound(String),
     /// A registry 404 in a show command (exit 3).
     #[error("{0}")]
     ShowNotFound(RegistryError),
@@ -42,7 +48,7 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::Usage { .. } => 2,
-            AppError::ShowNotFound(_) => 3,
+            AppError::ShowNotFound(_) | AppError::ResourceNotFound(_) => 3,
             _ => 1,
         }
     }
@@ -62,11 +68,17 @@ impl AppError {
                 ui.error(&self.to_string());
                 ui.note(QUERY_HELP);
             }
-            AppError::Query(QueryError::Python(message)) => {
+            AppError::Query(QueryError::Python(message))
+            | AppError::Registry(RegistryError::Unexpected(message)) => {
                 // az prints a Python traceback here; azacr keeps its first and last lines.
                 ui.error("The command failed with an unexpected error. Here is the traceback:");
                 ui.error(message);
                 ui.note("To check existing issues, please visit: https://github.com/Azure/azure-cli/issues");
+            }
+            AppError::NoCredentials { reason, admin } => {
+                ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
+                ui.warn(&format!("Unable to get admin user credentials with message: {admin}"));
+                ui.error(&self.to_string());
             }
             AppError::Registry(RegistryError::AadUnavailable(reason)) => {
                 ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));

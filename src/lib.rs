@@ -5,6 +5,7 @@
 
 pub mod az;
 pub mod cli;
+pub mod cloud;
 pub mod commands;
 pub mod config;
 pub mod data;
@@ -97,6 +98,7 @@ fn show(
     value: &output::Data,
     query: Option<&output::query::Query>,
     format: Format,
+    keep_order: bool,
     ui: &Ui,
 ) -> Result<(), AppError> {
     let shown = match query {
@@ -106,7 +108,7 @@ fn show(
     if shown.is_null() {
         return Ok(());
     }
-    let query_active = query.is_some();
+    let query_active = keep_order;
     if ui.color {
         ui.print(&output::render_in_color(&shown, format, query_active)).map_err(AppError::Output)
     } else {
@@ -126,7 +128,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
         }
         Parsed::Run { globals, command } => (globals, command),
     };
-    let (settings, command) = settings::resolve(*globals, command, &config)?;
+    let (settings, command) = settings::resolve(*globals, *command, &config)?;
     ui.only_show_errors = settings.only_show_errors;
     let _tracing = settings.debug.then(|| log::trace_to(ui));
     let _unverified = registry::transport::warn_unverified_to(ui);
@@ -153,7 +155,9 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     if let Some(banner) = command.preview() {
         ui.preview(banner);
     }
-    let ctx = Context { ui: ui.clone(), config, env };
+    let config = config.with_subscription(settings.subscription.clone());
+    let ctx = Context::new(ui.clone(), config, env);
+    let invoked = std::time::Instant::now();
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     registry::transport::take_sent_deletes();
@@ -170,14 +174,34 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
             ui.note(&format!("Interrupted after sending DELETE {url}: it may have been carried out."));
         }
     }
-    let Some(value) = result? else { return Ok(()) };
-    let shown = show(&value, settings.query.as_ref(), settings.format, ui);
+    let ran = |ui: &Ui| {
+        if settings.verbose || settings.debug {
+            // az's split: start-up and parsing, then the command itself.
+            let (total, init) = (started.elapsed().as_secs_f64(), (invoked - started).as_secs_f64());
+            ui.info(&format!(
+                "Command ran in {total:.3} seconds (init: {init:.3}, invoke: {:.3})",
+                total - init
+            ));
+        }
+    };
+    let Some(mut value) = result? else {
+        // Nothing to print (a delete): az still says how long it took.
+        ran(ui);
+        return Ok(());
+    };
+    // knack keeps a transformer's column order, as it does a query's.
+    let mut keep_order = settings.query.is_some();
+    if let (Format::Table, None, Some(transform)) =
+        (settings.format, &settings.query, command.table_transform())
+    {
+        value = transform(&value);
+        keep_order = true;
+    }
+    let shown = show(&value, settings.query.as_ref(), settings.format, keep_order, ui);
     // A listing can hold many thousands of values and the process is about to end: freeing
     // them one by one took as long as printing them (~10 ms for 100,000 manifests).
     std::mem::forget(value);
     shown?;
-    if settings.verbose || settings.debug {
-        ui.info(&format!("Command ran in {:.3} seconds", started.elapsed().as_secs_f64()));
-    }
+    ran(ui);
     Ok(())
 }

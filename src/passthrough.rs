@@ -16,8 +16,22 @@ use std::path::Path;
 use std::process::{Command, ExitStatus};
 
 use crate::az::{self, NotFound};
-use crate::cli::REPOSITORY_COMMANDS;
+use crate::cli::{MANIFEST_METADATA_COMMANDS, REPOSITORY_COMMANDS};
+
+/// The `acr manifest` commands azacr answers itself (the others still run the real az).
 use crate::env::Env;
+
+/// The `acr manifest` commands azacr answers itself (the others still run the real az).
+pub const NATIVE_MANIFEST_COMMANDS: [&str; 8] = [
+    "delete",
+    "list",
+    "list-metadata",
+    "list-referrers",
+    "restore",
+    "show",
+    "show-metadata",
+    "update-metadata",
+];
 
 /// Exit code when there is no real az to run, as a shell's for a command not found.
 pub const NOT_FOUND_EXIT: u8 = 127;
@@ -42,9 +56,25 @@ pub fn route(args: &[String]) -> Route {
     let later_word = |w: &[&str]| args.iter().any(|a| w.contains(&a.as_str()));
     match words.as_slice() {
         ["acr", "repository", command, ..] if REPOSITORY_COMMANDS.contains(command) => Route::Native,
-        ["acr", "manifest", "list-metadata", ..] => Route::Native,
-        ["acr", "repository" | "manifest"] => Route::NativeUnlessAz,
+        ["acr", "manifest", "metadata", command, ..] if MANIFEST_METADATA_COMMANDS.contains(command) => {
+            Route::Native
+        }
+        ["acr", "manifest", command, ..] if NATIVE_MANIFEST_COMMANDS.contains(command) => Route::Native,
+        // Help is az's text, recorded: azacr's for every `acr manifest` command.
+        ["acr", "manifest", command, ..]
+            if crate::cli::MANIFEST_COMMANDS.contains(command)
+                && *command != "metadata"
+                && later_word(&["-h", "--help"]) =>
+        {
+            Route::Native
+        }
+        ["acr", "repository" | "manifest"] | ["acr", "manifest", "metadata"] => Route::NativeUnlessAz,
         ["acr", "repository", _, ..] => Route::NativeUnlessAz,
+        ["acr", "manifest", "metadata", _, ..] => Route::NativeUnlessAz,
+        // A misspelled command word (az's commands that azacr does not answer yet are az's).
+        ["acr", "manifest", command, ..] if !crate::cli::MANIFEST_COMMANDS.contains(command) => {
+            Route::NativeUnlessAz
+        }
         // az reads a global option's value given before the command words as a command word.
         ["acr"] if later_word(&["repository", "manifest"]) => Route::NativeUnlessAz,
         [] if later_word(&["acr"]) && !args.is_empty() => Route::NativeUnlessAz,
@@ -84,7 +114,7 @@ pub fn version_line(real: Option<&Path>) -> String {
         None => "no real az found".to_string(),
     };
     format!(
-        "azacr {} answers 'az acr repository' and 'az acr manifest list-metadata' itself; {rest}",
+        "azacr {} answers 'az acr repository' and 'az acr manifest' itself; {rest}",
         env!("CARGO_PKG_VERSION")
     )
 }
@@ -205,6 +235,13 @@ mod tests {
             "acr repository untag extra words -n x",
             "acr manifest list-metadata r.azurecr.io/x",
             "acr manifest list-metadata -h",
+            "acr manifest delete -r r -n a:b --yes",
+            "acr manifest delete r.azurecr.io/a@sha256:0",
+            "acr manifest show-metadata -r r -n a:b",
+            "acr manifest update-metadata -h",
+            "acr manifest metadata list -r r -n a",
+            "acr manifest metadata show -h",
+            "acr manifest metadata update -r r -n a:b --write-enabled false",
         ] {
             assert_eq!(route_of(line), Route::Native, "{line}");
         }
@@ -218,6 +255,9 @@ mod tests {
             "acr repository shwo-tags -n r",
             "acr manifest",
             "acr manifest --help",
+            "acr manifest delet -r r",
+            "acr manifest metadata",
+            "acr manifest metadata -h",
             "acr -o tsv repository list",
             "-o tsv acr repository list",
         ] {
@@ -238,7 +278,8 @@ mod tests {
             "acr -h",
             "acr login -n r --expose-token",
             "acr list",
-            "acr manifest delete -r r",
+            "acr manifest list-deleted -r r -n a",
+            "acr manifest list-deleted-tags r.azurecr.io/a",
             "acr run --cmd acr-purge",
             "aks get-credentials",
             "foo",

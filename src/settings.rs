@@ -30,6 +30,15 @@ pub struct Target {
     pub image: Option<String>,
 }
 
+/// What an `acr manifest` command acts on, as typed: the positional
+/// `myregistry.azurecr.io/repo[:tag|@digest]` (its first word) and `-n repo[:tag|@digest]`
+/// (checked when the command runs, as az does).
+#[derive(Debug)]
+pub struct Spec {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
 #[derive(Debug)]
 pub enum Command {
     List {
@@ -75,21 +84,108 @@ pub enum Command {
         repo_id: Option<String>,
         repository: Option<String>,
         page: Page,
+        /// Given as `acr manifest metadata list`.
+        deprecated: bool,
+    },
+    /// `acr manifest list`: the manifests themselves (their bodies).
+    ManifestList {
+        registry: RegistryArgs,
+        spec: Spec,
+        page: Page,
+    },
+    /// `acr manifest show`: one manifest's body; `raw`: as the registry sent it.
+    ManifestShow {
+        registry: RegistryArgs,
+        spec: Spec,
+        raw: bool,
+    },
+    ShowMetadata {
+        registry: RegistryArgs,
+        spec: Spec,
+        deprecated: bool,
+    },
+    UpdateMetadata {
+        registry: RegistryArgs,
+        spec: Spec,
+        attributes: AttributeFlags,
+        deprecated: bool,
+    },
+    ManifestDelete {
+        registry: RegistryArgs,
+        spec: Spec,
+        yes: bool,
+    },
+    ListReferrers {
+        registry: RegistryArgs,
+        spec: Spec,
+        artifact_type: Option<String>,
+        recursive: bool,
+    },
+    ManifestListDeleted {
+        registry: RegistryArgs,
+        spec: Spec,
+    },
+    ListDeletedTags {
+        registry: RegistryArgs,
+        spec: Spec,
+    },
+    Restore {
+        registry: RegistryArgs,
+        spec: Spec,
+        digest: Option<String>,
+        force: bool,
+        yes: bool,
     },
 }
+
+/// The banners of the deprecated `acr manifest metadata` group.
+pub const METADATA_DEPRECATION: &str = "This command is implicitly deprecated because command group 'acr manifest metadata' is deprecated and will be removed in a future release. Use 'az acr manifest' instead.";
+pub const METADATA_PREVIEW: &str = "Command group 'acr manifest metadata' is in preview and under development. Reference and support levels: https://aka.ms/CLI_refstatus";
 
 impl Command {
     /// The banners az prints before running the command: deprecation, then preview.
     pub fn deprecation(&self) -> Option<&'static str> {
-        matches!(self, Command::ShowManifests { .. }).then_some(show_manifests::DEPRECATION)
+        match self {
+            Command::ShowManifests { .. } => Some(show_manifests::DEPRECATION),
+            _ if self.in_deprecated_group() => Some(METADATA_DEPRECATION),
+            _ => None,
+        }
     }
 
     pub fn preview(&self) -> Option<&'static str> {
         match self {
-            Command::ListMetadata { .. } => Some(list_metadata::PREVIEW),
             Command::ListDeleted { .. } => Some(list_deleted::PREVIEW),
+            _ if self.in_deprecated_group() => Some(METADATA_PREVIEW),
+            Command::ListMetadata { .. }
+            | Command::ManifestList { .. }
+            | Command::ManifestShow { .. }
+            | Command::ShowMetadata { .. }
+            | Command::UpdateMetadata { .. }
+            | Command::ManifestDelete { .. }
+            | Command::ListReferrers { .. }
+            | Command::ManifestListDeleted { .. }
+            | Command::ListDeletedTags { .. }
+            | Command::Restore { .. } => Some(list_metadata::PREVIEW),
             _ => None,
         }
+    }
+
+    /// az's table transformer: what `-o table` shows instead of the result (without `--query`).
+    pub fn table_transform(&self) -> Option<fn(&crate::output::Data) -> crate::output::Data> {
+        match self {
+            Command::ManifestList { .. } => Some(crate::commands::manifest_list::table),
+            Command::ListReferrers { .. } => Some(crate::commands::list_referrers::table),
+            _ => None,
+        }
+    }
+
+    fn in_deprecated_group(&self) -> bool {
+        matches!(
+            self,
+            Command::ListMetadata { deprecated: true, .. }
+                | Command::ShowMetadata { deprecated: true, .. }
+                | Command::UpdateMetadata { deprecated: true, .. }
+        )
     }
 
     pub fn registry(&self) -> &RegistryArgs {
@@ -102,7 +198,16 @@ impl Command {
             | Command::Update { registry, .. }
             | Command::Delete { registry, .. }
             | Command::Untag { registry, .. }
-            | Command::ListMetadata { registry, .. } => registry,
+            | Command::ListMetadata { registry, .. }
+            | Command::ManifestList { registry, .. }
+            | Command::ManifestShow { registry, .. }
+            | Command::ShowMetadata { registry, .. }
+            | Command::UpdateMetadata { registry, .. }
+            | Command::ManifestDelete { registry, .. }
+            | Command::ListReferrers { registry, .. }
+            | Command::ManifestListDeleted { registry, .. }
+            | Command::ListDeletedTags { registry, .. }
+            | Command::Restore { registry, .. } => registry,
         }
     }
 }
@@ -132,6 +237,8 @@ pub fn resolve(
         v.ok_or_else(|| AppError::usage(format!("the following arguments are required: {option}")))
     };
     let registry = args.registry;
+    let spec = Spec { id: args.repo_id.clone(), name: args.repository.clone() };
+    let deprecated = args.deprecated_group;
     let command = match args.cmd {
         Cmd::List => Command::List { registry, top: args.top },
         Cmd::ListDeleted => Command::ListDeleted { registry },
@@ -151,8 +258,30 @@ pub fn resolve(
         Cmd::Update => Command::Update { registry, target, attributes: args.attributes },
         Cmd::Delete => Command::Delete { registry, target, yes: args.yes },
         Cmd::Untag => Command::Untag { registry, image: required(args.image, "--image/-t")? },
-        Cmd::ListMetadata => {
-            Command::ListMetadata { registry, repo_id: args.repo_id, repository: args.repository, page }
+        Cmd::ListMetadata => Command::ListMetadata {
+            registry,
+            repo_id: args.repo_id,
+            repository: args.repository,
+            page,
+            deprecated,
+        },
+        Cmd::ManifestList => Command::ManifestList { registry, spec, page },
+        Cmd::ManifestShow => Command::ManifestShow { registry, spec, raw: args.raw },
+        Cmd::ShowMetadata => Command::ShowMetadata { registry, spec, deprecated },
+        Cmd::UpdateMetadata => {
+            Command::UpdateMetadata { registry, spec, attributes: args.attributes, deprecated }
+        }
+        Cmd::ManifestDelete => Command::ManifestDelete { registry, spec, yes: args.yes },
+        Cmd::ListReferrers => Command::ListReferrers {
+            registry,
+            spec,
+            artifact_type: args.artifact_type,
+            recursive: args.recursive,
+        },
+        Cmd::ManifestListDeleted => Command::ManifestListDeleted { registry, spec },
+        Cmd::ListDeletedTags => Command::ListDeletedTags { registry, spec },
+        Cmd::Restore => {
+            Command::Restore { registry, spec, digest: args.digest, force: args.force, yes: args.yes }
         }
     };
     Ok((settings, command))

@@ -6,7 +6,7 @@ pub struct Help {
     pub text: &'static str,
 }
 
-const PAGES: [(&str, &str); 11] = [
+const PAGES: [(&str, &str); 24] = [
     ("acr repository", include_str!("help/acr_repository.txt")),
     ("acr repository list", include_str!("help/acr_repository_list.txt")),
     ("acr repository list-deleted", include_str!("help/acr_repository_list_deleted.txt")),
@@ -18,6 +18,19 @@ const PAGES: [(&str, &str); 11] = [
     ("acr repository untag", include_str!("help/acr_repository_untag.txt")),
     ("acr manifest", include_str!("help/acr_manifest.txt")),
     ("acr manifest list-metadata", include_str!("help/acr_manifest_list_metadata.txt")),
+    ("acr manifest list", include_str!("help/acr_manifest_list.txt")),
+    ("acr manifest show", include_str!("help/acr_manifest_show.txt")),
+    ("acr manifest show-metadata", include_str!("help/acr_manifest_show_metadata.txt")),
+    ("acr manifest update-metadata", include_str!("help/acr_manifest_update_metadata.txt")),
+    ("acr manifest delete", include_str!("help/acr_manifest_delete.txt")),
+    ("acr manifest list-referrers", include_str!("help/acr_manifest_list_referrers.txt")),
+    ("acr manifest list-deleted", include_str!("help/acr_manifest_list_deleted.txt")),
+    ("acr manifest list-deleted-tags", include_str!("help/acr_manifest_list_deleted_tags.txt")),
+    ("acr manifest restore", include_str!("help/acr_manifest_restore.txt")),
+    ("acr manifest metadata", include_str!("help/acr_manifest_metadata.txt")),
+    ("acr manifest metadata list", include_str!("help/acr_manifest_metadata_list.txt")),
+    ("acr manifest metadata show", include_str!("help/acr_manifest_metadata_show.txt")),
+    ("acr manifest metadata update", include_str!("help/acr_manifest_metadata_update.txt")),
 ];
 
 impl Help {
@@ -25,7 +38,7 @@ impl Help {
     pub fn for_args(args: &[String]) -> Help {
         let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
         let mut best = PAGES[0].1;
-        for n in 1..=words.len().min(3) {
+        for n in 1..=words.len().min(4) {
             let path = words[..n].join(" ");
             if let Some((_, text)) = PAGES.iter().find(|(p, _)| *p == path) {
                 best = text;
@@ -184,10 +197,15 @@ fn examples(text: &str) -> Vec<(String, String)> {
             command.push_str(cmd.trim());
         } else if let Some(desc) = line.strip_prefix("    ") {
             flush(&mut out, &mut command, &mut description);
-            if !description.is_empty() {
+            let desc = desc.trim();
+            // textwrap breaks a hyphenated word after its hyphen: rejoined without a space.
+            let hyphen_break = description.ends_with('-')
+                && description.chars().rev().nth(1).is_some_and(char::is_alphabetic)
+                && desc.starts_with(char::is_alphabetic);
+            if !description.is_empty() && !hyphen_break {
                 description.push(' ');
             }
-            description.push_str(desc.trim());
+            description.push_str(desc);
         } else {
             flush(&mut out, &mut command, &mut description);
         }
@@ -216,15 +234,36 @@ fn options(words: impl Iterator<Item = String>) -> Vec<String> {
 
 /// Up to three examples, those sharing the most options with the user's line first, then
 /// the shorter ones (a stable sort, as az's recommender does).
-pub fn recommended_examples(path: &str, args: &[String]) -> Vec<(String, String)> {
+/// `globals_only`: az knows no command yet (a misspelled command word), so only the options
+/// its recommender knows without one count.
+pub fn recommended_examples(path: &str, args: &[String], globals_only: bool) -> Vec<(String, String)> {
     let Some(text) = page(path) else {
         return Vec::new();
     };
-    let used = options(args.iter().cloned());
+    const KNOWN_WITHOUT_COMMAND: [&str; 9] = [
+        "--help",
+        "--output",
+        "--only-show-errors",
+        "--query",
+        "--debug",
+        "--verbose",
+        "--yes",
+        "--no-wait",
+        "-h",
+    ];
+    let counted = |opts: Vec<String>| -> Vec<String> {
+        let global = |o: &String| match o.as_str() {
+            "-h" => true,
+            // `-o` is mapped; `-y` and the command's own short forms are not.
+            _ => o.starts_with("--") && KNOWN_WITHOUT_COMMAND.contains(&o.as_str()),
+        };
+        if globals_only { opts.into_iter().filter(global).collect() } else { opts }
+    };
+    let used = counted(options(args.iter().cloned()));
     let mut scored: Vec<(usize, usize, (String, String))> = examples(text)
         .into_iter()
         .map(|ex| {
-            let opts = options(ex.0.split_whitespace().map(String::from));
+            let opts = counted(options(ex.0.split_whitespace().map(String::from)));
             let shared = opts.iter().filter(|o| used.contains(o)).count();
             (shared, opts.len(), ex)
         })
@@ -286,7 +325,7 @@ mod tests {
             .split(' ')
             .map(String::from)
             .collect();
-        let picked = recommended_examples("acr repository show-manifests", &args);
+        let picked = recommended_examples("acr repository show-manifests", &args, false);
         assert_eq!(picked.len(), 3);
         assert_eq!(
             picked[0].0,

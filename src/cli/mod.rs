@@ -61,11 +61,71 @@ pub enum Cmd {
     Update,
     Delete,
     Untag,
-    /// `acr manifest list-metadata`.
+    /// `acr manifest list-metadata` (and the deprecated `acr manifest metadata list`).
     ListMetadata,
+    /// `acr manifest list`.
+    ManifestList,
+    /// `acr manifest show`.
+    ManifestShow,
+    /// `acr manifest show-metadata` (and `acr manifest metadata show`).
+    ShowMetadata,
+    /// `acr manifest update-metadata` (and `acr manifest metadata update`).
+    UpdateMetadata,
+    /// `acr manifest delete`.
+    ManifestDelete,
+    /// `acr manifest list-referrers`.
+    ListReferrers,
+    /// `acr manifest list-deleted`.
+    ManifestListDeleted,
+    /// `acr manifest list-deleted-tags`.
+    ListDeletedTags,
+    /// `acr manifest restore`.
+    Restore,
 }
 
 impl Cmd {
+    /// The command a group's command word names.
+    fn from_path(group: &str, name: &str) -> Option<Cmd> {
+        match group {
+            "repository" => Cmd::from_name(name),
+            "manifest" => Some(match name {
+                "list" => Cmd::ManifestList,
+                "list-metadata" => Cmd::ListMetadata,
+                "show" => Cmd::ManifestShow,
+                "show-metadata" => Cmd::ShowMetadata,
+                "update-metadata" => Cmd::UpdateMetadata,
+                "delete" => Cmd::ManifestDelete,
+                "list-referrers" => Cmd::ListReferrers,
+                "list-deleted" => Cmd::ManifestListDeleted,
+                "list-deleted-tags" => Cmd::ListDeletedTags,
+                "restore" => Cmd::Restore,
+                _ => return None,
+            }),
+            "metadata" => Some(match name {
+                "list" => Cmd::ListMetadata,
+                "show" => Cmd::ShowMetadata,
+                "update" => Cmd::UpdateMetadata,
+                _ => return None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// An `acr manifest` command: `-r` names the registry, nothing is required of the parser.
+    pub fn is_manifest(self) -> bool {
+        !matches!(
+            self,
+            Cmd::List
+                | Cmd::ListDeleted
+                | Cmd::Show
+                | Cmd::ShowTags
+                | Cmd::ShowManifests
+                | Cmd::Update
+                | Cmd::Delete
+                | Cmd::Untag
+        )
+    }
+
     fn from_name(name: &str) -> Option<Cmd> {
         Some(match name {
             "list" => Cmd::List,
@@ -76,7 +136,6 @@ impl Cmd {
             "update" => Cmd::Update,
             "delete" => Cmd::Delete,
             "untag" => Cmd::Untag,
-            "list-metadata" => Cmd::ListMetadata,
             _ => return None,
         })
     }
@@ -91,6 +150,21 @@ pub struct AttributeFlags {
     pub write_enabled: Option<bool>,
 }
 
+impl AttributeFlags {
+    /// The PATCH body: the attributes given, in the order az sends them.
+    pub fn changes(&self) -> serde_json::Map<String, serde_json::Value> {
+        [
+            ("deleteEnabled", self.delete_enabled),
+            ("listEnabled", self.list_enabled),
+            ("readEnabled", self.read_enabled),
+            ("writeEnabled", self.write_enabled),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.map(|v| (key.to_string(), serde_json::Value::Bool(v))))
+        .collect()
+    }
+}
+
 /// One command's arguments (each command reads the fields it defines).
 #[derive(Debug)]
 pub struct CommandArgs {
@@ -103,14 +177,22 @@ pub struct CommandArgs {
     pub detail: bool,
     pub yes: bool,
     pub attributes: AttributeFlags,
-    /// `acr manifest list-metadata`'s positional `myregistry.azurecr.io/repo` (its first word).
+    /// An `acr manifest` command's positional `myregistry.azurecr.io/repo[:tag]` (its first word).
     pub repo_id: Option<String>,
+    /// `acr manifest` options: `--raw`, `--recursive`, `--artifact-type`, `--digest`, `--force`.
+    pub raw: bool,
+    pub recursive: bool,
+    pub artifact_type: Option<String>,
+    pub digest: Option<String>,
+    pub force: bool,
+    /// The command was given in the deprecated `acr manifest metadata` group.
+    pub deprecated_group: bool,
 }
 
 #[derive(Debug)]
 pub enum Parsed {
     Help(Help),
-    Run { globals: Box<Globals>, command: CommandArgs },
+    Run { globals: Box<Globals>, command: Box<CommandArgs> },
 }
 
 fn flag(name: &'static str, long: &'static str) -> Arg {
@@ -181,14 +263,13 @@ fn command_tree() -> Command {
                 .arg(value("repository", "repository"))
                 .args(listing),
         )
-        .subcommand(Command::new("update").args(registry_args()).args(policy_args()).args(image_args()).args(
-            [
-                three_state("delete_enabled", "delete-enabled"),
-                three_state("list_enabled", "list-enabled"),
-                three_state("read_enabled", "read-enabled"),
-                three_state("write_enabled", "write-enabled"),
-            ],
-        ))
+        .subcommand(
+            Command::new("update")
+                .args(registry_args())
+                .args(policy_args())
+                .args(image_args())
+                .args(attribute_args()),
+        )
         .subcommand(
             Command::new("delete")
                 .args(registry_args())
@@ -202,20 +283,31 @@ fn command_tree() -> Command {
                 .args(policy_args())
                 .arg(value("image", "image").short('t')),
         );
-    let manifest = Command::new("manifest").subcommand(
-        Command::new("list-metadata")
-            .args([
-                value("name", "registry").short('r'),
-                value("repository", "name").short('n'),
-                Arg::new("repo_id").num_args(0..).action(ArgAction::Append),
-                value("suffix", "suffix"),
-                value("username", "username").short('u'),
-                value("password", "password").short('p'),
-                top(),
-                value("orderby", "orderby"),
-            ])
-            .args(policy_args()),
-    );
+    let manifest = Command::new("manifest")
+        .subcommand(manifest_command("list").args(listing_args()))
+        .subcommand(manifest_command("list-metadata").args(listing_args()).args(policy_args()))
+        .subcommand(manifest_command("show").arg(flag("raw", "raw")))
+        .subcommand(manifest_command("show-metadata").args(policy_args()))
+        .subcommand(manifest_command("update-metadata").args(policy_args()).args(attribute_args()))
+        .subcommand(manifest_command("delete").args(policy_args()).arg(flag("yes", "yes").short('y')))
+        .subcommand(
+            manifest_command("list-referrers")
+                .args([value("artifact_type", "artifact-type"), flag("recursive", "recursive")])
+                .args(policy_args()),
+        )
+        .subcommand(manifest_command("list-deleted").args(policy_args()))
+        .subcommand(manifest_command("list-deleted-tags").args(policy_args()))
+        .subcommand(manifest_command("restore").args(policy_args()).args([
+            value("digest", "digest").short('d'),
+            flag("force", "force").short('f'),
+            flag("yes", "yes").short('y'),
+        ]))
+        .subcommand(
+            Command::new("metadata")
+                .subcommand(manifest_command("list").args(listing_args()))
+                .subcommand(manifest_command("show"))
+                .subcommand(manifest_command("update").args(policy_args()).args(attribute_args())),
+        );
     Command::new("az")
         .disable_help_flag(true)
         .disable_version_flag(true)
@@ -226,6 +318,32 @@ fn command_tree() -> Command {
         .subcommand(Command::new("acr").subcommand(repository).subcommand(manifest))
 }
 
+/// What every `acr manifest` command takes: `-r` (the registry), `-n` (repository or
+/// artifact), the positional fully qualified form, and the sign-in options.
+fn manifest_command(name: &'static str) -> Command {
+    Command::new(name).args([
+        value("name", "registry").short('r'),
+        value("repository", "name").short('n'),
+        Arg::new("repo_id").num_args(0..).action(ArgAction::Append),
+        value("suffix", "suffix"),
+        value("username", "username").short('u'),
+        value("password", "password").short('p'),
+    ])
+}
+
+fn listing_args() -> [Arg; 2] {
+    [top(), value("orderby", "orderby")]
+}
+
+fn attribute_args() -> [Arg; 4] {
+    [
+        three_state("delete_enabled", "delete-enabled"),
+        three_state("list_enabled", "list-enabled"),
+        three_state("read_enabled", "read-enabled"),
+        three_state("write_enabled", "write-enabled"),
+    ]
+}
+
 fn image_args() -> [Arg; 2] {
     [value("repository", "repository"), value("image", "image").short('t')]
 }
@@ -234,6 +352,33 @@ fn image_args() -> [Arg; 2] {
 /// them is azacr's: see `passthrough::route`).
 pub const REPOSITORY_COMMANDS: [&str; 8] =
     ["delete", "list", "list-deleted", "show", "show-manifests", "show-tags", "untag", "update"];
+
+/// `acr manifest`'s commands, with its hidden deprecated `metadata` group.
+pub const MANIFEST_COMMANDS: [&str; 11] = [
+    "delete",
+    "list",
+    "list-deleted",
+    "list-deleted-tags",
+    "list-metadata",
+    "list-referrers",
+    "metadata",
+    "restore",
+    "show",
+    "show-metadata",
+    "update-metadata",
+];
+
+/// The deprecated `acr manifest metadata` group's commands.
+pub const MANIFEST_METADATA_COMMANDS: [&str; 3] = ["list", "show", "update"];
+
+/// The commands of the group the words name (`["acr", "manifest"]`), for "Did you mean".
+fn group_commands(words: &[&str]) -> &'static [&'static str] {
+    match words {
+        ["acr", "manifest", "metadata", ..] => &MANIFEST_METADATA_COMMANDS,
+        ["acr", "manifest", ..] => &MANIFEST_COMMANDS,
+        _ => &REPOSITORY_COMMANDS,
+    }
+}
 
 /// `default_registry`: whether az's configuration names a default registry (then `--name`
 /// is not required).
@@ -260,10 +405,18 @@ pub fn parse(args: Vec<String>, default_registry: bool) -> Result<Parsed, AppErr
     let Some((group, group_matches)) = acr.subcommand() else {
         return Err(required("_subcommand"));
     };
-    let Some((name, sub)) = group_matches.subcommand() else {
+    let Some((mut name, mut sub)) = group_matches.subcommand() else {
         return Err(required("_subcommand"));
     };
-    let path = format!("acr {group} {name}");
+    let mut path = format!("acr {group} {name}");
+    let mut group = group;
+    if (group, name) == ("manifest", "metadata") {
+        let Some((inner, inner_matches)) = sub.subcommand() else {
+            return Err(required("_subcommand"));
+        };
+        (group, name, sub) = ("metadata", inner, inner_matches);
+        path = format!("acr manifest metadata {name}");
+    }
     let mut globals = Globals::default();
     let mut checks: Vec<(usize, &str)> = [
         "query",
@@ -345,12 +498,12 @@ pub fn parse(args: Vec<String>, default_registry: bool) -> Result<Parsed, AppErr
         password: sub.get_one::<String>("password").cloned(),
         resource_group_given: given(sub, "resource_group"),
     };
-    let cmd = Cmd::from_name(name).ok_or_else(|| required("_subcommand"))?;
+    let cmd = Cmd::from_path(group, name).ok_or_else(|| required("_subcommand"))?;
     let text = |id: &str| if sub.ids().any(|i| i == id) { sub.get_one::<String>(id).cloned() } else { None };
     let (repository, image) = (text("repository"), text("image"));
     // argparse lists the missing required arguments in the order az registers them.
     let mut missing = Vec::new();
-    if cmd != Cmd::ListMetadata && registry.name.is_none() && !default_registry {
+    if !cmd.is_manifest() && registry.name.is_none() && !default_registry {
         missing.push("--name/-n");
     }
     if matches!(cmd, Cmd::ShowTags | Cmd::ShowManifests) && repository.is_none() {
@@ -365,6 +518,11 @@ pub fn parse(args: Vec<String>, default_registry: bool) -> Result<Parsed, AppErr
             format!("the following arguments are required: {}", missing.join(", ")),
             &args,
         ));
+    }
+    // clap gives a positional every free word; argparse only the first run of them.
+    let extras = unrecognized(&args);
+    if !extras.is_empty() {
+        return Err(with_link(format!("unrecognized arguments: {}", extras.join(" "))));
     }
     let command = CommandArgs {
         cmd,
@@ -381,8 +539,14 @@ pub fn parse(args: Vec<String>, default_registry: bool) -> Result<Parsed, AppErr
         } else {
             None
         },
+        raw: sub.ids().any(|i| i == "raw") && sub.get_flag("raw"),
+        recursive: sub.ids().any(|i| i == "recursive") && sub.get_flag("recursive"),
+        artifact_type: text("artifact_type"),
+        digest: text("digest"),
+        force: sub.ids().any(|i| i == "force") && sub.get_flag("force"),
+        deprecated_group: group == "metadata",
     };
-    Ok(Parsed::Run { globals: Box::new(globals), command })
+    Ok(Parsed::Run { globals: Box::new(globals), command: Box::new(command) })
 }
 
 /// az's global options belong to the command itself: given before the command's words, the
@@ -412,13 +576,8 @@ fn misplaced_global(args: &[String]) -> Result<(), AppError> {
 /// unknown). az checks its global options on their own first (no examples then), then the
 /// command's.
 fn ambiguous_prefix(args: &[String]) -> Result<(), AppError> {
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).take(3).collect();
     let tree = command_tree();
-    let Some(command) = tree
-        .find_subcommand(words.first().copied().unwrap_or_default())
-        .and_then(|c| c.find_subcommand(words.get(1).copied().unwrap_or_default()))
-        .and_then(|c| c.find_subcommand(words.get(2).copied().unwrap_or_default()))
-    else {
+    let Some((command, path)) = leaf_command(&tree, args) else {
         return Ok(());
     };
     let sorted = |mut names: Vec<&str>| -> Vec<String> {
@@ -427,20 +586,28 @@ fn ambiguous_prefix(args: &[String]) -> Result<(), AppError> {
         names.into_iter().map(String::from).collect()
     };
     let globals = sorted(tree.get_arguments().filter_map(|a| a.get_long()).collect());
-    let own = sorted(
-        command
-            .get_arguments()
-            .filter_map(|a| a.get_long())
-            .filter(|l| !globals.iter().any(|g| g == l))
-            .collect(),
-    );
+    let mut own: Vec<String> = command
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|l| !globals.iter().any(|g| g == l))
+        .map(String::from)
+        .collect();
+    // argparse names the candidates in the order they were registered: the globals, then the
+    // command's options in the order of az's function. The manifest tree declares them so;
+    // for the repository tree, sorting them gives az's order.
+    if !path.starts_with("acr manifest") {
+        own.sort();
+    }
+    own.dedup();
+    // The command's parser knows the globals too.
+    let everything: Vec<String> = globals.iter().chain(&own).cloned().collect();
     for arg in args {
         let Some(typed) = arg.strip_prefix("--") else { continue };
         let typed = typed.split('=').next().unwrap_or(typed);
         if typed.is_empty() || globals.iter().chain(&own).any(|l| l == typed) {
             continue;
         }
-        for (names, examples) in [(&globals, false), (&own, true)] {
+        for (names, examples) in [(&globals, false), (&everything, true)] {
             let candidates: Vec<String> =
                 names.iter().filter(|l| l.starts_with(typed)).map(|l| format!("--{l}")).collect();
             if candidates.len() < 2 {
@@ -450,7 +617,7 @@ fn ambiguous_prefix(args: &[String]) -> Result<(), AppError> {
             if !examples {
                 return Err(with_link(message));
             }
-            return Err(with_examples(&format!("acr {} {}", words[1], words[2]), message, args));
+            return Err(with_examples(&path, message, args));
         }
     }
     Ok(())
@@ -507,8 +674,12 @@ fn invalid_choice(path: &str, raw: &str, option: &str, allowed: &str, args: &[St
 
 /// An argument error followed by az's pick of help examples and the reference link.
 fn with_examples(path: &str, message: String, args: &[String]) -> AppError {
+    with_examples_of(path, message, args, false)
+}
+
+fn with_examples_of(path: &str, message: String, args: &[String], globals_only: bool) -> AppError {
     let mut after = vec![String::new()];
-    let examples = help::recommended_examples(path, args);
+    let examples = help::recommended_examples(path, args, globals_only);
     if !examples.is_empty() {
         after.push("Examples from command's help:".into());
         for (command, description) in examples {
@@ -532,7 +703,15 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
         ErrorKind::InvalidSubcommand => {
             let word = context(ContextKind::InvalidSubcommand).unwrap_or_default();
             let mut message = format!("'{word}' is misspelled or not recognized by the system.");
-            let Some(best) = help::close_match(&word, &REPOSITORY_COMMANDS) else {
+            let words: Vec<&str> = args
+                .iter()
+                .map(String::as_str)
+                .filter(|a| !a.starts_with('-'))
+                .take_while(|a| *a != word)
+                .collect();
+            // Never the word itself: only a word the group does not know gets here.
+            let choices: Vec<&str> = group_commands(&words).iter().copied().filter(|c| *c != word).collect();
+            let Some(best) = help::close_match(&word, &choices) else {
                 return with_link(message);
             };
             message.push_str(&format!("\nDid you mean '{best}' ?"));
@@ -543,7 +722,7 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
             let line = format!("az {}", corrected.join(" "));
             let inferred = line.split('-').next().unwrap_or_default();
             match inferred.strip_prefix("az ") {
-                Some(path) if !inferred.ends_with(' ') => with_examples(path, message, args),
+                Some(path) if !inferred.ends_with(' ') => with_examples_of(path, message, args, true),
                 _ => with_link(message),
             }
         }
@@ -559,15 +738,11 @@ fn translate(error: clap::Error, args: &[String]) -> AppError {
             AppError::usage(format!("argument {display}: expected one argument")).with_examples_for(args)
         }
         _ => {
-            let arg = context(ContextKind::InvalidArg).unwrap_or_default();
-            let position = args.iter().position(|a| *a == arg || a.starts_with(&format!("{arg}=")));
-            let rest: Vec<String> = match position {
-                Some(i) => {
-                    args[i..].iter().take_while(|a| *a == &args[i] || !a.starts_with('-')).cloned().collect()
-                }
-                None => vec![arg],
-            };
-            with_link(format!("unrecognized arguments: {}", rest.join(" ")))
+            let mut extras = unrecognized(args);
+            if extras.is_empty() {
+                extras.push(context(ContextKind::InvalidArg).unwrap_or_default());
+            }
+            with_link(format!("unrecognized arguments: {}", extras.join(" ")))
         }
     }
 }
@@ -606,13 +781,104 @@ impl AppError {
     }
 }
 
-/// `acr repository <command>` as typed, when it names a command azacr knows.
-fn command_path(args: &[String]) -> Option<String> {
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).take(3).collect();
-    match words.as_slice() {
-        ["acr", "repository", c] if REPOSITORY_COMMANDS.contains(c) => Some(format!("acr repository {c}")),
-        _ => None,
+/// The command the words on the line name (a command with no sub-commands), and its path
+/// without `az` (`acr manifest metadata list`).
+fn leaf_command<'a>(tree: &'a Command, args: &[String]) -> Option<(&'a Command, String)> {
+    let mut command = tree;
+    let mut path = Vec::new();
+    for word in args.iter().filter(|a| !a.starts_with('-')) {
+        match command.find_subcommand(word) {
+            Some(sub) => {
+                command = sub;
+                path.push(word.as_str());
+            }
+            None => break,
+        }
+        if !command.has_subcommands() {
+            return Some((command, path.join(" ")));
+        }
     }
+    None
+}
+
+/// The command as typed, when it names a command azacr knows.
+fn command_path(args: &[String]) -> Option<String> {
+    leaf_command(&command_tree(), args).map(|(_, path)| path)
+}
+
+/// Every argument argparse would leave over for `unrecognized arguments:`, in order: unknown
+/// options (without the words after them, which are free words), and the free words no
+/// positional takes (a command's `nargs='*'` positional takes the first run of them).
+fn unrecognized(args: &[String]) -> Vec<String> {
+    let tree = command_tree();
+    let Some((command, path)) = leaf_command(&tree, args) else {
+        return Vec::new();
+    };
+    // argparse reads `-1` and `-.5` as values (its `^-\d+$|^-\d*\.\d+$`): no option of az's
+    // looks like a negative number.
+    let negative_number = |s: &str| {
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        s.strip_prefix('-').is_some_and(|n| match n.split_once('.') {
+            None => digits(n),
+            Some((whole, fraction)) => (whole.is_empty() || digits(whole)) && digits(fraction),
+        })
+    };
+    let is_option = |s: &str| s.starts_with('-') && s != "-" && !negative_number(s);
+    let options: Vec<&Arg> = command.get_arguments().chain(tree.get_arguments()).collect();
+    let find_long = |name: &str| {
+        let exact = options.iter().find(|a| a.get_long() == Some(name));
+        let prefixed: Vec<&&Arg> =
+            options.iter().filter(|a| a.get_long().is_some_and(|l| l.starts_with(name))).collect();
+        exact.or(if prefixed.len() == 1 { Some(prefixed[0]) } else { None }).copied()
+    };
+    let mut path_words = path.split(' ').count();
+    // The positional: not met yet, taking its run of words, done.
+    let (mut positional_taking, mut positional_done) =
+        (false, !command.get_arguments().any(|a| a.is_positional()));
+    let mut extras = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if !is_option(arg) {
+            if path_words > 0 {
+                path_words -= 1;
+            } else if positional_done {
+                extras.push(arg.clone());
+            } else {
+                positional_taking = true;
+            }
+            continue;
+        }
+        if positional_taking {
+            positional_done = true;
+        }
+        let (known, attached) = match arg.strip_prefix("--") {
+            Some(long) => match long.split_once('=') {
+                Some((name, _)) => (find_long(name), true),
+                None => (find_long(long), false),
+            },
+            None => {
+                let short = arg.chars().nth(1);
+                (
+                    options.iter().find(|a| a.get_short().is_some() && a.get_short() == short).copied(),
+                    arg.len() > 2,
+                )
+            }
+        };
+        let Some(option) = known else {
+            extras.push(arg.clone());
+            continue;
+        };
+        if attached || matches!(option.get_action(), ArgAction::SetTrue) {
+            continue;
+        }
+        let optional = option.get_num_args().is_some_and(|n| n.min_values() == 0);
+        if !optional || args.get(i).is_some_and(|next| !is_option(next)) {
+            i += 1;
+        }
+    }
+    extras
 }
 
 #[cfg(test)]
@@ -655,5 +921,83 @@ mod tests {
             err.to_string(),
             "'lst' is misspelled or not recognized by the system.\nDid you mean 'list' ?"
         );
+    }
+
+    #[test]
+    fn every_unrecognized_argument_is_listed_as_argparse_leaves_them() {
+        let message = |line: &str| parse(args(line), false).unwrap_err().to_string();
+        // No positional: every unknown option and every free word, in order.
+        assert_eq!(
+            message("acr repository delete -n reg --tag v1 --manifest x --foo"),
+            "unrecognized arguments: --tag v1 --manifest x --foo"
+        );
+        // A `nargs='*'` positional takes the first run of free words (here `v1`).
+        assert_eq!(
+            message("acr manifest delete -r reg --tag v1 --manifest"),
+            "unrecognized arguments: --tag --manifest"
+        );
+        // ... and only that run: later words are left over, though clap would take them.
+        assert_eq!(
+            message("acr manifest list-metadata -r reg -n repo a b -o tsv c d"),
+            "unrecognized arguments: c d"
+        );
+        // Values of known options (attached or not, `-1` included) are not left over.
+        assert_eq!(
+            message("acr manifest list-metadata -r reg --top -1 -otsv --orderby=time_asc --bogus"),
+            "unrecognized arguments: --bogus"
+        );
+        assert_eq!(
+            message("acr repository delete -n reg -inf -.5 -1x"),
+            "unrecognized arguments: -inf -.5 -1x"
+        );
+    }
+
+    #[test]
+    fn did_you_mean_names_a_command_of_the_group_typed_never_the_word_itself() {
+        let message = |line: &str| parse(args(line), false).unwrap_err().to_string();
+        assert!(message("acr manifest delet -r reg").ends_with("Did you mean 'delete' ?"));
+        assert!(message("acr manifest metadata lst").ends_with("Did you mean 'list' ?"));
+        assert!(message("acr manifest metadat").ends_with("Did you mean 'metadata' ?"));
+        // Every command of the group parses: none of them is "misspelled".
+        for command in MANIFEST_COMMANDS.iter().filter(|c| **c != "metadata") {
+            assert!(
+                parse(args(&format!("acr manifest {command} -r reg -n a:b")), false).is_ok(),
+                "{command}"
+            );
+        }
+        for command in MANIFEST_METADATA_COMMANDS {
+            assert!(
+                parse(args(&format!("acr manifest metadata {command} -r reg -n a")), false).is_ok(),
+                "{command}"
+            );
+        }
+    }
+
+    #[test]
+    fn manifest_commands_parse_into_their_fields() {
+        let Parsed::Run { command, .. } = parse(
+            args("acr manifest metadata update myregistry.azurecr.io/a:b extra --write-enabled -o tsv"),
+            false,
+        )
+        .unwrap() else {
+            panic!("a command expected")
+        };
+        assert_eq!(command.cmd, Cmd::UpdateMetadata);
+        assert!(command.deprecated_group);
+        assert_eq!(command.repo_id.as_deref(), Some("myregistry.azurecr.io/a:b"));
+        assert_eq!(command.attributes.write_enabled, Some(true));
+        let Parsed::Run { command, .. } =
+            parse(args("acr manifest restore -r reg -n a:b -d sha256:x -f -y"), false).unwrap()
+        else {
+            panic!("a command expected")
+        };
+        assert_eq!((command.digest.as_deref(), command.force, command.yes), (Some("sha256:x"), true, true));
+        let Parsed::Run { command, .. } =
+            parse(args("acr manifest list-referrers -r reg -n a:b --artifact-type t --recursive"), false)
+                .unwrap()
+        else {
+            panic!("a command expected")
+        };
+        assert_eq!((command.artifact_type.as_deref(), command.recursive), (Some("t"), true));
     }
 }

@@ -5,33 +5,64 @@ pub mod delete;
 pub mod list;
 pub mod list_deleted;
 pub mod list_metadata;
+pub mod list_referrers;
+pub mod manifest_delete;
+pub mod manifest_list;
+pub mod manifest_show;
+pub mod restore;
 pub mod show;
 pub mod show_manifests;
+pub mod show_metadata;
 pub mod show_tags;
 pub mod untag;
 pub mod update;
+pub mod update_metadata;
 
 use crate::cli::RegistryArgs;
+use crate::cloud::Cloud;
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::AppError;
 use crate::output::Data;
-use crate::registry::reference::parse_image;
+use crate::registry::reference::{FqdnKind, ImageName, parse_image};
 use crate::registry::{
-    Connection, Credentials, Item, Registry, RegistryError, Repository, TokenCache, reference,
+    Connection, Credentials, Item, Reference, Registry, RegistryError, Repository, TokenCache, arm, reference,
 };
-use crate::settings::{Command, Target};
+use crate::settings::{Command, Spec, Target};
 use crate::ui::Ui;
 
 pub struct Context {
     pub ui: Ui,
     pub config: Config,
     pub env: Env,
+    /// What az says of the admin user's credentials when AAD fails: why the registry was not
+    /// found (or nobody is signed in), or, for a registry Resource Manager has, that its admin
+    /// user is disabled. Set when the registry is opened.
+    pub admin_message: std::cell::RefCell<Option<String>>,
 }
+
+impl Context {
+    pub fn new(ui: Ui, config: Config, env: Env) -> Context {
+        Context { ui, config, env, admin_message: Default::default() }
+    }
+}
+
+/// az's words when a registry Resource Manager has cannot be signed in to with AAD: it then
+/// tries the admin user, which is disabled (as Resource Manager says of most registries).
+const ADMIN_DISABLED: &str = "Admin user is disabled.";
 
 pub type CommandResult = Result<Option<Data>, AppError>;
 
 pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
+    run_command(ctx, command).await.map_err(|e| match (e, ctx.admin_message.borrow().clone()) {
+        (AppError::Registry(RegistryError::AadUnavailable(reason)), Some(admin)) => {
+            AppError::NoCredentials { reason, admin }
+        }
+        (e, _) => e,
+    })
+}
+
+async fn run_command(ctx: &Context, command: &Command) -> CommandResult {
     match command {
         Command::List { registry, top } => list::run(ctx, registry, *top).await,
         Command::ListDeleted { registry } => list_deleted::run(ctx, registry).await,
@@ -47,8 +78,31 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
         }
         Command::Delete { registry, target, yes } => delete::run(ctx, registry, target, *yes).await,
         Command::Untag { registry, image } => untag::run(ctx, registry, image).await,
-        Command::ListMetadata { registry, repo_id, repository, page } => {
-            list_metadata::run(ctx, registry, repo_id.as_deref(), repository.as_deref(), *page).await
+        Command::ListMetadata { registry, repo_id, repository, page, .. } => {
+            let spec = Spec { id: repo_id.clone(), name: repository.clone() };
+            list_metadata::run(ctx, registry, &spec, *page).await
+        }
+        Command::ShowMetadata { registry, spec, .. } => show_metadata::run(ctx, registry, spec).await,
+        Command::UpdateMetadata { registry, spec, attributes, .. } => {
+            update_metadata::run(ctx, registry, spec, attributes).await
+        }
+        Command::ManifestDelete { registry, spec, yes } => {
+            manifest_delete::run(ctx, registry, spec, *yes).await
+        }
+        Command::ManifestList { registry, spec, page } => {
+            manifest_list::run(ctx, registry, spec, *page).await
+        }
+        Command::ManifestShow { registry, spec, raw } => manifest_show::run(ctx, registry, spec, *raw).await,
+        Command::ListReferrers { registry, spec, artifact_type, recursive } => {
+            list_referrers::run(ctx, registry, spec, artifact_type.as_deref(), *recursive).await
+        }
+        Command::Restore { registry, spec, digest, force, yes } => {
+            restore::run(ctx, registry, spec, digest.as_deref(), *force, *yes).await
+        }
+        // Not native: they need the registry's retention days from Azure Resource Manager,
+        // which azacr does not call; `passthrough::route` sends them to the real az.
+        Command::ManifestListDeleted { .. } | Command::ListDeletedTags { .. } => {
+            Err(AppError::Cli("azacr does not answer this command: it runs the real az".into()))
         }
     }
 }
@@ -56,7 +110,8 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
 /// A registry name after az's validator (and its warning).
 fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
     let raw = args.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();
-    let validated = reference::validate_registry_name(&raw).map_err(AppError::Cli)?;
+    let cloud_suffix = Cloud::current(&ctx.config).acr_suffix;
+    let validated = reference::validate_registry_name(&raw, &cloud_suffix).map_err(AppError::Cli)?;
     if let Some(warning) = &validated.warning {
         ctx.ui.warn(warning);
     }
@@ -75,18 +130,24 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
     if args.username.is_none() && args.password.is_some() {
         return Err(AppError::Cli("Please also specify username if password is specified.".into()));
     }
-    let login_server = reference::login_server(name, args.suffix.as_deref());
+    // The account az would use; a `--subscription` the profile does not have stops here.
+    let account = ctx.config.account().map_err(AppError::Cli)?;
+    let mut cache = TokenCache::open(ctx.config.dir(), &ctx.env);
+    let resolved =
+        resolve_login_server(ctx, account.as_ref(), name, args.suffix.as_deref(), cache.as_mut()).await?;
+    let login_server = resolved.login_server.clone();
+    let admin_message = resolved.fallback_reason.clone().unwrap_or_else(|| ADMIN_DISABLED.to_string());
+    *ctx.admin_message.borrow_mut() = Some(admin_message.clone());
     let unreachable_warning = {
-        let (ui, login_server) = (ctx.ui.clone(), login_server.clone());
+        let ui = ctx.ui.clone();
+        let (login_server, lookup) = (login_server.clone(), resolved.fallback_reason.clone());
         // az could not find the registry in ARM either, and says so first.
         move || {
-            ui.warn(&format!(
-                "{}\nUsing '{login_server}' as the default registry login server.",
-                crate::config::AZ_LOGIN_MESSAGE
-            ))
+            if let Some(reason) = &lookup {
+                ui.warn(&format!("{reason}\nUsing '{login_server}' as the default registry login server."))
+            }
         }
     };
-    let mut cache = TokenCache::open(ctx.config.dir(), &ctx.env);
     // Credentials known without asking: the warm start needs them before any request.
     let known = match (&args.username, &args.password) {
         (Some(username), Some(password)) => {
@@ -112,6 +173,10 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
     let connection = match Connection::open(name, &login_server, &ctx.env).await {
         Err(e @ RegistryError::Unreachable { .. }) => {
             unreachable_warning();
+            // A login server from the cache that no longer answers is asked for again next time.
+            if let (Some(c), Some(key)) = (cache.as_mut(), &resolved.cache_key) {
+                c.forget_login_server(key);
+            }
             return Err(e.into());
         }
         other => other?,
@@ -133,10 +198,7 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
                     Err(reason) => reason,
                 };
                 ctx.ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
-                ctx.ui.warn(&format!(
-                    "Unable to get admin user credentials with message: {}",
-                    crate::config::AZ_LOGIN_MESSAGE
-                ));
+                ctx.ui.warn(&format!("Unable to get admin user credentials with message: {}", admin_message));
                 let username = crate::prompt::line(&ctx.ui, "Username: ")?;
                 let password = crate::prompt::password(&ctx.ui)?;
                 Credentials::Password { username, password }
@@ -152,6 +214,92 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
     Ok(connection.sign_in(credentials, cache, Box::new(unreachable_warning)))
 }
 
+/// The login server to use, and how it was found.
+struct Resolved {
+    login_server: String,
+    /// Why it is `<name>.<suffix>` (az's message, printed when the registry does not answer);
+    /// `None`: from Resource Manager.
+    fallback_reason: Option<String>,
+    /// Its entry in the cache (a login server from Resource Manager).
+    cache_key: Option<String>,
+}
+
+/// The login server as az finds it: with an account, the registry's `loginServer` from
+/// Resource Manager (cached per Resource Manager, subscription and name, so that it costs one
+/// lookup); without one, or when ARM does not have the registry, `<name>[-<suffix>]<cloud
+/// suffix>`. ARM's errors stop the command, as they stop az.
+async fn resolve_login_server(
+    ctx: &Context,
+    account: Option<&crate::config::Account>,
+    name: &str,
+    suffix: Option<&str>,
+    cache: Option<&mut TokenCache>,
+) -> Result<Resolved, AppError> {
+    let cloud = Cloud::current(&ctx.config);
+    let fallback = |reason: String| Resolved {
+        login_server: reference::login_server(name, suffix, &cloud.acr_suffix),
+        fallback_reason: Some(reason),
+        cache_key: None,
+    };
+    let Some(account) = account else { return Ok(fallback(crate::config::AZ_LOGIN_MESSAGE.into())) };
+    let found = |login_server: String, key: Option<String>| {
+        if let Some(suffix) = suffix.filter(|s| !s.is_empty()) {
+            ctx.ui.warn(&format!(
+                "Obtained registry login server '{login_server}' from service. The specified suffix '{suffix}' is ignored."
+            ));
+        }
+        Resolved { login_server, fallback_reason: None, cache_key: key }
+    };
+    let key = cache.as_ref().map(|c| c.registry_key(&cloud.resource_manager, &account.subscription_id, name));
+    if let (Some(c), Some(k)) = (cache.as_ref(), &key)
+        && let Some(login_server) = c.login_server(k)
+    {
+        return Ok(found(login_server, key));
+    }
+    let source = ctx.config.arm_source(account);
+    if let crate::registry::entra::EntraSource::Crashes(message) = &source {
+        // az reads the credential (a certificate file) outside its error handling.
+        return Err(AppError::Registry(crate::registry::RegistryError::Unexpected(message.clone())));
+    }
+    if let crate::registry::entra::EntraSource::Certificate { path, .. } = &source
+        && let Err(message) = crate::registry::certificate::Certificate::read(path)
+    {
+        // A file that is no PEM: az's own error, before any request.
+        return Err(AppError::Cli(message));
+    }
+    if let Some(reason) = source.unavailable() {
+        // az would stop here ("User … does not exist in MSAL token cache"): the files hold no
+        // credential for ARM (only a registry token). azacr goes on as az does signed out of
+        // ARM, with `<name>.<suffix>`, since the registry token may still serve.
+        crate::log::debug(format_args!("Resource Manager: no token ({reason}); registry not looked up"));
+        return Ok(fallback(crate::config::AZ_LOGIN_MESSAGE.into()));
+    }
+    // No login server yet: nothing for the test override to send elsewhere.
+    let client = crate::registry::transport::build_client("", &ctx.env)?;
+    let token = source.access_token(&client).await.map_err(|message| {
+        // Entra's words, then az's advice for a token it could not get for ARM.
+        let description = message.lines().next().unwrap_or("").to_string();
+        AppError::Cli(format!(
+            "{description}\nRun the command below to authenticate interactively; additional arguments may be added as needed:\naz logout\naz login --tenant \"{}\" --scope \"{}\"",
+            account.tenant,
+            cloud.arm_scope()
+        ))
+    })?;
+    let subscription = arm::Subscription { id: &account.subscription_id, name: &account.subscription_name };
+    match arm::find_registry(&client, &cloud.resource_manager, &subscription, &token, name).await {
+        Ok(arm::Lookup::Found { login_server }) => {
+            crate::log::debug(format_args!("Resource Manager: {name} is {login_server}"));
+            if let (Some(c), Some(k)) = (cache, &key) {
+                c.put_login_server(k, &login_server);
+            }
+            Ok(found(login_server, key))
+        }
+        Ok(arm::Lookup::NotFound(message)) => Ok(fallback(message)),
+        Err(arm::ArmError::Answer { status: 404, text }) => Err(AppError::ResourceNotFound(text)),
+        Err(arm::ArmError::Answer { text, .. } | arm::ArmError::Other(text)) => Err(AppError::Cli(text)),
+    }
+}
+
 /// The credentials' identity in the token cache.
 fn identity(cache: &TokenCache, credentials: &Credentials) -> String {
     match credentials {
@@ -163,6 +311,129 @@ fn identity(cache: &TokenCache, credentials: &Credentials) -> String {
         // Nobody: nothing is cached for it (no token is ever issued).
         Credentials::Aad(Err(_)) => cache.account_identity(&["none"]),
     }
+}
+
+pub const NEED_REPOSITORY: &str = "You must provide either a fully qualified repository specifier such as 'myregistry.azurecr.io/hello-world' as a positional parameter or provide '-r MyRegistry -n hello-world' argument values.";
+pub const NEED_MANIFEST: &str = "You must provide either a fully qualified manifest specifier such as 'myregistry.azurecr.io/hello-world:latest' as a positional parameter or provide '-r MyRegistry -n hello-world:latest' argument values.";
+
+/// The registry and image an `acr manifest` command names: the positional
+/// `myregistry.azurecr.io/repo[:tag|@digest]`, or `-n` with `-r` (or the configured default
+/// registry), with az's checks in az's order (the parser's validators first).
+pub fn manifest_target(
+    ctx: &Context,
+    given: &RegistryArgs,
+    spec: &Spec,
+    kind: FqdnKind,
+) -> Result<(RegistryArgs, ImageName), AppError> {
+    if let Some(id) = &spec.id {
+        reference::validate_fqdn(id, kind).map_err(AppError::Cli)?;
+    }
+    let name = spec.name.as_deref().filter(|n| !n.is_empty());
+    if let (FqdnKind::Repository, Some(n)) = (kind, name)
+        && n.contains(':')
+    {
+        return Err(AppError::Cli(
+            "Parameter 'name' refers to a repository and should not include a tag or digest.".into(),
+        ));
+    }
+    let registry = |name: Option<String>| RegistryArgs {
+        name,
+        suffix: given.suffix.clone(),
+        username: given.username.clone(),
+        password: given.password.clone(),
+        resource_group_given: false,
+    };
+    let registry_known =
+        given.name.as_deref().is_some_and(|n| !n.is_empty()) || ctx.config.default_registry().is_some();
+    match (&spec.id, name) {
+        (Some(id), None) => {
+            let (registry_name, image) =
+                reference::parse_fqdn(id, kind, &Cloud::current(&ctx.config).acr_suffix)
+                    .map_err(AppError::Cli)?;
+            Ok((registry(Some(registry_name)), image))
+        }
+        (None, Some(n)) if registry_known => {
+            let image = match kind {
+                FqdnKind::Repository => ImageName { repository: n.into(), tag: None, digest: None },
+                FqdnKind::Manifest => {
+                    reference::parse_image_name(n, true, true).map_err(|m| AppError::Cli(m.into()))?
+                }
+                FqdnKind::RepositoryMaybeTag | FqdnKind::ManifestTagOnly => {
+                    reference::parse_image_name(n, false, false).map_err(|m| AppError::Cli(m.into()))?
+                }
+            };
+            Ok((registry(given.name.clone()), image))
+        }
+        _ => Err(AppError::Cli(
+            match kind {
+                FqdnKind::Repository | FqdnKind::RepositoryMaybeTag => NEED_REPOSITORY,
+                FqdnKind::Manifest | FqdnKind::ManifestTagOnly => NEED_MANIFEST,
+            }
+            .into(),
+        )),
+    }
+}
+
+/// The tag or manifest an image names. An empty tag or digest is refused: az would act on
+/// the whole repository instead.
+pub fn image_item(image: &ImageName) -> Result<Item, AppError> {
+    let repository = Repository::new(&image.repository)?;
+    match (&image.tag, &image.digest) {
+        (_, Some(digest)) if !digest.is_empty() => Ok(Item::Manifest(repository, Reference::new(digest)?)),
+        (Some(tag), None) if !tag.is_empty() => Ok(Item::Tag(repository, Reference::new(tag)?)),
+        _ => Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into())),
+    }
+}
+
+/// The repository and digest a tag or manifest item names: a tag is looked up first
+/// (`GET /acr/v1/{repo}/_tags/{tag}`, as az's `get_image_digest`).
+pub async fn digest_of(registry: &mut Registry, item: Item) -> Result<(Repository, Reference), AppError> {
+    let tag_item = match item {
+        Item::Manifest(repository, digest) => return Ok((repository, digest)),
+        tag => tag,
+    };
+    let attributes = registry.attributes(&tag_item, crate::registry::Access::MetadataRead).await?;
+    let Item::Tag(repository, tag) = tag_item else {
+        return Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into()));
+    };
+    match attributes.get("digest").and_then(Data::as_str) {
+        Some(d) if !d.is_empty() => Ok((repository, Reference::new(d)?)),
+        _ => Err(AppError::Cli(format!(
+            "Could not get the manifest digest for image '{}:{}'.",
+            repository.name(),
+            tag.as_str()
+        ))),
+    }
+}
+
+/// az's `_get_value(item, *keys)` for table rows: the nested value as `str()`, or one space
+/// when it is missing or falsy (except 0).
+pub fn table_cell(item: &Data, keys: &[&str]) -> Data {
+    let mut value = item;
+    for k in keys {
+        match value.get(k) {
+            Some(v) => value = v,
+            None => return Data::Str(" ".into()),
+        }
+    }
+    let text = match value.resolved() {
+        Data::Int(0) => Some("0".to_string()),
+        Data::Null | Data::Bool(false) => None,
+        Data::Float(f) if *f == 0.0 => Some(crate::output::pyrepr::str_of(value)),
+        Data::Str(s) if s.is_empty() => None,
+        Data::List(l) if l.is_empty() => None,
+        Data::Dict(d, _) if d.is_empty() => None,
+        other => Some(crate::output::pyrepr::str_of(other)),
+    };
+    Data::Str(text.unwrap_or_else(|| " ".into()).into())
+}
+
+/// An OrderedDict row of table cells.
+pub fn table_row(item: &Data, columns: &[(&'static str, &[&str])]) -> Data {
+    Data::Dict(
+        columns.iter().map(|(name, keys)| (crate::data::key(name), table_cell(item, keys))).collect(),
+        crate::data::Ordered::Yes,
+    )
 }
 
 pub const EXCLUSIVE_USAGE: &str =

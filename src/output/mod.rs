@@ -2,7 +2,7 @@
 
 pub mod color;
 pub mod json;
-mod pyrepr;
+pub(crate) mod pyrepr;
 pub mod query;
 pub mod table;
 pub mod tsv;

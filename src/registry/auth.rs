@@ -194,11 +194,20 @@ async fn exchange(
     service: &str,
     aad: &AadToken,
 ) -> Result<String, RegistryError> {
+    if let super::entra::EntraSource::Crashes(message) = &aad.source {
+        return Err(RegistryError::Unexpected(message.clone()));
+    }
     let access_token = aad.source.access_token(client).await.map_err(RegistryError::AadUnavailable)?;
+    // A managed identity found without az's profile: its token names the tenant (as
+    // `az login --identity` reads it).
+    let tenant = match aad.tenant.as_str() {
+        "" => super::az_cli::token_subject(&access_token).swap_remove(1),
+        known => known.to_string(),
+    };
     let exchange = [
         ("grant_type", "access_token"),
         ("service", service),
-        ("tenant", aad.tenant.as_str()),
+        ("tenant", tenant.as_str()),
         ("access_token", access_token.as_str()),
     ];
     post_form(client, &oauth_url(realm, "/oauth2/exchange"), &exchange, "refresh_token")

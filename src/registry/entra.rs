@@ -1,6 +1,6 @@
 //! Entra ID (AAD) access tokens for the registry audience from the credential az's sign-in
 //! left: a token az's MSAL cache already holds, a user's cached refresh token (az's public
-//! client), or a service principal's client secret or stored federated assertion. The requests
+//! client), or a service principal's client secret, certificate or stored federated assertion. The requests
 //! are the OAuth 2.0 ones MSAL sends, to the account's tenant at the cloud's authority.
 
 use std::fmt;
@@ -13,6 +13,8 @@ use super::transport;
 /// az's public client (the application id `az login` signs users in with).
 pub const AZ_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// Where an Entra token for the registry comes from.
 #[derive(Clone)]
 pub enum EntraSource {
@@ -24,6 +26,21 @@ pub enum EntraSource {
     ClientSecret { authority: String, tenant: String, client_id: String, secret: String, scope: String },
     /// A service principal signed in with a federated token (`az login --federated-token`).
     ClientAssertion { authority: String, tenant: String, client_id: String, assertion: String, scope: String },
+    /// A service principal signed in with a certificate (`--certificate file.pem`): the file
+    /// az stored the path of, and whether to send the chain (`--use-cert-sn-issuer`).
+    Certificate {
+        authority: String,
+        tenant: String,
+        client_id: String,
+        path: String,
+        send_chain: bool,
+        scope: String,
+    },
+    /// A managed identity (`az login --identity`): the endpoint MSAL would call.
+    ManagedIdentity(super::managed_identity::ManagedIdentity),
+    /// None, and az fails here with an exception it does not catch (a certificate file it
+    /// cannot open): the exception's text.
+    Crashes(String),
     /// None: az's message (or azacr's, for a kind it cannot use yet).
     Unavailable(String),
 }
@@ -36,7 +53,10 @@ impl fmt::Debug for EntraSource {
             EntraSource::RefreshToken { .. } => "RefreshToken",
             EntraSource::ClientSecret { .. } => "ClientSecret",
             EntraSource::ClientAssertion { .. } => "ClientAssertion",
+            EntraSource::Certificate { .. } => "Certificate",
+            EntraSource::ManagedIdentity(m) => return write!(f, "{m:?}"),
             EntraSource::Unavailable(m) => return write!(f, "Unavailable({m:?})"),
+            EntraSource::Crashes(m) => return write!(f, "Crashes({m:?})"),
         };
         write!(f, "{kind}(…)")
     }
@@ -59,9 +79,13 @@ impl EntraSource {
     /// The access token, asking Entra ID when it is not cached; `Err`: the message az's
     /// "Unable to get AAD authorization tokens with message:" carries.
     pub async fn access_token(&self, client: &Client) -> Result<String, String> {
+        let token_url = |authority: &str, tenant: &str| {
+            format!("{}/{tenant}/oauth2/v2.0/token", authority.trim_end_matches('/'))
+        };
         let (authority, tenant, form): (&str, &str, Vec<(&str, String)>) = match self {
             EntraSource::Cached(token) => return Ok(token.clone()),
-            EntraSource::Unavailable(message) => return Err(message.clone()),
+            EntraSource::Unavailable(message) | EntraSource::Crashes(message) => return Err(message.clone()),
+            EntraSource::ManagedIdentity(identity) => return identity.access_token(client).await,
             EntraSource::RefreshToken { authority, tenant, refresh_token, scope } => (
                 authority,
                 tenant,
@@ -89,16 +113,33 @@ impl EntraSource {
                 vec![
                     ("client_id", client_id.clone()),
                     ("grant_type", "client_credentials".into()),
-                    (
-                        "client_assertion_type",
-                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
-                    ),
+                    ("client_assertion_type", JWT_BEARER.into()),
                     ("client_assertion", assertion.clone()),
                     ("scope", scope.clone()),
                 ],
             ),
+            EntraSource::Certificate { authority, tenant, client_id, path, send_chain, scope } => {
+                let certificate = super::certificate::Certificate::read(path)?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                let assertion =
+                    certificate.assertion(client_id, &token_url(authority, tenant), now, *send_chain);
+                (
+                    authority,
+                    tenant,
+                    vec![
+                        ("client_id", client_id.clone()),
+                        ("grant_type", "client_credentials".into()),
+                        ("client_assertion_type", JWT_BEARER.into()),
+                        ("client_assertion", assertion),
+                        ("scope", scope.clone()),
+                    ],
+                )
+            }
         };
-        let url = format!("{}/{tenant}/oauth2/v2.0/token", authority.trim_end_matches('/'));
+        let url = token_url(authority, tenant);
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (status, body) = transport::post_form(client, &url, &form)
             .await

@@ -53,6 +53,10 @@ pub enum RegistryError {
     /// An answer larger than azacr reads (a registry gone wrong, or not a registry).
     #[error("The registry's answer is larger than {} MiB; it was not read.", .0 / (1024 * 1024))]
     TooLarge(u64),
+    /// Where az fails with an exception it does not catch (it prints "unexpected error" and a
+    /// traceback): the exception's text.
+    #[error("{0}")]
+    Unexpected(String),
     /// Set-up problems that are azacr's own (bad CA bundle, bad test override).
     #[error("{0}")]
     Setup(String),

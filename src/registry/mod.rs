@@ -1,9 +1,13 @@
 //! A thin ACR data-plane client: az's requests, az's scopes, one token per scope per run.
 
+pub mod arm;
 pub mod auth;
 pub mod az_cli;
+pub mod certificate;
 pub mod entra;
+pub mod env_credential;
 pub mod error;
+pub mod managed_identity;
 pub mod paging;
 pub mod paths;
 pub mod reference;
@@ -30,6 +34,12 @@ use crate::env::Env;
 pub enum Access {
     MetadataRead,
     MetadataWrite,
+    /// The recycle bin: reading it and restoring from it (`acr manifest restore`).
+    DeletedReadRestore,
+    /// Pulling manifests (`acr manifest show`, `list-referrers`).
+    Pull,
+    /// Pulling manifests with the listing that names them (`acr manifest list`).
+    PullMetadataRead,
     /// Delete with the reads that go with it (az's `delete`).
     Delete,
     /// Delete alone (az's `untag`).
@@ -41,6 +51,9 @@ impl Access {
         match self {
             Access::MetadataRead => "metadata_read",
             Access::MetadataWrite => "metadata_write,metadata_read",
+            Access::DeletedReadRestore => "deleted_read,deleted_restore",
+            Access::Pull => "pull",
+            Access::PullMetadataRead => "pull,metadata_read",
             Access::Delete => "delete,metadata_read",
             Access::DeleteOnly => "delete",
         }
@@ -55,6 +68,9 @@ fn scope(repository: &str, access: Access) -> String {
         format!("repository:{repository}:{}", access.actions())
     }
 }
+
+/// The manifest media types az accepts when it asks for a manifest.
+const MANIFEST_ACCEPT: &str = "*/*, application/vnd.oci.artifact.manifest.v1+json, application/vnd.cncf.oras.artifact.manifest.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
 /// What a listing asks for: az's `--top` and `--orderby`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -172,7 +188,17 @@ impl Registry {
         repository: &Repository,
         page: Page,
     ) -> Result<Vec<T>, RegistryError> {
-        let scope = scope(repository.name(), Access::MetadataRead);
+        self.manifests_under(repository, page, Access::MetadataRead).await
+    }
+
+    /// The manifest listing under the scope the command asks for.
+    pub async fn manifests_under<T: DeserializeOwned>(
+        &mut self,
+        repository: &Repository,
+        page: Page,
+        access: Access,
+    ) -> Result<Vec<T>, RegistryError> {
+        let scope = scope(repository.name(), access);
         self.list(&paths::acr_manifests(repository), &scope, "manifests", Pager::from(page)).await
     }
 
@@ -244,6 +270,77 @@ impl Registry {
     ) -> Result<Option<Data>, RegistryError> {
         let scope = scope(repository.name(), Access::Delete);
         self.delete(&paths::v2_manifest(repository, digest), &scope).await
+    }
+
+    /// `DELETE /v2/{repository}/manifests/{digest}` under `delete` alone (az's `acr manifest
+    /// delete`).
+    pub async fn delete_artifact(
+        &mut self,
+        repository: &Repository,
+        digest: &Reference,
+    ) -> Result<Option<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::DeleteOnly);
+        self.delete(&paths::v2_manifest(repository, digest), &scope).await
+    }
+
+    /// `GET /v2/{repository}/manifests/{reference}`: the manifest's body as the registry sent
+    /// it (a tag or a digest), asking for every manifest media type as az does.
+    pub async fn manifest_body(
+        &mut self,
+        repository: &Repository,
+        reference: &Reference,
+        access: Access,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let scope = scope(repository.name(), access);
+        let path = paths::v2_manifest(repository, reference);
+        let raw = |body: &[u8]| Ok(body.to_vec());
+        let reply =
+            self.call_accepting(Method::GET, &path, &[], &scope, None, Some(MANIFEST_ACCEPT), &raw).await?;
+        Ok(reply.body.unwrap_or_default())
+    }
+
+    /// `GET /v2/{repository}/referrers/{digest}` (OCI): the manifests whose subject it is,
+    /// every page, optionally of one artifact type.
+    pub async fn referrers(
+        &mut self,
+        repository: &Repository,
+        digest: &Reference,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::Pull);
+        let mut pager = Pager::without_page_size();
+        if let Some(t) = artifact_type {
+            pager = pager.with_param("artifactType", t);
+        }
+        self.list(&paths::v2_referrers(repository, digest), &scope, "manifests", pager).await
+    }
+
+    /// `GET /acr/v1/_deleted/{repository}/_tags`: the soft-deleted tags (`tag`, `digest`,
+    /// `deletedAt`), under the scope the command asks for.
+    pub async fn deleted_tags(
+        &mut self,
+        repository: &Repository,
+        access: Access,
+    ) -> Result<Vec<Data>, RegistryError> {
+        let scope = scope(repository.name(), access);
+        self.list(&paths::deleted_tags(repository), &scope, "tags", Pager::from(Page::ALL)).await
+    }
+
+    /// `POST /acr/v1/_deleted/{repository}/_manifests/{digest}?force=…` with `{"tag": …}`:
+    /// restores a soft-deleted manifest under a tag (`tag: None` sends `null`, as az does).
+    pub async fn restore_manifest(
+        &mut self,
+        repository: &Repository,
+        digest: &Reference,
+        tag: Option<&str>,
+        force: bool,
+    ) -> Result<Option<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::DeletedReadRestore);
+        let body = serde_json::json!({ "tag": tag });
+        // Python's str() of the flag, as requests sends it.
+        let params = [("force".to_string(), if force { "True" } else { "False" }.to_string())];
+        let path = paths::deleted_manifest(repository, digest);
+        Ok(self.call(Method::POST, &path, &params, &scope, Some(&body), &Data::from_json).await?.body)
     }
 
     /// `DELETE /acr/v1/{repository}/_tags/{tag}`: untag.
@@ -387,20 +484,35 @@ impl Registry {
         json: Option<&serde_json::Value>,
         decode: Decode<'_, B>,
     ) -> Result<transport::Reply<B>, RegistryError> {
+        self.call_accepting(method, path, params, scope, json, None, decode).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn call_accepting<B>(
+        &mut self,
+        method: Method,
+        path: &str,
+        params: &[(String, String)],
+        scope: &str,
+        json: Option<&serde_json::Value>,
+        accept: Option<&'static str>,
+        decode: Decode<'_, B>,
+    ) -> Result<transport::Reply<B>, RegistryError> {
         let url = self.url(path, params)?;
         let (auth, warm) = self.authorization(scope).await?;
         if !warm {
-            return transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await;
+            return transport::send(&self.client, &Call { method, url, auth: &auth, json, accept }, decode)
+                .await;
         }
         // The call with what the cache gave, retried as any call is (a 5xx after a DELETE was
         // applied must still end as done): a rejected token (401) or a registry that does not
         // answer sends it through az's sign-in, from the probe on.
-        let call = Call { method: method.clone(), url: url.clone(), auth: &auth, json };
+        let call = Call { method: method.clone(), url: url.clone(), auth: &auth, json, accept };
         match transport::send(&self.client, &call, decode).await {
             Err(e) if e.http_status() == Some(401) || e.is_transport() => {
                 crate::log::debug(format_args!("token cache: cached token not accepted; signing in again"));
                 let (auth, _) = self.start_cold(scope).await?;
-                transport::send(&self.client, &Call { method, url, auth: &auth, json }, decode).await
+                transport::send(&self.client, &Call { method, url, auth: &auth, json, accept }, decode).await
             }
             other => other,
         }

@@ -28,6 +28,11 @@ impl Pager {
         Pager { params, budget: top }
     }
 
+    /// A listing az asks for without a page size (the OCI referrers API).
+    pub fn without_page_size() -> Pager {
+        Pager { params: Vec::new(), budget: None }
+    }
+
     /// A filter parameter on the first request (later ones take the Link's query).
     pub fn with_param(mut self, key: &str, value: &str) -> Pager {
         self.params.push((key.into(), value.into()));

@@ -29,6 +29,11 @@ fn segment(text: &str) -> Result<String, RegistryError> {
     Ok(out)
 }
 
+/// One path segment of a Resource Manager URL (a registry name), percent-encoded.
+pub fn arm_segment(text: &str) -> Result<String, RegistryError> {
+    segment(text)
+}
+
 /// A repository, checked and encoded before any request names it.
 #[derive(Clone, Debug)]
 pub struct Repository {
@@ -116,6 +121,21 @@ pub(super) fn acr_manifests(r: &Repository) -> String {
 /// `/v2/{repository}/manifests/{reference}`: DELETE removes the manifest.
 pub(super) fn v2_manifest(r: &Repository, reference: &Reference) -> String {
     format!("/v2/{}/manifests/{}", r.path, reference.segment)
+}
+
+/// `/acr/v1/_deleted/{repository}/_tags`: the soft-deleted tags.
+pub(super) fn deleted_tags(r: &Repository) -> String {
+    format!("/acr/v1/_deleted/{}/_tags", r.path)
+}
+
+/// `/acr/v1/_deleted/{repository}/_manifests/{digest}`: POST restores it.
+pub(super) fn deleted_manifest(r: &Repository, digest: &Reference) -> String {
+    format!("/acr/v1/_deleted/{}/_manifests/{}", r.path, digest.segment)
+}
+
+/// `/v2/{repository}/referrers/{digest}`: the OCI referrers of a manifest.
+pub(super) fn v2_referrers(r: &Repository, digest: &Reference) -> String {
+    format!("/v2/{}/referrers/{}", r.path, digest.segment)
 }
 
 /// `/v2/{repository}/tags/list`: the Docker tag listing (classic registries).

@@ -4,7 +4,9 @@
 //! Kept in `$AZURE_CONFIG_DIR/azacr-tokens/` (a 0700 directory; `tokens.json`, `key` and
 //! `lock`, each 0600):
 //! - per login server, the challenge's `WWW-Authenticate` header (its realm and service);
-//! - per login server and identity, the ACR refresh token (AAD) and an access token per scope.
+//! - per login server and identity, the ACR refresh token (AAD) and an access token per scope;
+//! - per Resource Manager, subscription and registry name, the login server ARM gave (see
+//!   `registry::arm`), kept for `LOGIN_SERVER_LIFE`, under a keyed hash of what names it.
 //!
 //! An identity is an HMAC-SHA256, under a random key of the cache's own (`key`), of what the
 //! credentials are: the username and password for `-u/-p` (the password itself is never
@@ -42,6 +44,10 @@ const VERSION: u32 = 1;
 const KEY_LEN: usize = 32;
 /// A cached token is used only while more than this much of its life is left (seconds).
 pub const MARGIN: u64 = 300;
+/// How long a registry's login server from ARM is used without asking again (seconds). It
+/// changes only when the registry is deleted and made again; a cached one that stops
+/// answering is forgotten (see `commands::connect`).
+pub const LOGIN_SERVER_LIFE: u64 = 24 * 3600;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Token {
@@ -66,6 +72,9 @@ struct Contents {
     /// `login server` + ` ` + identity → tokens.
     #[serde(default)]
     entries: BTreeMap<String, Entry>,
+    /// Keyed hash of (Resource Manager, subscription, registry name) → its login server.
+    #[serde(default)]
+    login_servers: BTreeMap<String, Token>,
 }
 
 /// The cache, read once per run; every change is written through at once.
@@ -156,6 +165,36 @@ impl TokenCache {
             mac.update(part.as_bytes());
         }
         mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The key of a registry's login server: the cloud's Resource Manager, the subscription
+    /// and the registry's name (any case).
+    pub fn registry_key(&self, resource_manager: &str, subscription: &str, name: &str) -> String {
+        let (sub, name) = (subscription.to_ascii_lowercase(), name.to_ascii_lowercase());
+        self.hash(&["login-server", resource_manager, &sub, &name])
+    }
+
+    /// The login server ARM gave for the registry `key` names, while it is fresh.
+    pub fn login_server(&self, key: &str) -> Option<String> {
+        let found = self.contents.login_servers.get(key).filter(|t| t.exp > now()).map(|t| t.value.clone());
+        let verdict = if found.is_some() { "hit" } else { "miss" };
+        crate::log::debug(format_args!("token cache: {verdict}: login server from Resource Manager"));
+        found
+    }
+
+    pub fn put_login_server(&mut self, key: &str, login_server: &str) {
+        let (key, value) = (key.to_string(), login_server.to_string());
+        let exp = now() + LOGIN_SERVER_LIFE;
+        self.write("login server", move |c| {
+            c.login_servers.insert(key.clone(), Token { value: value.clone(), exp });
+        });
+    }
+
+    pub fn forget_login_server(&mut self, key: &str) {
+        let key = key.to_string();
+        self.write("forget login server", move |c| {
+            c.login_servers.remove(&key);
+        });
     }
 
     /// The login server's cached challenge header.
@@ -267,6 +306,8 @@ fn prune(contents: &mut Contents) {
         }
     }
     contents.entries.retain(|_, e| e.refresh.is_some() || !e.access.is_empty());
+    let now = now();
+    contents.login_servers.retain(|_, t| t.exp > now);
 }
 
 fn read_contents(dir: &Path) -> Contents {

@@ -271,6 +271,8 @@ pub struct Call<'a> {
     pub url: Url,
     pub auth: &'a str,
     pub json: Option<&'a Value>,
+    /// The `Accept` header, when the call needs one (manifest bodies).
+    pub accept: Option<&'static str>,
 }
 
 /// Sends a data call with az's status rules: 401/404/405/409 are final, other failures
@@ -339,6 +341,9 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
         client.request(call.method.clone(), call.url.clone()).header("Authorization", call.auth);
     if let Some(body) = call.json {
         request = request.json(body);
+    }
+    if let Some(accept) = call.accept {
+        request = request.header("Accept", accept);
     }
     if call.method == Method::DELETE {
         SENT_DELETES.with(|s| s.borrow_mut().push(call.url.to_string()));

@@ -29,10 +29,14 @@ AAD_TOKEN = "fake-aad-access-token"
 AAD_TENANT = "11111111-2222-3333-4444-555555555555"
 
 
+def emulator_bin():
+    target_dir = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    return str(target_dir / "debug/acr-emulator")
+
+
 def start_emulator():
     subprocess.run(["cargo", "build", "-q", "-p", "azacr-emulator"], cwd=ROOT, check=True)
-    target_dir = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    proc = subprocess.Popen([str(target_dir / "debug/acr-emulator")], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([emulator_bin()], stdout=subprocess.PIPE, text=True)
     port, ca = proc.stdout.readline().split()
     return proc, int(port), ca
 
@@ -107,12 +111,20 @@ def run_case(case, port, ca, bindir):
     setup = case.get("setup", {})
     if "faults" in setup:
         control(port, ca, "POST", "/_emulator/faults", json.dumps(setup["faults"]).encode())
+    if setup.get("soft_delete"):
+        control(port, ca, "POST", "/_emulator/soft-delete")
+    if setup.get("oci"):
+        control(port, ca, "POST", "/_emulator/oci")
     if setup.get("classic"):
         control(port, ca, "POST", "/_emulator/classic", b"true")
     if "correlation" in setup:
         control(port, ca, "POST", "/_emulator/correlation", setup["correlation"].encode())
     if "challenge" in setup:
         control(port, ca, "POST", "/_emulator/challenge", setup["challenge"].encode())
+    if "login_server" in setup:
+        control(port, ca, "POST", "/_emulator/login-server", setup["login_server"].encode())
+    if "arm_registries" in setup:
+        control(port, ca, "POST", "/_emulator/arm-registries", json.dumps(setup["arm_registries"]).encode())
     config = tempfile.mkdtemp(prefix="az-config-")
     root, home, cwd = config, config, config
     if "local" in case:
@@ -127,6 +139,11 @@ def run_case(case, port, ca, bindir):
             path = pathlib.Path(root, rel)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+    if "signin" in case:
+        # az's files after `az login` at a stand-in cloud whose Entra ID and Resource Manager
+        # are the emulator (written by the emulator's own az_config, as the replay writes them).
+        authority = f"https://localhost:{port}"
+        subprocess.run([emulator_bin(), "az-config", config, authority, case["signin"]], check=True)
     if "config" in case:
         pathlib.Path(config, "config").write_text(case["config"])
     env = {

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use azacr_emulator::{Challenge, Emulator, Fault, default_seed};
+use azacr_emulator::arm::ArmRegistry;
+use azacr_emulator::{Challenge, Emulator, Fault, az_config, default_seed};
 use serde_json::Value;
 
 use crate::support::{ConfigDir, azacr_bin, command, redact_timestamps, run};
@@ -31,11 +32,26 @@ fn prepare(emulator: &Emulator, case: &Value) {
     if let Some(faults) = setup.get("faults") {
         emulator.set_faults(serde_json::from_value::<Vec<Fault>>(faults.clone()).unwrap());
     }
+    if setup["soft_delete"] == Value::Bool(true) {
+        emulator.enable_soft_delete();
+    }
+    if setup["oci"] == Value::Bool(true) {
+        emulator.add_oci_repository();
+    }
     if setup["classic"] == Value::Bool(true) {
         emulator.set_classic(true);
     }
     if let Some(id) = setup.get("correlation").and_then(Value::as_str) {
         emulator.set_correlation_id(Some(id));
+    }
+    if let Some(login_server) = setup.get("login_server").and_then(Value::as_str) {
+        emulator.set_login_server(login_server);
+    }
+    if let Some(list) = setup.get("arm_registries").and_then(Value::as_array) {
+        let field = |r: &Value, i: usize| r[i].as_str().unwrap().to_string();
+        emulator.set_arm_registries(
+            list.iter().map(|r| ArmRegistry::new(&field(r, 0), &field(r, 1), &field(r, 2))).collect(),
+        );
     }
     match setup.get("challenge").and_then(Value::as_str) {
         Some("basic") => emulator.set_challenge(Challenge::Basic),
@@ -46,6 +62,9 @@ fn prepare(emulator: &Emulator, case: &Value) {
 
 fn run_case(emulator: &Emulator, case: &Value, bin: &Path) -> (String, String, i32) {
     let config = if case["aad"] == Value::Bool(true) { ConfigDir::signed_in() } else { ConfigDir::empty() };
+    if let Some(kind) = case.get("signin").and_then(Value::as_str) {
+        az_config::write_sign_in(config.path(), &emulator.authority(), kind).unwrap();
+    }
     // With `local`, a tree as record.py lays it out: HOME is <root>/home, the config
     // directory <root>/home/.azure, the working directory <root>/<cwd>, plus the case's files.
     let local = case.get("local").map(|local| {
@@ -148,8 +167,13 @@ const PARTS: usize = 6;
 
 #[test]
 fn azacr_matches_az_on_every_recorded_case() {
-    let cases: Vec<Value> = serde_json::from_str(&read(&golden_dir().join("cases.json"))).unwrap();
+    let mut cases: Vec<Value> = serde_json::from_str(&read(&golden_dir().join("cases.json"))).unwrap();
     assert!(cases.len() >= 40, "the golden set has {} cases", cases.len());
+    // GOLDEN_ONLY=prefix,prefix: only the cases whose names start so (a quick loop while working).
+    if let Ok(only) = std::env::var("GOLDEN_ONLY") {
+        let prefixes: Vec<&str> = only.split(',').collect();
+        cases.retain(|c| prefixes.iter().any(|p| c["name"].as_str().unwrap_or_default().starts_with(p)));
+    }
     // Every PARTS-th case from `part` on (by index, so the retrying cases spread out).
     let failures: Vec<String> = std::thread::scope(|scope| {
         let parts: Vec<_> = (0..PARTS)

@@ -363,7 +363,7 @@ fn azacr_az_path_names_the_real_az() {
 
 fn version_line(real: &Path) -> String {
     format!(
-        "azacr {} answers 'az acr repository' and 'az acr manifest list-metadata' itself; everything else runs {}\n",
+        "azacr {} answers 'az acr repository' and 'az acr manifest' itself; everything else runs {}\n",
         env!("CARGO_PKG_VERSION"),
         real.display()
     )

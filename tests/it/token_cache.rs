@@ -294,3 +294,51 @@ fn no_secret_is_printed_with_debug_cold_or_warm() {
         }
     }
 }
+
+#[test]
+fn a_warm_acr_manifest_delete_by_digest_is_its_delete_alone() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let digests: Vec<String> = emulator.snapshot()["repositories"]["myrepository"]["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap().to_string())
+        .collect();
+    let delete = |digest: &str| {
+        let name = format!("myrepository@{digest}");
+        let mut args: Vec<String> =
+            ["acr", "manifest", "delete", "-n", &name, "--registry", "myregistry", "--yes"]
+                .map(String::from)
+                .to_vec();
+        args.extend(ADMIN.iter().map(|s| s.to_string()));
+        args
+    };
+    let first = delete(&digests[0]);
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let (out, cold) = run_and_log(&emulator, &config, &first, &[]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    assert_eq!(
+        wire(&cold),
+        [
+            "GET /v2/",
+            "POST /oauth2/token",
+            format!("DELETE /v2/myrepository/manifests/{}", digests[0]).as_str()
+        ],
+        "cold: the probe, one token (scope `delete`), the DELETE"
+    );
+    assert!(cold[1].body.ends_with("scope=repository%3Amyrepository%3Adelete"), "{}", cold[1].body);
+    let second = delete(&digests[1]);
+    let second: Vec<&str> = second.iter().map(String::as_str).collect();
+    let (out, warm) = run_and_log(&emulator, &config, &second, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(wire(&warm), [format!("DELETE /v2/myrepository/manifests/{}", digests[1])]);
+    let left: Vec<String> = emulator.snapshot()["repositories"]["myrepository"]["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(left.len(), digests.len() - 2);
+    assert!(!left.contains(&digests[0]) && !left.contains(&digests[1]));
+}

@@ -3,6 +3,7 @@
 //! models ACR's JSON, Link paging, token challenge, error bodies and locks, can inject faults,
 //! and logs every request. It is never linked into the shipped binary.
 
+pub mod arm;
 pub mod az_config;
 pub mod model;
 mod routes;
@@ -229,6 +230,14 @@ impl Emulator {
         self.state.lock().unwrap().reset();
     }
 
+    /// Puts the registry's contents back as seeded and clears the request log, keeping the
+    /// tokens issued so far valid (for runs that start with a warm token cache).
+    pub fn reset_contents(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.seed = state.initial.clone();
+        state.requests.clear();
+    }
+
     pub fn set_faults(&self, faults: Vec<Fault>) {
         self.state.lock().unwrap().faults = faults;
     }
@@ -269,6 +278,18 @@ impl Emulator {
         state.refresh_issued.clear();
     }
 
+    /// Adds `seed::oci_repository(OCI_REPOSITORY)` (indexes, OCI artifacts, referrers) until
+    /// the next reset.
+    pub fn add_oci_repository(&self) {
+        routes::add_oci_repository(&mut self.state.lock().unwrap());
+    }
+
+    /// Turns the soft-delete policy on (see `routes::SoftDeleted`), with a recycle bin seeded
+    /// for restores, until the next reset.
+    pub fn enable_soft_delete(&self) {
+        routes::enable_soft_delete(&mut self.state.lock().unwrap());
+    }
+
     /// Makes the registry classic: 405 for the ACR tag listing.
     pub fn set_classic(&self, classic: bool) {
         self.state.lock().unwrap().classic = classic;
@@ -291,6 +312,20 @@ impl Emulator {
 
     pub fn set_correlation_id(&self, id: Option<&str>) {
         self.state.lock().unwrap().correlation_id = id.map(String::from);
+    }
+
+    /// The registry answers as `login_server` (until `reset`), which ARM lists under the
+    /// name before any `-` (a domain-name-label hash).
+    pub fn set_login_server(&self, login_server: &str) {
+        let mut state = self.state.lock().unwrap();
+        let name = login_server.split(['.', '-']).next().unwrap_or("").to_string();
+        state.arm_registries = vec![arm::ArmRegistry::new(&name, seed::RESOURCE_GROUP, login_server)];
+        state.seed.login_server = login_server.to_string();
+    }
+
+    /// The registries ARM lists (default: the seed's, in `seed::RESOURCE_GROUP`).
+    pub fn set_arm_registries(&self, registries: Vec<arm::ArmRegistry>) {
+        self.state.lock().unwrap().arm_registries = registries;
     }
 
     /// Edits the registry's contents in place.

@@ -1,5 +1,11 @@
 //! The registry's contents: repositories, manifests, tags and their changeable attributes,
 //! shaped as ACR returns them.
+//!
+//! Manifests have a media type: images (docker v2 or OCI image manifest) with a config and one
+//! layer, indexes (OCI index or docker manifest list) whose `children` are the digests they
+//! reference, and OCI referrers (signatures, SBOMs: an image manifest with a `subject` and an
+//! `artifactType`). Their bodies are built from the model (`Repository::manifest_body`); the
+//! digests are the seed's fake ones, not hashes of those bodies.
 
 use serde_json::{Value, json};
 
@@ -51,6 +57,27 @@ impl Attributes {
     }
 }
 
+/// The media types the emulator knows.
+pub mod media_type {
+    pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+    pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+    pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+    pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+    pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+    pub const DOCKER_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+    pub const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+    /// The config of an OCI 1.1 artifact (`{}`).
+    pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+    /// Artifact types of referrers.
+    pub const NOTARY_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
+    pub const SPDX_SBOM: &str = "application/spdx+json";
+
+    pub fn is_index(media_type: &str) -> bool {
+        media_type == OCI_INDEX || media_type == DOCKER_MANIFEST_LIST
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Manifest {
     pub digest: String,
@@ -60,6 +87,20 @@ pub struct Manifest {
     pub architecture: String,
     pub os: String,
     pub attributes: Attributes,
+    /// One of `media_type::*` (docker v2 manifest unless said otherwise).
+    pub media_type: String,
+    /// For an index or manifest list: the digests it references, in order (same repository).
+    pub children: Vec<String>,
+    /// OCI `subject`: the digest of the manifest this one refers to (signatures, SBOMs).
+    pub subject: Option<String>,
+    /// OCI `artifactType` of a referrer.
+    pub artifact_type: Option<String>,
+}
+
+impl Manifest {
+    pub fn is_index(&self) -> bool {
+        media_type::is_index(&self.media_type)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -127,16 +168,110 @@ impl Repository {
         out.insert("imageSize".into(), json!(m.image_size));
         out.insert("createdTime".into(), json!(m.created));
         out.insert("lastUpdateTime".into(), json!(m.updated));
-        out.insert("architecture".into(), json!(m.architecture));
-        out.insert("os".into(), json!(m.os));
-        out.insert("mediaType".into(), json!("application/vnd.docker.distribution.manifest.v2+json"));
-        out.insert("configMediaType".into(), json!("application/vnd.docker.container.image.v1+json"));
+        if !m.is_index() {
+            out.insert("architecture".into(), json!(m.architecture));
+            out.insert("os".into(), json!(m.os));
+        }
+        out.insert("mediaType".into(), json!(m.media_type));
+        if !m.is_index() {
+            out.insert("configMediaType".into(), json!(config_media_type(m)));
+        }
+        if let Some(artifact_type) = &m.artifact_type {
+            out.insert("artifactType".into(), json!(artifact_type));
+        }
+        if m.is_index() {
+            // ACR's `references` (the children, empty for a leaf manifest); platforms are the
+            // seed's one architecture.
+            let references: Vec<Value> = m
+                .children
+                .iter()
+                .map(|d| json!({"digest": d, "architecture": m.architecture, "os": m.os}))
+                .collect();
+            out.insert("references".into(), json!(references));
+        }
         // Real ACR drops the key for untagged manifests.
         if !tags.is_empty() {
             out.insert("tags".into(), json!(tags));
         }
         out.insert("changeableAttributes".into(), m.attributes.to_json());
         Value::Object(out)
+    }
+
+    pub fn manifest(&self, digest: &str) -> Option<&Manifest> {
+        self.manifests.iter().find(|m| m.digest == digest)
+    }
+
+    /// A tag or a digest, resolved to its manifest.
+    pub fn resolve(&self, reference: &str) -> Option<&Manifest> {
+        if reference.starts_with("sha256:") {
+            return self.manifest(reference);
+        }
+        let tag = self.tags.iter().find(|t| t.name == reference)?;
+        self.manifest(&tag.digest)
+    }
+
+    /// The body `GET /v2/{repo}/manifests/{ref}` serves: an image manifest (config, one layer,
+    /// and `subject`/`artifactType` for referrers) or an index (`manifests`, one descriptor per
+    /// child). Deterministic, so its length is the descriptor size others see.
+    pub fn manifest_body(&self, m: &Manifest) -> Vec<u8> {
+        let mut out = serde_json::Map::new();
+        out.insert("schemaVersion".into(), json!(2));
+        out.insert("mediaType".into(), json!(m.media_type));
+        if let Some(artifact_type) = &m.artifact_type {
+            out.insert("artifactType".into(), json!(artifact_type));
+        }
+        if m.is_index() {
+            let children: Vec<Value> = m
+                .children
+                .iter()
+                .filter_map(|d| self.manifest(d))
+                .map(|child| {
+                    let mut d = self.descriptor(child);
+                    d["platform"] = json!({"architecture": child.architecture, "os": child.os});
+                    d
+                })
+                .collect();
+            out.insert("manifests".into(), json!(children));
+        } else {
+            let (config_type, config_size) = match config_media_type(m) {
+                media_type::OCI_EMPTY => (media_type::OCI_EMPTY, 2),
+                other => (other, 1469),
+            };
+            let layer_type = if m.media_type == media_type::DOCKER_MANIFEST {
+                media_type::DOCKER_LAYER
+            } else {
+                media_type::OCI_LAYER
+            };
+            out.insert(
+                "config".into(),
+                json!({"mediaType": config_type, "size": config_size,
+                       "digest": crate::seed::digest(&format!("{}/config", m.digest))}),
+            );
+            out.insert(
+                "layers".into(),
+                json!([{"mediaType": layer_type, "size": m.image_size,
+                        "digest": crate::seed::digest(&format!("{}/layer", m.digest))}]),
+            );
+        }
+        if let Some(subject) = m.subject.as_deref().and_then(|d| self.manifest(d)) {
+            out.insert("subject".into(), self.descriptor(subject));
+        }
+        serde_json::to_vec_pretty(&Value::Object(out)).expect("manifest JSON")
+    }
+
+    /// `{mediaType, digest, size}` of a manifest (plus `artifactType` for referrers).
+    pub fn descriptor(&self, m: &Manifest) -> Value {
+        let mut d =
+            json!({"mediaType": m.media_type, "digest": m.digest, "size": self.manifest_body(m).len()});
+        if let Some(artifact_type) = &m.artifact_type {
+            d["artifactType"] = json!(artifact_type);
+        }
+        d
+    }
+
+    /// The manifests whose `subject` is `digest`, as the referrers API lists them.
+    pub fn referrers_of(&self, digest: &str) -> Vec<&Manifest> {
+        self.manifests.iter().filter(|m| m.subject.as_deref() == Some(digest)).collect()
     }
 
     pub fn tag_json(&self, t: &Tag) -> Value {
@@ -163,6 +298,17 @@ impl Repository {
     }
 }
 
+/// The config media type of an image manifest: an artifact's is the empty config.
+fn config_media_type(m: &Manifest) -> &'static str {
+    if m.artifact_type.is_some() {
+        media_type::OCI_EMPTY
+    } else if m.media_type == media_type::OCI_MANIFEST {
+        media_type::OCI_CONFIG
+    } else {
+        media_type::DOCKER_CONFIG
+    }
+}
+
 /// Who may do what. `repositories` maps a repository (or `*`) to its allowed actions.
 #[derive(Clone, Debug)]
 pub struct Identity {
@@ -178,7 +324,17 @@ impl Identity {
             catalog: true,
             repositories: vec![(
                 "*".into(),
-                ["pull", "push", "delete", "metadata_read", "metadata_write"].map(String::from).to_vec(),
+                [
+                    "pull",
+                    "push",
+                    "delete",
+                    "metadata_read",
+                    "metadata_write",
+                    "deleted_read",
+                    "deleted_restore",
+                ]
+                .map(String::from)
+                .to_vec(),
             )],
         }
     }

@@ -11,8 +11,16 @@
 //! | `GET /acr/v1/{repo}/_manifests/{digest}` | one manifest |
 //! | `GET /acr/v1/{repo}/_tags` | tags, paged (`n`, `last`, `orderby`) |
 //! | `GET`/`DELETE /acr/v1/{repo}/_tags/{tag}` | one tag / untag |
-//! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest and its tags |
-//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults` (not ACR) |
+//! | `DELETE /v2/{repo}/manifests/{digest}` | delete a manifest, its tags and its referrers |
+//! | `GET`/`HEAD /v2/{repo}/manifests/{tag or digest}` | the manifest body (model.rs), `Content-Type`, `Docker-Content-Digest` |
+//! | `GET /v2/{repo}/referrers/{digest}` | OCI referrers: an index of descriptors (`artifactType` filter) |
+//! | `GET /acr/v1/_deleted/{repo}/_manifests` / `_tags` | soft-deleted manifests / tags (`soft-delete` on) |
+//! | `POST /acr/v1/_deleted/{repo}/_manifests/{digest}?force=` body `{"tag"}` | restore under a tag |
+//! | `GET /{tenant}/v2.0/.well-known/openid-configuration` | Entra's tenant discovery (MSAL; see `arm.rs`) |
+//! | `GET /metadata/identity/oauth2/token` | managed identity, as IMDS answers (`Metadata: true`) |
+//! | `GET /msi/token` | managed identity, as App Service answers (`X-IDENTITY-HEADER`) |
+//! | `/subscriptions/…` | Resource Manager (see `arm.rs`) |
+//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci`, `soft-delete` (not ACR) |
 
 use std::collections::HashMap;
 
@@ -49,11 +57,24 @@ pub struct State {
     pub token_lifetime: u64,
     /// The delay of the fault last taken.
     pub fault_delay_ms: u64,
+    /// The headers of the request being answered.
+    pub headers: HeaderMap,
+    /// The registries Resource Manager lists.
+    pub arm_registries: Vec<crate::arm::ArmRegistry>,
+    /// The soft-delete policy is on: deleted manifests and their tags go to `recycled`.
+    pub soft_delete: bool,
+    pub recycled: Vec<SoftDeleted>,
     counter: u64,
 }
 
 impl State {
     pub fn new(seed: Seed) -> State {
+        // The registry's name: its login server's first label, less any domain-name-label hash.
+        let arm_registries = vec![crate::arm::ArmRegistry::new(
+            seed.login_server.split(['.', '-']).next().unwrap_or(""),
+            crate::seed::RESOURCE_GROUP,
+            &seed.login_server,
+        )];
         State {
             initial: seed.clone(),
             seed,
@@ -70,7 +91,11 @@ impl State {
             link_override: None,
             token_lifetime: 4500,
             fault_delay_ms: 0,
+            headers: HeaderMap::new(),
+            soft_delete: false,
+            recycled: Vec::new(),
             entra_revoked: false,
+            arm_registries,
             counter: 0,
         }
     }
@@ -193,6 +218,7 @@ pub fn handle(
     let path = format!("/{}", segments.join("/"));
     let target = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| path.clone());
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    state.headers = headers;
     let mut spoilt = Spoil::None;
     let mut response = if path.starts_with("/_emulator/") {
         control(&mut state, &method, &path, &body)
@@ -301,12 +327,43 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             }
             Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
         },
+        ("POST", "/_emulator/soft-delete") => {
+            enable_soft_delete(state);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", "/_emulator/oci") => {
+            add_oci_repository(state);
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "/_emulator/classic") => {
             state.classic = body == b"true";
             StatusCode::NO_CONTENT.into_response()
         }
         ("POST", "/_emulator/correlation") => {
             state.correlation_id = Some(String::from_utf8_lossy(body).into_owned()).filter(|s| !s.is_empty());
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", "/_emulator/arm-registries") => match serde_json::from_slice::<Vec<[String; 3]>>(body) {
+            // `[[name, resource group, login server], …]`
+            Ok(list) => {
+                state.arm_registries =
+                    list.iter().map(|[n, g, l]| crate::arm::ArmRegistry::new(n, g, l)).collect();
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        },
+        ("POST", "/_emulator/login-server") => {
+            // The registry answers under this login server (until the next reset), and ARM
+            // lists it under its name (less any domain-name-label hash).
+            let login_server = String::from_utf8_lossy(body).into_owned();
+            let name = login_server.split(['.', '-']).next().unwrap_or("").to_string();
+            state.arm_registries =
+                vec![crate::arm::ArmRegistry::new(&name, crate::seed::RESOURCE_GROUP, &login_server)];
+            state.seed.login_server = login_server;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", "/_emulator/entra-revoked") => {
+            state.entra_revoked = body == b"true";
             StatusCode::NO_CONTENT.into_response()
         }
         ("POST", "/_emulator/challenge") => {
@@ -318,6 +375,154 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             StatusCode::NO_CONTENT.into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A soft-deleted manifest with the tags it had, in the order of deletion.
+#[derive(Clone, Debug)]
+pub struct SoftDeleted {
+    pub repository: String,
+    pub manifest: crate::model::Manifest,
+    pub tags: Vec<String>,
+    pub deleted_at: String,
+}
+
+/// When the emulator deletes with soft delete on (a fixed time: goldens compare it).
+const DELETED_AT: &str = "2019-06-01T12:00:00.0000000Z";
+
+/// Soft delete on, and a recycle bin for `acr-helloworld`: `old` (one manifest), `v9` (two,
+/// the later deleted last) and `v1` (a tag that exists again).
+pub fn enable_soft_delete(state: &mut State) {
+    if state.soft_delete {
+        return;
+    }
+    state.soft_delete = true;
+    let ok = crate::model::Attributes::default;
+    let bin = crate::seed::RepoBuilder::new("acr-helloworld-recycled")
+        .manifest(120, &["old"], ok())
+        .manifest(130, &["v9"], ok())
+        .manifest(140, &["v9"], ok())
+        .manifest(150, &["v1"], ok())
+        .build();
+    for (i, manifest) in bin.manifests.into_iter().enumerate() {
+        let tags = bin.tags.iter().filter(|t| t.digest == manifest.digest).map(|t| t.name.clone()).collect();
+        state.recycled.push(SoftDeleted {
+            repository: "acr-helloworld".into(),
+            manifest,
+            tags,
+            deleted_at: format!("2019-05-2{i}T08:00:00.0000000Z"),
+        });
+    }
+}
+
+/// `/acr/v1/_deleted/{repo}/…`: the recycle bin's listings and restore.
+fn deleted_route(
+    state: &mut State,
+    method: &Method,
+    rest: &[&str],
+    params: &[(String, String)],
+    auth: &str,
+    body: &[u8],
+) -> Response {
+    let (repo, digest) = match rest {
+        [r @ .., "_manifests", d] if method == Method::POST => (r.join("/"), Some(d.to_string())),
+        [r @ .., "_manifests" | "_tags"] => (r.join("/"), None),
+        _ => {
+            return acr_error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "the requested resource was not found",
+                Value::Null,
+            );
+        }
+    };
+    let action = if method == Method::POST { "deleted_restore" } else { "deleted_read" };
+    if let Some(r) = denial(state, auth, &repo, action) {
+        return r;
+    }
+    if !state.seed.repositories.iter().any(|r| r.name == repo) {
+        return name_unknown(&repo);
+    }
+    let login_server = state.seed.login_server.clone();
+    let recycled = state.recycled.iter().filter(|d| d.repository == repo);
+    match (method.as_str(), rest.last().copied(), digest) {
+        ("GET", Some("_manifests"), None) => {
+            let manifests: Vec<Value> = recycled
+                .map(|d| {
+                    json!({"digest": d.manifest.digest, "mediaType": d.manifest.media_type,
+                           "imageSize": d.manifest.image_size, "createdTime": d.manifest.created,
+                           "deletedAt": d.deleted_at, "tags": d.tags})
+                })
+                .collect();
+            json_response(
+                StatusCode::OK,
+                json!({"registry": login_server, "imageName": repo, "manifests": manifests}),
+            )
+        }
+        ("GET", Some("_tags"), None) => {
+            let tags: Vec<Value> = recycled
+                .flat_map(|d| {
+                    d.tags
+                        .iter()
+                        .map(|t| json!({"tag": t, "digest": d.manifest.digest, "deletedAt": d.deleted_at}))
+                })
+                .collect();
+            json_response(StatusCode::OK, json!({"registry": login_server, "imageName": repo, "tags": tags}))
+        }
+        ("POST", _, Some(digest)) => {
+            let Some(tag) =
+                serde_json::from_slice::<Value>(body).ok().and_then(|b| b["tag"].as_str().map(String::from))
+            else {
+                return acr_error(StatusCode::BAD_REQUEST, "TAG_INVALID", "a tag is required", Value::Null);
+            };
+            let force = param(params, "force") == Some("True");
+            let Some(i) =
+                state.recycled.iter().rposition(|d| d.repository == repo && d.manifest.digest == digest)
+            else {
+                return manifest_unknown();
+            };
+            let r = state.seed.repositories.iter_mut().find(|r| r.name == repo).expect("checked");
+            if let Some(existing) = r.tags.iter().position(|t| t.name == tag) {
+                if !force {
+                    return acr_error(
+                        StatusCode::CONFLICT,
+                        "TAG_CONFLICT",
+                        "the tag already exists; use force to overwrite it",
+                        json!({"tag": tag}),
+                    );
+                }
+                r.tags.remove(existing);
+            }
+            let deleted = state.recycled.remove(i);
+            let stamp = deleted.manifest.updated.clone();
+            if !r.manifests.iter().any(|m| m.digest == digest) {
+                r.manifests.push(deleted.manifest);
+            }
+            r.tags.push(crate::model::Tag {
+                name: tag.clone(),
+                digest: digest.clone(),
+                created: stamp.clone(),
+                updated: stamp,
+                attributes: crate::model::Attributes::default(),
+            });
+            json_response(StatusCode::OK, json!({"digest": digest, "tag": tag}))
+        }
+        _ => acr_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "UNSUPPORTED",
+            "The operation is unsupported.",
+            Value::Null,
+        ),
+    }
+}
+
+/// The name of the repository `/_emulator/oci` adds.
+pub const OCI_REPOSITORY: &str = "oci/artifacts";
+
+/// Adds the repository of every kind of manifest (`seed::oci_repository`), until reset.
+pub fn add_oci_repository(state: &mut State) {
+    if !state.seed.repositories.iter().any(|r| r.name == OCI_REPOSITORY) {
+        state.seed.repositories.push(crate::seed::oci_repository(OCI_REPOSITORY));
     }
 }
 
@@ -425,6 +630,15 @@ fn route(
         ("POST", ["oauth2", "exchange"]) => exchange(state, body),
         ("POST", ["oauth2", "token"]) => token(state, body),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => entra_token(state, tenant, body),
+        ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
+            let host = state.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+            crate::arm::openid_configuration(host, tenant)
+        }
+        ("GET", ["metadata", "identity", "oauth2", "token"]) => managed_identity_token(state, params, false),
+        ("GET", ["msi", "token"]) => managed_identity_token(state, params, true),
+        ("GET", ["subscriptions", ..]) => {
+            crate::arm::route(&state.arm_registries, segments, params, auth).expect("a subscriptions path")
+        }
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
                 Some(g) if g.catalog => g,
@@ -449,6 +663,7 @@ fn route(
             );
             with_link(json_response(StatusCode::OK, json!({"repositories": page})), link)
         }
+        (_, ["acr", "v1", "_deleted", rest @ ..]) => deleted_route(state, method, rest, params, auth, body),
         (_, ["acr", "v1", rest @ ..]) => acr_route(state, method, rest, params, auth, body),
         ("GET", ["v2", rest @ .., "tags", "list"]) => {
             let repo = rest.join("/");
@@ -461,6 +676,49 @@ fn route(
             let names = r.tags.iter().map(|t| &t.name);
             let (page, link) = page_of(names, |n| n, |n| n, params, &format!("/v2/{repo}/tags/list"));
             with_link(json_response(StatusCode::OK, json!({"name": repo, "tags": page})), link)
+        }
+        ("GET" | "HEAD", ["v2", rest @ .., "manifests", reference]) => {
+            let repo = rest.join("/");
+            if let Some(r) = denial(state, auth, &repo, "pull") {
+                return r;
+            }
+            let Some(r) = state.seed.repositories.iter().find(|r| r.name == repo) else {
+                return name_unknown(&repo);
+            };
+            // Accept is not checked: every client here accepts every media type.
+            match r.resolve(reference) {
+                Some(m) => (
+                    StatusCode::OK,
+                    [("content-type", m.media_type.clone()), ("docker-content-digest", m.digest.clone())],
+                    r.manifest_body(m),
+                )
+                    .into_response(),
+                None => manifest_unknown(),
+            }
+        }
+        ("GET", ["v2", rest @ .., "referrers", digest]) => {
+            let repo = rest.join("/");
+            if let Some(r) = denial(state, auth, &repo, "pull") {
+                return r;
+            }
+            let Some(r) = state.seed.repositories.iter().find(|r| r.name == repo) else {
+                return name_unknown(&repo);
+            };
+            let filter = param(params, "artifactType");
+            let manifests: Vec<Value> = r
+                .referrers_of(digest)
+                .into_iter()
+                .filter(|m| filter.is_none_or(|f| m.artifact_type.as_deref() == Some(f)))
+                .map(|m| r.descriptor(m))
+                .collect();
+            let body = json!({"schemaVersion": 2, "mediaType": crate::model::media_type::OCI_INDEX, "manifests": manifests});
+            let mut response =
+                (StatusCode::OK, [("content-type", crate::model::media_type::OCI_INDEX)], body.to_string())
+                    .into_response();
+            if filter.is_some() {
+                response.headers_mut().insert("oci-filters-applied", "artifactType".parse().unwrap());
+            }
+            response
         }
         ("DELETE", ["v2", rest @ .., "manifests", reference]) => {
             let repo = rest.join("/");
@@ -688,8 +946,32 @@ fn delete_manifest(state: &mut State, repo: &str, reference: &str) -> Response {
     if !r.manifests[i].attributes.allows_delete() || !r.attributes.allows_delete() || tags_locked {
         return disallowed();
     }
-    r.manifests.remove(i);
-    r.tags.retain(|t| t.digest != reference);
+    // ACR deletes a manifest's referrers (signatures, SBOMs) with it, and theirs in turn.
+    let first = r.manifests.remove(i);
+    let mut gone = vec![first.digest.clone()];
+    let mut removed = vec![first];
+    while let Some(digest) = gone.pop() {
+        while let Some(j) = r.manifests.iter().position(|m| m.subject.as_deref() == Some(digest.as_str())) {
+            let referrer = r.manifests.remove(j);
+            gone.push(referrer.digest.clone());
+            removed.push(referrer);
+        }
+    }
+    let mut recycled = Vec::new();
+    for manifest in removed {
+        let tags: Vec<String> =
+            r.tags.iter().filter(|t| t.digest == manifest.digest).map(|t| t.name.clone()).collect();
+        r.tags.retain(|t| t.digest != manifest.digest);
+        recycled.push(SoftDeleted {
+            repository: repo.to_string(),
+            manifest,
+            tags,
+            deleted_at: DELETED_AT.into(),
+        });
+    }
+    if state.soft_delete {
+        state.recycled.extend(recycled);
+    }
     StatusCode::ACCEPTED.into_response()
 }
 
@@ -807,7 +1089,8 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
         );
     }
     let scopes: Vec<&str> = p("scope").split(' ').collect();
-    let acr_scope = scopes.contains(&seed::ACR_SCOPE);
+    let arm = scopes.contains(&seed::ARM_SCOPE);
+    let acr_scope = scopes.contains(&seed::ACR_SCOPE) || arm;
     let ok = match p("grant_type") {
         "refresh_token" => {
             if state.entra_revoked {
@@ -823,12 +1106,19 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
                 && acr_scope
         }
         "client_credentials" => {
+            let jwt_bearer =
+                p("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+            let assertion = p("client_assertion");
+            if jwt_bearer
+                && !assertion.is_empty()
+                && assertion != seed::FEDERATED_ASSERTION
+                && let Err(why) = check_certificate_assertion(assertion, tenant, p("client_id"))
+            {
+                return fail(StatusCode::UNAUTHORIZED, "invalid_client", &format!("{why}\r\nTrace ID: 0"));
+            }
             p("client_id") == seed::SP_CLIENT_ID
                 && acr_scope
-                && (p("client_secret") == seed::SP_SECRET
-                    || (p("client_assertion") == seed::FEDERATED_ASSERTION
-                        && p("client_assertion_type")
-                            == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
+                && (p("client_secret") == seed::SP_SECRET || (jwt_bearer && !assertion.is_empty()))
         }
         _ => false,
     };
@@ -839,10 +1129,131 @@ fn entra_token(state: &mut State, tenant: &str, body: &[u8]) -> Response {
             "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0",
         );
     }
-    json_response(
-        StatusCode::OK,
-        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": seed::AAD_TOKEN}),
-    )
+    let token = if arm { seed::ARM_TOKEN } else { seed::AAD_TOKEN };
+    let mut answer =
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": token, "scope": p("scope")});
+    if p("client_info") == "1" {
+        // Who signed in, as Entra tells MSAL (it keys its cache by `uid.utid`).
+        let info = json!({"uid": "uid", "utid": seed::AAD_TENANT}).to_string();
+        answer["client_info"] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(info).into();
+    }
+    json_response(StatusCode::OK, answer)
+}
+
+/// Entra's check of a client assertion signed with the service principal's certificate
+/// (`seed::SP_CERTIFICATE`): the header's `x5t` names the certificate, the RS256 signature
+/// verifies with its public key, and the claims are for this client at this tenant's token
+/// endpoint and not expired. `Err`: Entra's AADSTS text.
+fn check_certificate_assertion(assertion: &str, tenant: &str, client_id: &str) -> Result<(), String> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+    let malformed = || "AADSTS50027: JWT token is invalid or malformed.".to_string();
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header, claims, signature] = parts[..] else { return Err(malformed()) };
+    let json =
+        |part: &str| -> Option<Value> { serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok() };
+    let (Some(header), Some(claims)) = (json(header), json(claims)) else { return Err(malformed()) };
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
+    let pem_body: String = crate::seed::SP_CERTIFICATE.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = STANDARD.decode(pem_body).expect("test certificate");
+    let thumbprint = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der);
+    if header["alg"] != "RS256" || header["x5t"] != URL_SAFE.encode(thumbprint.as_ref()) {
+        return Err(format!(
+            "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '{}']",
+            header["x5t"].as_str().unwrap_or("")
+        ));
+    }
+    let cert_der = rustls::pki_types::CertificateDer::from(der);
+    let cert = webpki::EndEntityCert::try_from(&cert_der).expect("test certificate parses");
+    let signed = &assertion[..assertion.rfind('.').expect("three parts")];
+    if cert.verify_signature(webpki::ring::RSA_PKCS1_2048_8192_SHA256, signed.as_bytes(), &signature).is_err()
+    {
+        return Err("AADSTS7000274: Signature verification failed for the client assertion.".into());
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let aud_ok = claims["aud"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("https://") && a.ends_with(&format!("/{tenant}/oauth2/v2.0/token")));
+    if !aud_ok
+        || claims["iss"] != client_id
+        || claims["sub"] != client_id
+        || claims["jti"].as_str().is_none_or(str::is_empty)
+        // MSAL (PyJWT) writes `exp` with a fraction.
+        || claims["exp"].as_f64().is_none_or(|exp| exp <= now as f64)
+    {
+        return Err("AADSTS700024: Client assertion is not within its valid time range or its claims are not for this application.".into());
+    }
+    Ok(())
+}
+
+/// A managed identity's token, as IMDS (`app_service == false`) or App Service answers: the
+/// system-assigned identity, or the user-assigned one named by `client_id`, `object_id` or
+/// `msi_res_id` (App Service: `mi_res_id`); `seed::MI_TOKEN`, which the exchange takes.
+fn managed_identity_token(state: &State, params: &[(String, String)], app_service: bool) -> Response {
+    use crate::seed;
+    let header = |name: &str| state.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let p = |k: &str| param(params, k).unwrap_or("");
+    let imds_error = |description: &str| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_request", "error_description": description}),
+        )
+    };
+    let app_error = |status: StatusCode, message: &str| {
+        json_response(
+            status,
+            json!({"statusCode": status.as_u16(), "message": message, "correlationId": "0"}),
+        )
+    };
+    if app_service {
+        if header("x-identity-header") != seed::APP_SERVICE_IDENTITY_HEADER {
+            return app_error(StatusCode::UNAUTHORIZED, "The X-IDENTITY-HEADER is missing or wrong.");
+        }
+        if p("api-version") != "2019-08-01" {
+            return app_error(StatusCode::BAD_REQUEST, "Unsupported api-version.");
+        }
+    } else {
+        if header("metadata") != "true" {
+            return imds_error("Required metadata header not specified");
+        }
+        if p("api-version") != "2018-02-01" {
+            return imds_error("Invalid api-version");
+        }
+    }
+    let resource_id_name = if app_service { "mi_res_id" } else { "msi_res_id" };
+    let client_id = match (p("client_id"), p("object_id"), p(resource_id_name)) {
+        ("", "", "") => seed::MI_SYSTEM_CLIENT_ID,
+        (seed::MI_USER_CLIENT_ID, "", "") | ("", seed::MI_USER_OBJECT_ID, "") => seed::MI_USER_CLIENT_ID,
+        ("", "", id) if id == seed::MI_USER_RESOURCE_ID => seed::MI_USER_CLIENT_ID,
+        _ if app_service => {
+            return app_error(StatusCode::BAD_REQUEST, "No managed identity found for the given id.");
+        }
+        _ => return imds_error("Identity not found"),
+    };
+    let acr_resource = seed::ACR_SCOPE.trim_end_matches("/.default");
+    if p("resource") != acr_resource {
+        if app_service {
+            return app_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "An unexpected error occured while fetching the AAD Token.",
+            );
+        }
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_resource", "error_description": format!("AADSTS500011: The resource principal named {} was not found in the tenant.", p("resource"))}),
+        );
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let expires_on = (now + 86399).to_string();
+    let body = if app_service {
+        json!({"access_token": seed::MI_TOKEN, "expires_on": expires_on, "resource": acr_resource,
+               "token_type": "Bearer", "client_id": client_id})
+    } else {
+        // IMDS writes every number as a string.
+        json!({"access_token": seed::MI_TOKEN, "client_id": client_id, "expires_in": "86399",
+               "expires_on": expires_on, "ext_expires_in": "86399", "not_before": now.to_string(),
+               "resource": acr_resource, "token_type": "Bearer"})
+    };
+    json_response(StatusCode::OK, body)
 }
 
 fn token(state: &mut State, body: &[u8]) -> Response {

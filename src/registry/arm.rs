@@ -1,0 +1,160 @@
+//! The registry's login server from Azure Resource Manager, as az looks it up when an account
+//! is signed in: the subscription's resources of the registry type (`GET
+//! /subscriptions/{id}/resources?$filter=…`, paged by `nextLink`), the one whose name matches
+//! (any case), then that registry (`GET …/resourceGroups/{rg}/providers/
+//! Microsoft.ContainerRegistry/registries/{name}`) for its `properties.loginServer`. A
+//! registry's login server need not be `<name>.<suffix>` (a domain-name-label hash).
+
+use reqwest::Client;
+use serde_json::Value;
+
+use super::paths::arm_segment;
+use super::transport;
+
+pub const REGISTRY_TYPE: &str = "Microsoft.ContainerRegistry/registries";
+/// The api-versions az 2.91.0 sends (observed on the wire).
+const RESOURCES_API: &str = "2024-11-01";
+const REGISTRY_API: &str = "2026-09-01-preview";
+
+/// What Resource Manager said about the registry.
+#[derive(Debug, PartialEq)]
+pub enum Lookup {
+    Found {
+        login_server: String,
+    },
+    /// az's message (it falls back to `<name>.<suffix>`).
+    NotFound(String),
+}
+
+/// A failed lookup, which az reports and stops at.
+#[derive(Debug, PartialEq)]
+pub enum ArmError {
+    /// An ARM error answer: az prints `(code) message`, `Code: …`, `Message: …`.
+    Answer { status: u16, text: String },
+    /// Anything else (no answer, an answer that is not ARM's): az's CLIError text.
+    Other(String),
+}
+
+impl ArmError {
+    fn from_answer(status: u16, body: &[u8]) -> ArmError {
+        let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let error = json.get("error");
+        let field = |k: &str| error.and_then(|e| e.get(k)).and_then(Value::as_str).map(str::to_string);
+        match (field("code"), field("message")) {
+            (Some(code), Some(message)) => ArmError::Answer {
+                status,
+                text: format!("({code}) {message}\nCode: {code}\nMessage: {message}"),
+            },
+            _ => {
+                ArmError::Answer { status, text: format!("Operation returned an invalid status '{status}'") }
+            }
+        }
+    }
+}
+
+/// The subscription the lookup runs in.
+pub struct Subscription<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
+/// Looks `name` up in `subscription` at `resource_manager` with the ARM token.
+pub async fn find_registry(
+    client: &Client,
+    resource_manager: &str,
+    subscription: &Subscription<'_>,
+    token: &str,
+    name: &str,
+) -> Result<Lookup, ArmError> {
+    let base = resource_manager.trim_end_matches('/');
+    let sub = arm_segment(subscription.id).map_err(|e| ArmError::Other(e.to_string()))?;
+    // As az's stack encodes the filter: spaces as %20, quotes and the slash escaped.
+    let filter = transport::form_encode(&[(String::new(), format!("resourceType eq '{REGISTRY_TYPE}'"))]);
+    let filter = filter.trim_start_matches('=').replace('+', "%20");
+    let mut url =
+        format!("{base}/subscriptions/{sub}/resources?$filter={filter}&api-version={RESOURCES_API}");
+    let mut matches = Vec::new();
+    // Every page (ARM pages by `nextLink`), bounded so a looping service cannot hold a run.
+    for _ in 0..1000 {
+        let page = get(client, &url, token).await?;
+        let items = page.get("value").and_then(Value::as_array).cloned().unwrap_or_default();
+        matches.extend(items.into_iter().filter(|item| {
+            item.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name))
+        }));
+        match page.get("nextLink").and_then(Value::as_str).filter(|l| !l.is_empty()) {
+            Some(next) => url = next.to_string(),
+            None => break,
+        }
+    }
+    let item = match matches.as_slice() {
+        [] => {
+            return Ok(Lookup::NotFound(format!(
+                "The resource with name '{name}' and type '{REGISTRY_TYPE}' could not be found in subscription '{} ({})'.",
+                subscription.name, subscription.id
+            )));
+        }
+        [one] => one,
+        _ => {
+            return Err(ArmError::Other(format!(
+                "More than one resources with type '{REGISTRY_TYPE}' are found with name '{name}'."
+            )));
+        }
+    };
+    let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+    let group = resource_group(id)
+        .ok_or_else(|| ArmError::Other(format!("Could not parse the resource id '{id}'.")))?;
+    let encoded = |s: &str| arm_segment(s).map_err(|e| ArmError::Other(e.to_string()));
+    let url = format!(
+        "{base}/subscriptions/{sub}/resourceGroups/{}/providers/{REGISTRY_TYPE}/{}?api-version={REGISTRY_API}",
+        encoded(&group)?,
+        encoded(name)?
+    );
+    let registry = get(client, &url, token).await?;
+    match registry.pointer("/properties/loginServer").and_then(Value::as_str) {
+        Some(login_server) => Ok(Lookup::Found { login_server: login_server.to_string() }),
+        None => Err(ArmError::Other(format!("Registry '{name}' has no login server."))),
+    }
+}
+
+/// The resource group in an ARM id, lower-cased as az parses it.
+fn resource_group(id: &str) -> Option<String> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let at = parts.iter().position(|p| p.eq_ignore_ascii_case("resourceGroups"))?;
+    parts.get(at + 1).filter(|g| !g.is_empty()).map(|g| g.to_lowercase())
+}
+
+async fn get(client: &Client, url: &str, token: &str) -> Result<Value, ArmError> {
+    let (status, _, body) =
+        transport::sign_in_request(|| client.get(url).bearer_auth(token), "GET", url, true)
+            .await
+            .map_err(|no_answer| ArmError::Other(no_answer.text))?;
+    if status != 200 {
+        return Err(ArmError::from_answer(status, &body));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|_| ArmError::Other(format!("Resource Manager answered {url} with no JSON.")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_groups_from_ids() {
+        let id = "/subscriptions/s/resourceGroups/MyGroup/providers/Microsoft.ContainerRegistry/registries/r";
+        assert_eq!(resource_group(id).as_deref(), Some("mygroup"));
+        assert_eq!(resource_group("/subscriptions/s"), None);
+    }
+
+    #[test]
+    fn arm_errors_read_as_az_prints_them() {
+        let body = br#"{"error":{"code":"SubscriptionNotFound","message":"The subscription 'x' could not be found."}}"#;
+        assert_eq!(
+            ArmError::from_answer(404, body),
+            ArmError::Answer {
+                status: 404,
+                text: "(SubscriptionNotFound) The subscription 'x' could not be found.\nCode: SubscriptionNotFound\nMessage: The subscription 'x' could not be found.".into()
+            }
+        );
+    }
+}

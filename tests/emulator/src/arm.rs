@@ -1,0 +1,145 @@
+//! Azure Resource Manager and Entra discovery, as far as az's registry lookup uses them:
+//! the OpenID configuration MSAL reads before its first token request, the resource listing
+//! az filters by type, one registry's properties, and the registries of a subscription.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /{tenant}/v2.0/.well-known/openid-configuration` | Entra's endpoints at this host |
+//! | `GET /subscriptions/{sub}/resources?$filter=resourceType eq '…registries'` | the registries as resources |
+//! | `GET /subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries` | the registries |
+//! | `GET /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}` | one registry |
+//!
+//! ARM requests need `Authorization: Bearer <seed::ARM_TOKEN>`.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::seed;
+
+const REGISTRY_TYPE: &str = "Microsoft.ContainerRegistry/registries";
+
+/// A registry as ARM knows it: its name, resource group and login server (which need not be
+/// `<name>.azurecr.io`, e.g. with a domain-name-label hash).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArmRegistry {
+    pub name: String,
+    pub resource_group: String,
+    pub login_server: String,
+}
+
+impl ArmRegistry {
+    pub fn new(name: &str, resource_group: &str, login_server: &str) -> ArmRegistry {
+        ArmRegistry {
+            name: name.into(),
+            resource_group: resource_group.into(),
+            login_server: login_server.into(),
+        }
+    }
+
+    fn id(&self, subscription: &str) -> String {
+        format!(
+            "/subscriptions/{subscription}/resourceGroups/{}/providers/{REGISTRY_TYPE}/{}",
+            self.resource_group, self.name
+        )
+    }
+
+    fn resource(&self, subscription: &str) -> Value {
+        json!({
+            "id": self.id(subscription), "name": self.name, "type": REGISTRY_TYPE,
+            "location": "westus", "sku": {"name": "Premium", "tier": "Premium"}, "tags": {}
+        })
+    }
+
+    fn registry(&self, subscription: &str) -> Value {
+        let mut value = self.resource(subscription);
+        value["properties"] = json!({
+            "loginServer": self.login_server, "adminUserEnabled": false, "provisioningState": "Succeeded",
+            "creationDate": "2019-03-01T00:00:00.0000000Z", "publicNetworkAccess": "Enabled",
+            "dataEndpointEnabled": false, "anonymousPullEnabled": false
+        });
+        value
+    }
+}
+
+/// MSAL's tenant discovery document, with this host's endpoints.
+pub fn openid_configuration(host: &str, tenant: &str) -> Response {
+    let base = format!("https://{host}/{tenant}");
+    json_response(
+        StatusCode::OK,
+        json!({
+            "issuer": format!("{base}/v2.0"),
+            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+            "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+            "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
+            "jwks_uri": format!("https://{host}/{tenant}/discovery/v2.0/keys"),
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "tenant_region_scope": "NA"
+        }),
+    )
+}
+
+/// The ARM routes; `None` when the path is not one of them.
+pub fn route(
+    registries: &[ArmRegistry],
+    segments: &[&str],
+    params: &[(String, String)],
+    auth: &str,
+) -> Option<Response> {
+    let ["subscriptions", subscription, rest @ ..] = segments else { return None };
+    if auth != format!("Bearer {}", seed::ARM_TOKEN) {
+        return Some(arm_error(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing or invalid.",
+        ));
+    }
+    if *subscription != seed::SUBSCRIPTION_ID {
+        return Some(arm_error(
+            StatusCode::NOT_FOUND,
+            "SubscriptionNotFound",
+            &format!("The subscription '{subscription}' could not be found."),
+        ));
+    }
+    let value = |items: Vec<Value>| json_response(StatusCode::OK, json!({"value": items}));
+    Some(match rest {
+        ["resources"] => {
+            let filter = params.iter().find(|(k, _)| k == "$filter").map(|(_, v)| v.as_str()).unwrap_or("");
+            let wanted = filter.is_empty() || filter.contains(REGISTRY_TYPE);
+            let items =
+                if wanted { registries.iter().map(|r| r.resource(subscription)).collect() } else { vec![] };
+            value(items)
+        }
+        ["providers", "Microsoft.ContainerRegistry", "registries"] => {
+            value(registries.iter().map(|r| r.registry(subscription)).collect())
+        }
+        ["resourceGroups", group, "providers", "Microsoft.ContainerRegistry", "registries", name] => {
+            // ARM matches names and groups without regard to case.
+            match registries
+                .iter()
+                .find(|r| r.name.eq_ignore_ascii_case(name) && r.resource_group.eq_ignore_ascii_case(group))
+            {
+                Some(r) => json_response(StatusCode::OK, r.registry(subscription)),
+                None => arm_error(
+                    StatusCode::NOT_FOUND,
+                    "ResourceNotFound",
+                    &format!(
+                        "The Resource '{REGISTRY_TYPE}/{name}' under resource group '{group}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+                    ),
+                ),
+            }
+        }
+        _ => arm_error(StatusCode::NOT_FOUND, "InvalidResourceType", "The resource type could not be found."),
+    })
+}
+
+fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
+    json_response(status, json!({"error": {"code": code, "message": message}}))
+}
+
+fn json_response(status: StatusCode, body: Value) -> Response {
+    use axum::response::IntoResponse;
+    (status, [("content-type", "application/json; charset=utf-8")], body.to_string()).into_response()
+}
