@@ -34,6 +34,17 @@ pub const AZACR_AZ_PATH: &str = "AZACR_AZ_PATH";
 /// been handed to, so that azacr reached again through a wrapper or a copy of itself skips
 /// them instead of looping. Not meant to be set by hand.
 pub const AZACR_PASSTHROUGH: &str = "AZACR_PASSTHROUGH";
+/// Time limits in whole seconds (1 to 3600): TCP connect plus TLS handshake (default 30),
+/// one try of a challenge or token request (60; not tried again after two time out), and a
+/// data call without a byte (az's 300). See `registry::transport::Limits`.
+pub const AZACR_CONNECT_TIMEOUT: &str = "AZACR_CONNECT_TIMEOUT";
+pub const AZACR_SIGN_IN_TIMEOUT: &str = "AZACR_SIGN_IN_TIMEOUT";
+pub const AZACR_DATA_TIMEOUT: &str = "AZACR_DATA_TIMEOUT";
+
+/// az's switch for no certificate verification: any value but an empty one. az's HTTP stack
+/// then warns on stderr for every request; azacr prints the same warning.
+pub const AZURE_CLI_DISABLE_CONNECTION_VERIFICATION: &str = "AZURE_CLI_DISABLE_CONNECTION_VERIFICATION";
+
 /// Where the real az is searched for.
 pub const PATH: &str = "PATH";
 /// Windows: the file name extensions PATH search tries (`.COM;.EXE;.BAT;.CMD` when unset).

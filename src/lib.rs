@@ -147,6 +147,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     let (settings, command) = settings::resolve(*globals, *command, &config)?;
     ui.only_show_errors = settings.only_show_errors;
     let _tracing = settings.debug.then(|| log::trace_to(ui));
+    let _unverified = registry::transport::warn_unverified_to(ui);
     if let Some(subscription) = &settings.subscription
         && !config.knows_subscription(subscription)
     {

@@ -124,13 +124,10 @@ fn resource_group(id: &str) -> Option<String> {
 }
 
 async fn get(client: &Client, url: &str, token: &str) -> Result<Value, ArmError> {
-    let (status, _, body) = transport::sign_in_request(
-        || client.get(url).bearer_auth(token).timeout(transport::SIGN_IN_TIMEOUT),
-        "GET",
-        url,
-    )
-    .await
-    .map_err(ArmError::Other)?;
+    let (status, _, body) =
+        transport::sign_in_request(|| client.get(url).bearer_auth(token), "GET", url, true)
+            .await
+            .map_err(|no_answer| ArmError::Other(no_answer.text))?;
     if status != 200 {
         return Err(ArmError::from_answer(status, &body));
     }

@@ -58,14 +58,15 @@ pub struct Challenge {
 
 impl Challenge {
     pub async fn probe(client: &Client, login_server: &str, name: &str) -> Result<Challenge, RegistryError> {
-        let unreachable =
-            || RegistryError::Unreachable { login_server: login_server.into(), name: name.into() };
         let url = format!("https://{login_server}/v2/");
         // The answer is read to the end, so the connection is reused for the calls after it.
-        let (status, headers, _) =
-            transport::sign_in_request(|| client.get(&url).timeout(transport::SIGN_IN_TIMEOUT), "GET", &url)
-                .await
-                .map_err(|_| unreachable())?;
+        let (status, headers, _) = transport::sign_in_request(|| client.get(&url), "GET", &url, false)
+            .await
+            .map_err(|no_answer| RegistryError::Unreachable {
+                login_server: login_server.into(),
+                name: name.into(),
+                gave_up: no_answer.gave_up(),
+            })?;
         if status == 403 {
             return Err(RegistryError::Forbidden { login_server: login_server.into(), name: name.into() });
         }
@@ -149,7 +150,7 @@ pub async fn authorize(
             let token = post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token").await;
             token
                 .map(|t| Authorized::bearer(t, None))
-                .map_err(|code| access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code))
+                .map_err(|denied| access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, denied))
         }
         Credentials::Aad(Ok(aad)) => {
             let (scheme, params) = challenge.parse().ok_or_else(|| aad_unavailable(no_challenge()))?;
@@ -177,8 +178,8 @@ pub async fn authorize(
             post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token")
                 .await
                 .map(|t| Authorized::bearer(t, fresh_refresh))
-                .map_err(|code| {
-                    aad_unavailable(access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, code))
+                .map_err(|denied| {
+                    aad_unavailable(access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, denied))
                 })
         }
         Credentials::Aad(Err(message)) => Err(RegistryError::AadUnavailable(message.clone())),
@@ -211,14 +212,14 @@ async fn exchange(
     ];
     post_form(client, &oauth_url(realm, "/oauth2/exchange"), &exchange, "refresh_token")
         .await
-                .map_err(|code| {
-                    if code == 429 {
+                .map_err(|denied| {
+                    if matches!(denied, Denied::Status(429)) {
                         RegistryError::AadThrottled(Box::new(RegistryError::connectivity(
                             "CONNECTIVITY_TOOMANYREQUESTS_ERROR",
                             format!("Too many requests, access to registry '{login_server}' was denied. Please wait a moment before trying again."),
                         )))
                     } else {
-                        aad_unavailable(access_denied("CONNECTIVITY_REFRESH_TOKEN_ERROR", login_server, code))
+                        aad_unavailable(access_denied("CONNECTIVITY_REFRESH_TOKEN_ERROR", login_server, denied))
                     }
                 })
 }
@@ -227,13 +228,19 @@ fn aad_unavailable(cause: RegistryError) -> RegistryError {
     RegistryError::AadUnavailable(cause.to_string())
 }
 
-fn access_denied(title: &'static str, login_server: &str, code: u16) -> RegistryError {
-    RegistryError::connectivity(
-        title,
-        format!(
+/// az's words for an answer without a token; azacr's, with what was tried, when there was
+/// no answer (az has no bound and would still be waiting, or ends in a Python traceback).
+fn access_denied(title: &'static str, login_server: &str, denied: Denied) -> RegistryError {
+    let text = match denied {
+        Denied::Status(code) => format!(
             "Access to registry '{login_server}' was denied. Response code: {code}. Please try running 'az login' again to refresh permissions."
         ),
-    )
+        Denied::NoAnswer(no_answer) => format!(
+            "Registry '{login_server}' did not answer the token request: {} ({}).",
+            no_answer.text, no_answer.budget
+        ),
+    };
+    RegistryError::connectivity(title, text)
 }
 
 /// az posts to the realm's scheme and host with its own path.
@@ -243,13 +250,20 @@ fn oauth_url(realm: &str, path: &str) -> String {
     format!("{scheme}://{host}{path}")
 }
 
-/// Posts a form and returns `field` of the JSON answer; `Err(status)` otherwise (0: no answer).
-async fn post_form(client: &Client, url: &str, form: &[(&str, &str)], field: &str) -> Result<String, u16> {
-    let (status, body) = transport::post_form(client, url, form).await.map_err(|_| 0u16)?;
+/// Why a token or exchange request gave no token.
+enum Denied {
+    /// The status of an answer without one.
+    Status(u16),
+    NoAnswer(transport::NoAnswer),
+}
+
+/// Posts a form and returns `field` of the JSON answer.
+async fn post_form(client: &Client, url: &str, form: &[(&str, &str)], field: &str) -> Result<String, Denied> {
+    let (status, body) = transport::post_form(client, url, form).await.map_err(Denied::NoAnswer)?;
     if status != 200 {
-        return Err(status);
+        return Err(Denied::Status(status));
     }
-    body.get(field).and_then(Value::as_str).map(str::to_string).ok_or(status)
+    body.get(field).and_then(Value::as_str).map(str::to_string).ok_or(Denied::Status(status))
 }
 
 #[cfg(test)]

@@ -12,17 +12,21 @@ pub enum RegistryError {
     /// az's connectivity errors (challenge and token failures).
     #[error("{timestamp} An error occurred: {title}\n{text}")]
     Connectivity { timestamp: String, title: &'static str, text: String },
+    /// `gave_up`: set when azacr stopped waiting (az would have waited for ever), so the
+    /// message says what was tried; az's words alone when az would have printed them.
     #[error(
-        "Could not connect to the registry login server '{login_server}'. Please verify that the registry exists and the URL 'https://{login_server}/v2/' is reachable from your environment.\nTry running 'az acr check-health -n {name} --yes' to diagnose this issue."
+        "Could not connect to the registry login server '{login_server}'. Please verify that the registry exists and the URL 'https://{login_server}/v2/' is reachable from your environment.{}\nTry running 'az acr check-health -n {name} --yes' to diagnose this issue.",
+        after(.gave_up)
     )]
-    Unreachable { login_server: String, name: String },
+    Unreachable { login_server: String, name: String, gave_up: Option<Budget> },
     #[error(
         "Looks like you don't have access to registry '{login_server}'. To see configured firewall rules, run 'az acr show --query networkRuleSet --name {name}'. To see if public network access is enabled, run 'az acr show --query publicNetworkAccess'.Please refer to https://aka.ms/acr/errors#connectivity_forbidden_error for more information."
     )]
     Forbidden { login_server: String, name: String },
-    /// The request could not be sent or its answer not read, after retries.
-    #[error("{0}")]
-    Transport(String),
+    /// The request could not be sent or its answer not read (azacr's words: az's are a
+    /// Python exception's), and the tries it took when they ran out.
+    #[error("{}{}", .0, after(.1))]
+    Transport(String, Option<Budget>),
     /// A body that is not JSON (Python's json error text).
     #[error("{0}")]
     Decode(String),
@@ -56,6 +60,26 @@ pub enum RegistryError {
     /// Set-up problems that are azacr's own (bad CA bundle, bad test override).
     #[error("{0}")]
     Setup(String),
+}
+
+/// What a call took before azacr gave up on it: stated in a final error wherever the words
+/// are azacr's own (never in one of az's messages that a script may match on).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub attempts: u32,
+    pub elapsed: std::time::Duration,
+}
+
+impl std::fmt::Display for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tries = if self.attempts == 1 { "attempt" } else { "attempts" };
+        write!(f, "after {} {tries} over {:.1} s", self.attempts, self.elapsed.as_secs_f64())
+    }
+}
+
+/// ` (after N attempts over T s)`, or nothing.
+fn after(budget: &Option<Budget>) -> String {
+    budget.map(|b| format!(" ({b})")).unwrap_or_default()
 }
 
 /// An error status and the text az prints for it when the body names no error.
@@ -102,6 +126,11 @@ impl RegistryError {
         let correlation =
             correlation_id.map(|id| Correlation { id: id.to_string(), timestamp: utc_timestamp() });
         RegistryError::Status { status, errors, correlation }
+    }
+
+    /// No answer could be had (no status): worth the sign-in again that a cached token gets.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, RegistryError::Transport(..))
     }
 
     /// The HTTP status, for an error status.

@@ -136,9 +136,9 @@ impl ManagedIdentity {
             if let Some(secret) = &self.identity_header {
                 r = r.header("X-IDENTITY-HEADER", secret);
             }
-            r.timeout(transport::SIGN_IN_TIMEOUT)
+            r
         };
-        let (status, _, body) = transport::sign_in_request(request, "GET", &self.url)
+        let (status, _, body) = transport::sign_in_request(request, "GET", &self.url, true)
             .await
             .map_err(|_| format!("Could not connect to the managed identity endpoint {}.", self.url))?;
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);

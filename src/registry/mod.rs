@@ -569,7 +569,7 @@ impl Registry {
         // answer sends it through az's sign-in, from the probe on.
         let call = Call { method: method.clone(), url: url.clone(), auth: &auth, json, accept };
         match transport::send(&self.client, &call, decode).await {
-            Err(e) if e.http_status() == Some(401) || matches!(e, RegistryError::Transport(_)) => {
+            Err(e) if e.http_status() == Some(401) || e.is_transport() => {
                 crate::log::debug(format_args!("token cache: cached token not accepted; signing in again"));
                 let (auth, _) = self.start_cold(scope).await?;
                 transport::send(&self.client, &Call { method, url, auth: &auth, json, accept }, decode).await

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Certificate, Client, Method, Response, StatusCode, Url};
 use serde_json::Value;
 
-use super::error::{RegistryError, StatusText};
+use super::error::{Budget, RegistryError, StatusText};
 use crate::env::{self, Env};
 
 /// az tries a failed call three times in all.
@@ -14,12 +14,132 @@ const ATTEMPTS: u32 = 3;
 /// az sleeps 5 s between tries; azacr backs off from 1 s, or waits what Retry-After asks.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-/// TCP connect plus TLS handshake.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// A challenge, token or exchange request that has not answered in this time is a failure.
-pub(super) const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(60);
-/// az's timeout for data calls.
-const DATA_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The time limits of a run: each changeable through its environment variable (whole
+/// seconds, 1 to 3600), documented in the README.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// TCP connect plus TLS handshake (az's stack has no bound: a registry that never
+    /// completes a handshake must not hang a night's cleanup job).
+    pub connect: Duration,
+    /// One try of a challenge, token or exchange request (az has no bound either). A request
+    /// is tried at most twice when its tries time out, so a registry that accepts the
+    /// connection and never answers ends the run in about two minutes.
+    pub sign_in: Duration,
+    /// A data call without a byte, as az's `timeout=300`.
+    pub data: Duration,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        connect: Duration::from_secs(30),
+        sign_in: Duration::from_secs(60),
+        data: Duration::from_secs(300),
+    };
+    const BOUNDS_SECS: std::ops::RangeInclusive<u64> = 1..=3600;
+
+    /// The defaults, with whatever the run's environment changes.
+    pub fn from_env(env: &Env) -> Result<Limits, RegistryError> {
+        let read = |name: &str, default: Duration| match env.var(name) {
+            None => Ok(default),
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(secs) if Limits::BOUNDS_SECS.contains(&secs) => Ok(Duration::from_secs(secs)),
+                _ => Err(RegistryError::Setup(format!(
+                    "{name} must be a whole number of seconds from {} to {}, got '{text}'",
+                    Limits::BOUNDS_SECS.start(),
+                    Limits::BOUNDS_SECS.end()
+                ))),
+            },
+        };
+        Ok(Limits {
+            connect: read(env::AZACR_CONNECT_TIMEOUT, Limits::DEFAULT.connect)?,
+            sign_in: read(env::AZACR_SIGN_IN_TIMEOUT, Limits::DEFAULT.sign_in)?,
+            data: read(env::AZACR_DATA_TIMEOUT, Limits::DEFAULT.data)?,
+        })
+    }
+
+    /// The longest one challenge, token or exchange request takes on a registry that sends
+    /// nothing: two tries that time out, and the waits between the three tries.
+    pub fn sign_in_bound(&self) -> Duration {
+        self.sign_in * MAX_TIMED_OUT_SIGN_IN_TRIES + backoff_waits()
+    }
+
+    /// The longest a data call waits on a registry that sends nothing: every try's connect
+    /// and wait for a first byte, and the backoff between them (a registry that sends a byte
+    /// at least once per `data` is waited for, as az does, up to the body limit).
+    pub fn data_bound(&self) -> Duration {
+        (self.connect + self.data) * ATTEMPTS + backoff_waits()
+    }
+}
+
+/// A challenge, token or exchange request that timed out this many times is not tried again.
+const MAX_TIMED_OUT_SIGN_IN_TRIES: u32 = 2;
+
+/// The waits between a call's tries, without `Retry-After`.
+fn backoff_waits() -> Duration {
+    (0..ATTEMPTS - 1).map(|i| FIRST_BACKOFF * 2u32.pow(i)).sum()
+}
+
+thread_local! {
+    /// The limits of the run on this thread (a run's runtime is on one thread), set when its
+    /// client is built.
+    static LIMITS: std::cell::Cell<Limits> = const { std::cell::Cell::new(Limits::DEFAULT) };
+    /// Limits a test puts in place of the environment's for the runs on its thread.
+    static TEST_LIMITS: std::cell::Cell<Option<Limits>> = const { std::cell::Cell::new(None) };
+}
+
+fn limits() -> Limits {
+    LIMITS.with(|l| l.get())
+}
+
+thread_local! {
+    /// Where this thread's run prints the warning az's HTTP stack (urllib3) prints for every
+    /// request made without certificate verification, and whether the run's client makes them.
+    static UNVERIFIED: std::cell::RefCell<(Option<crate::ui::Ui>, bool)> =
+        const { std::cell::RefCell::new((None, false)) };
+}
+
+/// urllib3's warning, as Python prints it: the file and line of az's urllib3 (azacr has no
+/// Python install to name, so it names the one az's Linux packages use, /opt/az; the Python
+/// and urllib3 versions are az 2.91.0's), then the source line.
+const UNVERIFIED_WARNING: &str = "/opt/az/lib/python3.11/site-packages/urllib3/connectionpool.py:1129: InsecureRequestWarning: Unverified HTTPS request is being made to host '{host}'. Adding certificate verification is strongly advised. See: https://urllib3.readthedocs.io/en/latest/advanced-usage.html#tls-warnings\n  warnings.warn(";
+
+/// Prints this thread's run's warnings about unverified requests to `ui` until the guard
+/// is dropped.
+pub fn warn_unverified_to(ui: &crate::ui::Ui) -> UnverifiedWarnings {
+    UNVERIFIED.with(|u| u.borrow_mut().0 = Some(ui.clone()));
+    UnverifiedWarnings
+}
+
+pub struct UnverifiedWarnings;
+
+impl Drop for UnverifiedWarnings {
+    fn drop(&mut self) {
+        UNVERIFIED.with(|u| *u.borrow_mut() = (None, false));
+    }
+}
+
+/// az's switch: any value but an empty one turns certificate verification off, as az's
+/// `bool(os.environ.get(...))` reads it.
+fn verification_disabled(env: &Env) -> bool {
+    env.var_os(env::AZURE_CLI_DISABLE_CONNECTION_VERIFICATION).is_some_and(|v| !v.is_empty())
+}
+
+/// A request went out on a connection (as urllib3 warns once it has one, before sending).
+fn sent_to(url: &Url) {
+    UNVERIFIED.with(|u| {
+        if let (Some(ui), true) = &*u.borrow() {
+            ui.note(&UNVERIFIED_WARNING.replace("{host}", url.host_str().unwrap_or_default()));
+        }
+    });
+}
+
+/// Whether an error came before any connection was made (nothing was sent, so az's stack
+/// would not have warned).
+fn before_connection(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_builder()
+}
+
 /// The largest answer read (a listing page of 100 manifests is tens of KiB): a bigger one is
 /// refused, never held in memory.
 pub const MAX_BODY: u64 = 256 * 1024 * 1024;
@@ -50,6 +170,12 @@ pub mod knobs {
     pub fn max_body() -> u64 {
         MAX_BODY.load(Ordering::Relaxed)
     }
+
+    /// Time limits for the runs on this thread only, instead of the environment's (tests
+    /// only: they may be far below the environment's one-second floor). `None` undoes it.
+    pub fn set_limits_on_this_thread(limits: Option<super::Limits>) {
+        super::TEST_LIMITS.with(|l| l.set(limits));
+    }
 }
 
 /// The error for an answer over the limit.
@@ -77,12 +203,21 @@ async fn read_body(mut response: Response) -> Result<Result<Vec<u8>, RegistryErr
 /// Builds the one client for a run, trusting what az's HTTP stack trusts, and the test
 /// override that sends the login server's connections to another socket address.
 pub fn build_client(login_server: &str, env: &Env) -> Result<Client, RegistryError> {
+    let limits = match TEST_LIMITS.with(|l| l.get()) {
+        Some(limits) => limits,
+        None => Limits::from_env(env)?,
+    };
+    LIMITS.with(|l| l.set(limits));
+    let unverified = verification_disabled(env);
+    UNVERIFIED.with(|u| u.borrow_mut().1 = unverified);
     let mut builder = Client::builder()
         .user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")))
-        .tls_certs_only(trusted_roots(env)?)
-        // az's stack has no bound here; a registry that never completes a handshake must not
-        // hang a night's cleanup job.
-        .connect_timeout(CONNECT_TIMEOUT);
+        // az's stack does not read the CA bundle then (requests' `verify=False`).
+        .tls_certs_only(if unverified { Vec::new() } else { trusted_roots(env)? })
+        .tls_danger_accept_invalid_certs(unverified)
+        .connect_timeout(limits.connect)
+        // Per read, as az's (connect, read) timeout: a long listing that keeps coming is fine.
+        .read_timeout(limits.data);
     // The proxy az's stack would use, from the run's environment (never the process's).
     builder = builder.no_proxy();
     if let Some(url) = env::first_set(env, env::HTTPS_PROXY_NAMES) {
@@ -149,6 +284,7 @@ pub async fn send<B>(
 ) -> Result<Reply<B>, RegistryError> {
     let mut backoff = Backoff::new();
     let mut attempt = 1;
+    let started = std::time::Instant::now();
     // A server error or a lost answer may come after the registry applied the call.
     let mut maybe_applied = false;
     loop {
@@ -167,10 +303,17 @@ pub async fn send<B>(
             Err(Failure::Final(e)) => return Err(e),
             Err(Failure::Retry(e, retry_after)) => (e, retry_after),
         };
-        maybe_applied |=
-            matches!(&error, RegistryError::Transport(_)) || error.http_status().is_some_and(|s| s >= 500);
+        maybe_applied |= error.is_transport() || error.http_status().is_some_and(|s| s >= 500);
         if attempt >= ATTEMPTS {
-            return Err(error);
+            // az's words for a status or a bad body, as az prints them; azacr's own words for
+            // a lost answer say what was tried.
+            return Err(match error {
+                RegistryError::Transport(text, None) => RegistryError::Transport(
+                    text,
+                    Some(Budget { attempts: attempt, elapsed: started.elapsed() }),
+                ),
+                other => other,
+            });
         }
         attempt += 1;
         backoff.wait(retry_after).await;
@@ -194,10 +337,8 @@ enum Failure {
 }
 
 async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) -> Result<Reply<B>, Failure> {
-    let mut request = client
-        .request(call.method.clone(), call.url.clone())
-        .header("Authorization", call.auth)
-        .timeout(DATA_TIMEOUT);
+    let mut request =
+        client.request(call.method.clone(), call.url.clone()).header("Authorization", call.auth);
     if let Some(body) = call.json {
         request = request.json(body);
     }
@@ -207,17 +348,18 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
     if call.method == Method::DELETE {
         SENT_DELETES.with(|s| s.borrow_mut().push(call.url.to_string()));
     }
-    let response =
-        request.send().await.map_err(|e| Failure::Retry(RegistryError::Transport(describe(&e)), None))?;
+    let lost = |e: reqwest::Error| Failure::Retry(RegistryError::Transport(describe(&e), None), None);
+    let sent = request.send().await;
+    if !sent.as_ref().is_err_and(before_connection) {
+        sent_to(&call.url);
+    }
+    let response = sent.map_err(lost)?;
     let status = response.status();
     crate::log::debug(format_args!("{} {} -> {}", call.method, call.url, status.as_u16()));
     let link = header(&response, "link");
     let correlation = header(&response, "x-ms-correlation-request-id");
     let retry_after = retry_after(&response);
-    let bytes = read_body(response)
-        .await
-        .map_err(|e| Failure::Retry(RegistryError::Transport(describe(&e)), None))?
-        .map_err(Failure::Final)?;
+    let bytes = read_body(response).await.map_err(lost)?.map_err(Failure::Final)?;
     let fail = |default: &'static str| {
         RegistryError::status(StatusText { code: status.as_u16(), default }, &bytes, correlation.as_deref())
     };
@@ -273,67 +415,110 @@ fn python_json_error(e: &serde_json::Error, body: &[u8]) -> String {
     e.to_string()
 }
 
+/// Why a challenge, token or exchange request got no answer.
+#[derive(Debug)]
+pub struct NoAnswer {
+    /// The transport failure's text.
+    pub text: String,
+    /// azacr stopped waiting (where az would have waited for ever).
+    pub timed_out: bool,
+    pub budget: Budget,
+}
+
+impl NoAnswer {
+    /// What was tried, for a message whose words are azacr's because az would still be
+    /// waiting; `None` where az would have ended with its own words (a refused connection).
+    pub fn gave_up(&self) -> Option<Budget> {
+        self.timed_out.then_some(self.budget)
+    }
+}
+
 /// Posts a form (the token, exchange and Entra calls): the status and the JSON body (`Null`
-/// when it is not JSON), or the transport failure's text when there was no answer.
+/// when it is not JSON), or why there was no answer.
 ///
 /// Unlike az, a transient failure (no answer, 408, 429, 5xx) is tried again, as data calls are.
-pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Result<(u16, Value), String> {
+pub async fn post_form(client: &Client, url: &str, form: &[(&str, &str)]) -> Result<(u16, Value), NoAnswer> {
     let pairs: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let body = form_encode(&pairs);
     sign_in_request(
-        || {
-            client
-                .post(url)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body.clone())
-                .timeout(SIGN_IN_TIMEOUT)
-        },
+        || client.post(url).header("Content-Type", "application/x-www-form-urlencoded").body(body.clone()),
         "POST",
         url,
+        true,
     )
     .await
     .map(|(status, _, body)| (status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
 }
 
 /// A challenge, token or exchange request, tried up to three times while it fails in a way
-/// worth another try: the status, the headers and the body of the last answer, or the
-/// transport failure's text.
+/// worth another try (twice when its tries time out, each try bounded by the sign-in limit):
+/// the status, the headers and the body of the last answer, or why there was none.
+///
+/// An answer whose body was cut off (a reset mid-body, or, when `json` says a 200 must carry
+/// JSON, a body that is not JSON: a proxy that gave up) is no answer, and tried again.
 pub async fn sign_in_request(
     request: impl Fn() -> reqwest::RequestBuilder,
     method: &str,
     url: &str,
-) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), String> {
+    json: bool,
+) -> Result<(u16, reqwest::header::HeaderMap, Vec<u8>), NoAnswer> {
+    let limits = limits();
+    let started = std::time::Instant::now();
     let mut backoff = Backoff::new();
     let mut attempt = 1;
+    let mut timed_out = 0;
     loop {
-        let last = attempt >= ATTEMPTS;
-        attempt += 1;
-        let response = match request().send().await {
-            Ok(response) => response,
+        let sent = request().timeout(limits.sign_in).send().await;
+        if !sent.as_ref().is_err_and(before_connection)
+            && let Ok(url) = Url::parse(url)
+        {
+            sent_to(&url);
+        }
+        let mut last = attempt >= ATTEMPTS;
+        let (retry_after, answer) = match sent {
             Err(e) => {
                 let text = describe(&e);
                 crate::log::debug(format_args!("{method} {url} failed: {text}"));
+                timed_out += u32::from(e.is_timeout());
+                let failure = NoAnswer {
+                    text,
+                    timed_out: e.is_timeout(),
+                    budget: Budget { attempts: attempt, elapsed: started.elapsed() },
+                };
                 // A refused connection is an answer (nothing there); a lost one is not.
-                if last || (e.is_connect() && !e.is_timeout()) {
-                    return Err(text);
-                }
-                backoff.wait(None).await;
-                continue;
+                last |= (e.is_connect() && !e.is_timeout()) || timed_out >= MAX_TIMED_OUT_SIGN_IN_TRIES;
+                (None, Err(failure))
+            }
+            Ok(response) => {
+                let status = response.status();
+                crate::log::debug(format_args!("{method} {url} -> {}", status.as_u16()));
+                let retry_after = retry_after(&response);
+                let headers = response.headers().clone();
+                // An answer over the limit is read as an empty one (the caller's error is az's).
+                let (body, cut_off) = match read_body(response).await {
+                    Ok(body) => (body.unwrap_or_default(), false),
+                    Err(e) => {
+                        crate::log::debug(format_args!("{method} {url}: answer cut off: {}", describe(&e)));
+                        (Vec::new(), true)
+                    }
+                };
+                let not_json = json
+                    && status == StatusCode::OK
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err();
+                let transient = status == StatusCode::REQUEST_TIMEOUT
+                    || status == StatusCode::TOO_MANY_REQUESTS
+                    || status.is_server_error()
+                    || cut_off
+                    || not_json;
+                last |= !transient;
+                (retry_after, Ok((status.as_u16(), headers, body)))
             }
         };
-        let status = response.status();
-        crate::log::debug(format_args!("{method} {url} -> {}", status.as_u16()));
-        let retry_after = retry_after(&response);
-        let headers = response.headers().clone();
-        // An answer over the limit is read as an empty one (the caller's error is az's).
-        let body = read_body(response).await.ok().and_then(Result::ok).unwrap_or_default();
-        let transient = status == StatusCode::REQUEST_TIMEOUT
-            || status == StatusCode::TOO_MANY_REQUESTS
-            || status.is_server_error();
-        if last || !transient {
-            return Ok((status.as_u16(), headers, body));
+        if last {
+            return answer;
         }
         backoff.wait(retry_after).await;
+        attempt += 1;
     }
 }
 
@@ -401,5 +586,44 @@ mod tests {
             form_encode(&pairs),
             "scope=repository%3Aa%2Fb%3Adelete%2Cmetadata_read&x=a%2Bb+c%2A&orderby="
         );
+    }
+
+    #[test]
+    fn the_shipped_limits_bound_a_silent_registry() {
+        let limits = Limits::DEFAULT;
+        // The challenge and each token request: two tries of 60 s that time out, never a
+        // third, and at most 1 s and 2 s between tries: about two minutes.
+        assert_eq!(limits.sign_in_bound(), Duration::from_secs(123));
+        // A data call keeps az's 300 s without a byte: three tries, each up to 30 s to
+        // connect and 300 s to a first byte, and 1 s and 2 s between them.
+        assert_eq!(limits.data_bound(), Duration::from_secs(3 * 330 + 3));
+        assert_eq!(Limits::from_env(&Env::default()).unwrap(), limits);
+    }
+
+    #[test]
+    fn limits_are_read_in_whole_seconds_within_bounds() {
+        let env = |name: &str, value: &str| Env::of([(name, value)]);
+        let limits = Limits::from_env(&env("AZACR_DATA_TIMEOUT", "45")).unwrap();
+        assert_eq!(limits, Limits { data: Duration::from_secs(45), ..Limits::DEFAULT });
+        let limits = Limits::from_env(&env("AZACR_SIGN_IN_TIMEOUT", "1")).unwrap();
+        assert_eq!(limits.sign_in_bound(), Duration::from_secs(2 + 3));
+        for bad in ["0", "3601", "-1", "1.5", "", "ten"] {
+            let error = Limits::from_env(&env("AZACR_CONNECT_TIMEOUT", bad)).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "AZACR_CONNECT_TIMEOUT must be a whole number of seconds from 1 to 3600, got '{bad}'"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn budgets_read_as_a_sentence() {
+        let budget = Budget { attempts: 3, elapsed: Duration::from_millis(7_249) };
+        assert_eq!(budget.to_string(), "after 3 attempts over 7.2 s");
+        let error = RegistryError::Transport("connection reset".into(), Some(budget));
+        assert_eq!(error.to_string(), "connection reset (after 3 attempts over 7.2 s)");
+        assert_eq!(RegistryError::Transport("x".into(), None).to_string(), "x");
     }
 }

@@ -65,6 +65,13 @@ pub struct Fault {
     /// For `delay` and `slow-body`: milliseconds before the answer, or between body chunks.
     #[serde(default)]
     pub delay_ms: u64,
+    /// Only every `every`-th matching request gets the fault ("503 every 7th request"); 0 or
+    /// 1: each one. Requests passed over are answered as usual and cost no `times`.
+    #[serde(default)]
+    pub every: u32,
+    /// Matching requests seen so far (for `every`).
+    #[serde(skip)]
+    pub seen: u32,
 }
 
 impl Fault {
@@ -81,6 +88,8 @@ impl Fault {
             mode: FaultMode::Answer,
             after: 0,
             delay_ms: 0,
+            every: 0,
+            seen: 0,
         }
     }
 
@@ -251,6 +260,11 @@ impl Emulator {
     /// Throttles reads and writes per minute from now on (`RateLimits::default()`: none).
     pub fn set_rate_limits(&self, limits: RateLimits) {
         self.state.lock().unwrap().rate_limits = limits;
+    }
+
+    /// The faults as they stand (`times` left, `seen`), to count what was injected.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.state.lock().unwrap().faults.clone()
     }
 
     pub fn set_challenge(&self, challenge: Challenge) {

@@ -344,10 +344,11 @@ fn take_fault(state: &mut State, method: &Method, path: &str) -> Option<(Respons
             if f.after > 0 {
                 // Counted down, but answered as usual.
                 f.after -= 1;
-                None
-            } else {
-                Some(f)
+                return None;
             }
+            f.seen += 1;
+            // Passed over until its turn comes.
+            (f.every <= 1 || f.seen % f.every == 0).then_some(f)
         })?;
     fault.times -= 1;
     state.fault_delay_ms = fault.delay_ms;

@@ -114,6 +114,33 @@ pub fn run_in(
     config: &Path,
     extra: &[(&str, &str)],
 ) -> Output {
+    command_in(emulator, az, script, sign_in, config, extra).output().expect("run bash")
+}
+
+/// The Bash command `run_with_env` runs, and the config directory it uses (keep it until
+/// the command has finished): for a caller that watches the run (the reliability figures).
+pub fn command(
+    emulator: &Emulator,
+    az: &AzOnPath,
+    script: &str,
+    sign_in: SignIn,
+    extra: &[(&str, &str)],
+) -> (Command, tempfile::TempDir) {
+    let config = tempfile::tempdir().expect("temp dir");
+    prepare_config(emulator, config.path(), sign_in);
+    let cmd = command_in(emulator, az, script, sign_in, config.path(), extra);
+    (cmd, config)
+}
+
+/// The Bash command `run_in` runs.
+fn command_in(
+    emulator: &Emulator,
+    az: &AzOnPath,
+    script: &str,
+    sign_in: SignIn,
+    config: &Path,
+    extra: &[(&str, &str)],
+) -> Command {
     let path = format!("{}:{}", az.dir().display(), std::env::var("PATH").unwrap_or_default());
     let mut cmd = Command::new("bash");
     cmd.arg("-c")
@@ -135,5 +162,5 @@ pub fn run_in(
         cmd.env("AZ_FAKE_AAD", "1");
     }
     cmd.envs(extra.iter().copied());
-    cmd.output().expect("run bash")
+    cmd
 }
