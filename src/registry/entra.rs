@@ -107,17 +107,9 @@ impl EntraSource {
                     ("scope", scope.clone()),
                 ],
             ),
-            EntraSource::ClientAssertion { authority, tenant, client_id, assertion, scope } => (
-                authority,
-                tenant,
-                vec![
-                    ("client_id", client_id.clone()),
-                    ("grant_type", "client_credentials".into()),
-                    ("client_assertion_type", JWT_BEARER.into()),
-                    ("client_assertion", assertion.clone()),
-                    ("scope", scope.clone()),
-                ],
-            ),
+            EntraSource::ClientAssertion { authority, tenant, client_id, assertion, scope } => {
+                (authority, tenant, assertion_form(client_id, assertion.clone(), scope))
+            }
             EntraSource::Certificate { authority, tenant, client_id, path, send_chain, scope } => {
                 let certificate = super::certificate::Certificate::read(path)?;
                 let now = std::time::SystemTime::now()
@@ -126,17 +118,7 @@ impl EntraSource {
                     .unwrap_or(0);
                 let assertion =
                     certificate.assertion(client_id, &token_url(authority, tenant), now, *send_chain);
-                (
-                    authority,
-                    tenant,
-                    vec![
-                        ("client_id", client_id.clone()),
-                        ("grant_type", "client_credentials".into()),
-                        ("client_assertion_type", JWT_BEARER.into()),
-                        ("client_assertion", assertion),
-                        ("scope", scope.clone()),
-                    ],
-                )
+                (authority, tenant, assertion_form(client_id, assertion, scope))
             }
         };
         let url = token_url(authority, tenant);
@@ -164,4 +146,15 @@ impl EntraSource {
             _ => description,
         })
     }
+}
+
+/// The client-credentials form with a signed or federated assertion instead of a secret.
+fn assertion_form(client_id: &str, assertion: String, scope: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("client_id", client_id.to_string()),
+        ("grant_type", "client_credentials".into()),
+        ("client_assertion_type", JWT_BEARER.into()),
+        ("client_assertion", assertion),
+        ("scope", scope.to_string()),
+    ]
 }

@@ -192,18 +192,7 @@ impl Registry {
         repository: &Repository,
         page: Page,
     ) -> Result<Vec<T>, RegistryError> {
-        self.manifests_under(repository, page, Access::MetadataRead).await
-    }
-
-    /// The manifest listing under the scope the command asks for.
-    pub async fn manifests_under<T: DeserializeOwned>(
-        &mut self,
-        repository: &Repository,
-        page: Page,
-        access: Access,
-    ) -> Result<Vec<T>, RegistryError> {
-        let scope = scope(repository.name(), access);
-        self.list(&paths::acr_manifests(repository), &scope, "manifests", Pager::from(page)).await
+        self.manifests_as(repository, page, Access::MetadataRead).await
     }
 
     /// `GET /acr/v1/{repository}/_manifests` under `access`, each manifest decoded as `T`.
