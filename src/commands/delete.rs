@@ -5,7 +5,6 @@ use super::{CommandResult, Context, open, target};
 use crate::cli::RegistryArgs;
 use crate::error::AppError;
 use crate::output::Data;
-use crate::registry::reference::IMAGE_FORMAT_WITH_DIGEST;
 use crate::registry::{Access, Item, Reference, Registry, Repository};
 use crate::settings::Target;
 
@@ -16,12 +15,6 @@ pub async fn run(
     yes: bool,
 ) -> CommandResult {
     let item = target(target_args)?;
-    if let Item::Manifest(_, digest) = &item
-        && digest.as_str().is_empty()
-    {
-        // az reads `repo@` as "no image" and deletes the whole repository; azacr refuses.
-        return Err(AppError::Cli(IMAGE_FORMAT_WITH_DIGEST.into()));
-    }
     let mut registry = open(ctx, registry_args).await?;
     match &item {
         Item::Repository(repository) => {

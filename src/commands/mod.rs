@@ -448,7 +448,14 @@ pub fn target(target: &Target) -> Result<Item, AppError> {
     let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
     match (given(&target.repository), given(&target.image)) {
         (Some(repo), None) => Ok(Item::Repository(Repository::new(&repo)?)),
-        (None, Some(image)) => Ok(parse_image(&image, true).map_err(|m| AppError::Cli(m.into()))?.item()?),
+        (None, Some(image)) => match parse_image(&image, true).map_err(|m| AppError::Cli(m.into()))? {
+            // az reads `repo@` as "no image" (delete then takes the whole repository); azacr
+            // refuses it with az's message for a malformed image.
+            crate::registry::reference::Image::Digest { digest, .. } if digest.is_empty() => {
+                Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into()))
+            }
+            parsed => Ok(parsed.item()?),
+        },
         _ => Err(AppError::Cli(EXCLUSIVE_USAGE.into())),
     }
 }

@@ -74,7 +74,9 @@ pub async fn find_registry(
     let mut url =
         format!("{base}/subscriptions/{sub}/resources?$filter={filter}&api-version={RESOURCES_API}");
     let mut matches = Vec::new();
-    // Every page (ARM pages by `nextLink`), bounded so a looping service cannot hold a run.
+    // Every page (ARM pages by `nextLink`), bounded so a looping service cannot hold a run;
+    // a listing cut by the bound is an error, never a "not found".
+    let mut complete = false;
     for _ in 0..1000 {
         let page = get(client, &url, token).await?;
         let items = page.get("value").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -82,9 +84,18 @@ pub async fn find_registry(
             item.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name))
         }));
         match page.get("nextLink").and_then(Value::as_str).filter(|l| !l.is_empty()) {
-            Some(next) => url = next.to_string(),
-            None => break,
+            Some(next) => url = same_service(base, next)?,
+            None => {
+                complete = true;
+                break;
+            }
         }
+    }
+    if !complete {
+        return Err(ArmError::Other(format!(
+            "Resource Manager's listing of subscription '{}' did not end after 1000 pages.",
+            subscription.id
+        )));
     }
     let item = match matches.as_slice() {
         [] => {
@@ -116,6 +127,23 @@ pub async fn find_registry(
     }
 }
 
+/// A `nextLink` is followed only to Resource Manager itself over HTTPS: the ARM token goes with it.
+fn same_service(base: &str, next: &str) -> Result<String, ArmError> {
+    let origin = |u: &str| -> Option<String> {
+        let url = reqwest::Url::parse(u).ok()?;
+        if url.scheme() != "https" {
+            return None;
+        }
+        Some(format!("{}:{}", url.host_str()?, url.port_or_known_default()?))
+    };
+    match (origin(base), origin(next)) {
+        (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => Ok(next.to_string()),
+        _ => {
+            Err(ArmError::Other(format!("Resource Manager's next page is elsewhere ({next}); not followed.")))
+        }
+    }
+}
+
 /// The resource group in an ARM id, lower-cased as az parses it.
 fn resource_group(id: &str) -> Option<String> {
     let parts: Vec<&str> = id.split('/').collect();
@@ -138,6 +166,17 @@ async fn get(client: &Client, url: &str, token: &str) -> Result<Value, ArmError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_next_link_is_followed_only_to_resource_manager_over_https() {
+        let base = "https://management.azure.com";
+        assert!(same_service(base, "https://management.azure.com/subscriptions/s/resources?x=1").is_ok());
+        assert!(same_service(base, "https://MANAGEMENT.azure.com:443/next").is_ok());
+        assert!(same_service(base, "http://management.azure.com/next").is_err());
+        assert!(same_service(base, "https://evil.example/next").is_err());
+        assert!(same_service(base, "https://management.azure.com:8443/next").is_err());
+        assert!(same_service(base, "not a url").is_err());
+    }
 
     #[test]
     fn resource_groups_from_ids() {

@@ -50,6 +50,12 @@ pub enum RegistryError {
         "'{0}' cannot be sent to the registry as a repository name part, tag or digest: in a URL path it would name a different item."
     )]
     DotSegment(String),
+    /// An empty repository name part, tag or digest (a deliberate difference from az, which
+    /// sends `a//b` and so may reach another item behind a proxy that merges slashes).
+    #[error(
+        "An empty repository name part, tag or digest cannot be sent to the registry: in a URL path it would name a different item."
+    )]
+    EmptySegment,
     /// An answer larger than azacr reads (a registry gone wrong, or not a registry).
     #[error("The registry's answer is larger than {} MiB; it was not read.", .0 / (1024 * 1024))]
     TooLarge(u64),

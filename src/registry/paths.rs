@@ -4,7 +4,8 @@
 //! stack encodes them (the registry then answers 404 as it does to az), and `/`, `#`, `?`
 //! and `%` inside a tag or digest are encoded too, where az's stack would have cut the URL
 //! or named another endpoint. A `.` or `..` segment cannot be sent at all: every URL parser
-//! resolves it (also as `%2E`), so it is refused before any request.
+//! resolves it (also as `%2E`), so it is refused before any request, as is an empty one
+//! (`a//b`, `/a`, `a:`), which a front end that merges slashes would read as another item.
 
 use super::RegistryError;
 
@@ -17,6 +18,10 @@ fn kept(b: u8) -> bool {
 fn segment(text: &str) -> Result<String, RegistryError> {
     if text == "." || text == ".." {
         return Err(RegistryError::DotSegment(text.to_string()));
+    }
+    if text.is_empty() {
+        // `a//b` or `/a`: a front end that merges slashes would name another item.
+        return Err(RegistryError::EmptySegment);
     }
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {

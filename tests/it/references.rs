@@ -146,3 +146,30 @@ fn a_whole_dot_segment_is_refused_before_any_request() {
     let out = azacr(&emulator, &delete("acr-helloworld:."));
     assert!(out.stderr.starts_with("ERROR: '.' cannot be sent"), "{}", out.stderr);
 }
+
+/// `a//b`, `/a`, `a/` and an empty tag: a front end that merges slashes would read the path as
+/// another item (`/acr/v1//_tags/v1` as repository `_tags`), so none is sent.
+#[test]
+fn an_empty_name_part_or_tag_is_refused_before_any_request() {
+    let emulator = Emulator::start(default_seed());
+    let refused = "ERROR: An empty repository name part, tag or digest cannot be sent to the registry: in a URL path it would name a different item.\n";
+    let update_metadata = |name| {
+        let mut args = vec!["acr", "manifest", "update-metadata", "-r", "myregistry", "-n", name];
+        args.extend(["--write-enabled", "false", "-u", "myregistry", "-p", "AdminPassw0rd"]);
+        args
+    };
+    for args in [
+        update_metadata("acr-helloworld/:v1"),
+        update_metadata("/acr-helloworld:v1"),
+        delete("acr-helloworld//x:v1"),
+        admin_args("show-tags", &["--repository", "acr-helloworld/"]),
+        admin_args("delete", &["--repository", "/acr-helloworld", "--yes"]),
+    ] {
+        emulator.reset();
+        let before = emulator.snapshot();
+        let out = azacr(&emulator, &args);
+        assert!(out.code == 1 && out.stderr.ends_with(refused), "{args:?}: {}", out.stderr);
+        assert!(emulator.requests().is_empty(), "{args:?}: {:?}", emulator.requests());
+        assert_eq!(emulator.snapshot(), before);
+    }
+}
