@@ -353,7 +353,12 @@ pub async fn soft_delete_retention_days(ctx: &Context, name: &str) -> Result<Opt
         .account()
         .map_err(AppError::Cli)?
         .ok_or_else(|| AppError::Cli(crate::config::AZ_LOGIN_MESSAGE.into()))?;
-    let session = arm_session(ctx, &account).await?.map_err(AppError::Cli)?;
+    // No credential for ARM in the files (only a registry token): as signed out of ARM, the
+    // way the login server's lookup treats it.
+    let session = arm_session(ctx, &account).await?.map_err(|reason| {
+        crate::log::debug(format_args!("Resource Manager: no token ({reason})"));
+        AppError::Cli(crate::config::AZ_LOGIN_MESSAGE.into())
+    })?;
     let cloud = Cloud::current(&ctx.config);
     let subscription = arm::Subscription { id: &account.subscription_id, name: &account.subscription_name };
     let document =
