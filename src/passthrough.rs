@@ -22,9 +22,11 @@ use crate::cli::{MANIFEST_METADATA_COMMANDS, REPOSITORY_COMMANDS};
 use crate::env::Env;
 
 /// The `acr manifest` commands azacr answers itself (the others still run the real az).
-pub const NATIVE_MANIFEST_COMMANDS: [&str; 8] = [
+pub const NATIVE_MANIFEST_COMMANDS: [&str; 10] = [
     "delete",
     "list",
+    "list-deleted",
+    "list-deleted-tags",
     "list-metadata",
     "list-referrers",
     "restore",
@@ -238,6 +240,8 @@ mod tests {
             "acr manifest delete -r r -n a:b --yes",
             "acr manifest delete r.azurecr.io/a@sha256:0",
             "acr manifest show-metadata -r r -n a:b",
+            "acr manifest list-deleted -r r -n a",
+            "acr manifest list-deleted-tags r.azurecr.io/a",
             "acr manifest update-metadata -h",
             "acr manifest metadata list -r r -n a",
             "acr manifest metadata show -h",
@@ -278,8 +282,6 @@ mod tests {
             "acr -h",
             "acr login -n r --expose-token",
             "acr list",
-            "acr manifest list-deleted -r r -n a",
-            "acr manifest list-deleted-tags r.azurecr.io/a",
             "acr run --cmd acr-purge",
             "aks get-credentials",
             "foo",

@@ -8,6 +8,8 @@ pub mod list_metadata;
 pub mod list_referrers;
 pub mod manifest_delete;
 pub mod manifest_list;
+pub mod manifest_list_deleted;
+pub mod manifest_list_deleted_tags;
 pub mod manifest_show;
 pub mod purge;
 pub mod restore;
@@ -40,12 +42,21 @@ pub struct Context {
     /// found (or nobody is signed in), or, for a registry Resource Manager has, that its admin
     /// user is disabled. Set when the registry is opened.
     pub admin_message: std::cell::RefCell<Option<String>>,
+    /// The Resource Manager client and token, once got (az's MSAL keeps it for the run).
+    arm_session: std::cell::RefCell<Option<ArmSession>>,
 }
 
 impl Context {
     pub fn new(ui: Ui, config: Config, env: Env) -> Context {
-        Context { ui, config, env, admin_message: Default::default() }
+        Context { ui, config, env, admin_message: Default::default(), arm_session: Default::default() }
     }
+}
+
+/// A client for Resource Manager and the account's token for it.
+#[derive(Clone)]
+struct ArmSession {
+    client: reqwest::Client,
+    token: String,
 }
 
 /// az's words when a registry Resource Manager has cannot be signed in to with AAD: it then
@@ -100,10 +111,11 @@ async fn run_command(ctx: &Context, command: &Command) -> CommandResult {
         Command::Restore { registry, spec, digest, force, yes } => {
             restore::run(ctx, registry, spec, digest.as_deref(), *force, *yes).await
         }
-        // Not native: they need the registry's retention days from Azure Resource Manager,
-        // which azacr does not call; `passthrough::route` sends them to the real az.
-        Command::ManifestListDeleted { .. } | Command::ListDeletedTags { .. } => {
-            Err(AppError::Cli("azacr does not answer this command: it runs the real az".into()))
+        Command::ManifestListDeleted { registry, spec } => {
+            manifest_list_deleted::run(ctx, registry, spec).await
+        }
+        Command::ListDeletedTags { registry, spec } => {
+            manifest_list_deleted_tags::run(ctx, registry, spec).await
         }
         Command::Purge { registry, options } => purge::run(ctx, registry, options).await,
     }
@@ -258,6 +270,50 @@ async fn resolve_login_server(
     {
         return Ok(found(login_server, key));
     }
+    let session = match arm_session(ctx, account).await? {
+        Ok(session) => session,
+        Err(reason) => {
+            // az would stop here ("User … does not exist in MSAL token cache"): the files hold
+            // no credential for ARM (only a registry token). azacr goes on as az does signed
+            // out of ARM, with `<name>.<suffix>`, since the registry token may still serve.
+            crate::log::debug(format_args!("Resource Manager: no token ({reason}); registry not looked up"));
+            return Ok(fallback(crate::config::AZ_LOGIN_MESSAGE.into()));
+        }
+    };
+    let subscription = arm::Subscription { id: &account.subscription_id, name: &account.subscription_name };
+    match arm::find_registry(&session.client, &cloud.resource_manager, &subscription, &session.token, name)
+        .await
+    {
+        Ok(arm::Lookup::Found { login_server }) => {
+            crate::log::debug(format_args!("Resource Manager: {name} is {login_server}"));
+            if let (Some(c), Some(k)) = (cache, &key) {
+                c.put_login_server(k, &login_server);
+            }
+            Ok(found(login_server, key))
+        }
+        Ok(arm::Lookup::NotFound(message)) => Ok(fallback(message)),
+        Err(e) => Err(arm_failure(e)),
+    }
+}
+
+/// ARM's errors as az reports them.
+fn arm_failure(error: arm::ArmError) -> AppError {
+    match error {
+        arm::ArmError::Answer { status: 404, text } => AppError::ResourceNotFound(text),
+        arm::ArmError::Answer { text, .. } | arm::ArmError::Other(text) => AppError::Cli(text),
+    }
+}
+
+/// A client and the account's token for Resource Manager, got once a run. `Ok(Err(reason))`:
+/// the files hold no credential for ARM.
+async fn arm_session(
+    ctx: &Context,
+    account: &crate::config::Account,
+) -> Result<Result<ArmSession, String>, AppError> {
+    if let Some(session) = ctx.arm_session.borrow().clone() {
+        return Ok(Ok(session));
+    }
+    let cloud = Cloud::current(&ctx.config);
     let source = ctx.config.arm_source(account);
     if let crate::registry::entra::EntraSource::Crashes(message) = &source {
         // az reads the credential (a certificate file) outside its error handling.
@@ -270,11 +326,7 @@ async fn resolve_login_server(
         return Err(AppError::Cli(message));
     }
     if let Some(reason) = source.unavailable() {
-        // az would stop here ("User … does not exist in MSAL token cache"): the files hold no
-        // credential for ARM (only a registry token). azacr goes on as az does signed out of
-        // ARM, with `<name>.<suffix>`, since the registry token may still serve.
-        crate::log::debug(format_args!("Resource Manager: no token ({reason}); registry not looked up"));
-        return Ok(fallback(crate::config::AZ_LOGIN_MESSAGE.into()));
+        return Ok(Err(reason.to_string()));
     }
     // No login server yet: nothing for the test override to send elsewhere.
     let client = crate::registry::transport::build_client("", &ctx.env)?;
@@ -287,19 +339,36 @@ async fn resolve_login_server(
             cloud.arm_scope()
         ))
     })?;
+    let session = ArmSession { client, token };
+    *ctx.arm_session.borrow_mut() = Some(session.clone());
+    Ok(Ok(session))
+}
+
+/// The registry's soft-delete retention days, from its document in Resource Manager (az reads
+/// them there after the listing, signed in or not to the registry). `Ok(None)`: a policy
+/// that gives no number.
+pub async fn soft_delete_retention_days(ctx: &Context, name: &str) -> Result<Option<i64>, AppError> {
+    let account = ctx
+        .config
+        .account()
+        .map_err(AppError::Cli)?
+        .ok_or_else(|| AppError::Cli(crate::config::AZ_LOGIN_MESSAGE.into()))?;
+    // No credential for ARM in the files (only a registry token): as signed out of ARM, the
+    // way the login server's lookup treats it.
+    let session = arm_session(ctx, &account).await?.map_err(|reason| {
+        crate::log::debug(format_args!("Resource Manager: no token ({reason})"));
+        AppError::Cli(crate::config::AZ_LOGIN_MESSAGE.into())
+    })?;
+    let cloud = Cloud::current(&ctx.config);
     let subscription = arm::Subscription { id: &account.subscription_id, name: &account.subscription_name };
-    match arm::find_registry(&client, &cloud.resource_manager, &subscription, &token, name).await {
-        Ok(arm::Lookup::Found { login_server }) => {
-            crate::log::debug(format_args!("Resource Manager: {name} is {login_server}"));
-            if let (Some(c), Some(k)) = (cache, &key) {
-                c.put_login_server(k, &login_server);
-            }
-            Ok(found(login_server, key))
-        }
-        Ok(arm::Lookup::NotFound(message)) => Ok(fallback(message)),
-        Err(arm::ArmError::Answer { status: 404, text }) => Err(AppError::ResourceNotFound(text)),
-        Err(arm::ArmError::Answer { text, .. } | arm::ArmError::Other(text)) => Err(AppError::Cli(text)),
-    }
+    let document =
+        arm::registry(&session.client, &cloud.resource_manager, &subscription, &session.token, name)
+            .await
+            .map_err(arm_failure)?
+            .ok_or_else(|| AppError::Cli(arm::not_found(&subscription, name)))?;
+    arm::soft_delete_retention_days(&document).ok_or_else(|| {
+        AppError::Cli(format!("Unable to retrieve soft-delete retention day policy for registry {name}"))
+    })
 }
 
 /// The credentials' identity in the token cache.

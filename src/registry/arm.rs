@@ -3,7 +3,8 @@
 //! /subscriptions/{id}/resources?$filter=…`, paged by `nextLink`), the one whose name matches
 //! (any case), then that registry (`GET …/resourceGroups/{rg}/providers/
 //! Microsoft.ContainerRegistry/registries/{name}`) for its `properties.loginServer`. A
-//! registry's login server need not be `<name>.<suffix>` (a domain-name-label hash).
+//! registry's login server need not be `<name>.<suffix>` (a domain-name-label hash). The same
+//! document gives the soft-delete policy's retention days (`acr manifest list-deleted`).
 
 use reqwest::Client;
 use serde_json::Value;
@@ -66,6 +67,33 @@ pub async fn find_registry(
     token: &str,
     name: &str,
 ) -> Result<Lookup, ArmError> {
+    let Some(registry) = registry(client, resource_manager, subscription, token, name).await? else {
+        return Ok(Lookup::NotFound(not_found(subscription, name)));
+    };
+    match registry.pointer("/properties/loginServer").and_then(Value::as_str) {
+        Some(login_server) => Ok(Lookup::Found { login_server: login_server.to_string() }),
+        None => Err(ArmError::Other(format!("Registry '{name}' has no login server."))),
+    }
+}
+
+/// az's message for a registry the subscription does not have.
+pub fn not_found(subscription: &Subscription<'_>, name: &str) -> String {
+    format!(
+        "The resource with name '{name}' and type '{REGISTRY_TYPE}' could not be found in subscription '{} ({})'.",
+        subscription.name, subscription.id
+    )
+}
+
+/// The registry's document (`properties.loginServer`, `properties.policies`, …) as az gets it:
+/// the resource of that name (any case) among the subscription's registries, then the
+/// registry in its resource group. `None`: the subscription has no registry of that name.
+pub async fn registry(
+    client: &Client,
+    resource_manager: &str,
+    subscription: &Subscription<'_>,
+    token: &str,
+    name: &str,
+) -> Result<Option<Value>, ArmError> {
     let base = resource_manager.trim_end_matches('/');
     let sub = arm_segment(subscription.id).map_err(|e| ArmError::Other(e.to_string()))?;
     // As az's stack encodes the filter: spaces as %20, quotes and the slash escaped.
@@ -98,12 +126,7 @@ pub async fn find_registry(
         )));
     }
     let item = match matches.as_slice() {
-        [] => {
-            return Ok(Lookup::NotFound(format!(
-                "The resource with name '{name}' and type '{REGISTRY_TYPE}' could not be found in subscription '{} ({})'.",
-                subscription.name, subscription.id
-            )));
-        }
+        [] => return Ok(None),
         [one] => one,
         _ => {
             return Err(ArmError::Other(format!(
@@ -120,11 +143,14 @@ pub async fn find_registry(
         encoded(&group)?,
         encoded(name)?
     );
-    let registry = get(client, &url, token).await?;
-    match registry.pointer("/properties/loginServer").and_then(Value::as_str) {
-        Some(login_server) => Ok(Lookup::Found { login_server: login_server.to_string() }),
-        None => Err(ArmError::Other(format!("Registry '{name}' has no login server."))),
-    }
+    get(client, &url, token).await.map(Some)
+}
+
+/// `properties.policies.softDeletePolicy.retentionDays` of a registry's document: `None`
+/// when it has no soft-delete policy; `Some(None)` when the policy gives no number.
+pub fn soft_delete_retention_days(registry: &Value) -> Option<Option<i64>> {
+    let policy = registry.pointer("/properties/policies/softDeletePolicy").filter(|p| !p.is_null())?;
+    Some(policy.get("retentionDays").and_then(Value::as_i64))
 }
 
 /// A `nextLink` is followed only to Resource Manager itself over HTTPS: the ARM token goes with it.
@@ -183,6 +209,20 @@ mod tests {
         let id = "/subscriptions/s/resourceGroups/MyGroup/providers/Microsoft.ContainerRegistry/registries/r";
         assert_eq!(resource_group(id).as_deref(), Some("mygroup"));
         assert_eq!(resource_group("/subscriptions/s"), None);
+    }
+
+    #[test]
+    fn soft_delete_retention_from_the_registry_document() {
+        let with =
+            |policies: Value| serde_json::json!({"properties": {"loginServer": "r", "policies": policies}});
+        let enabled =
+            with(serde_json::json!({"softDeletePolicy": {"retentionDays": 30, "status": "enabled"}}));
+        assert_eq!(soft_delete_retention_days(&enabled), Some(Some(30)));
+        let no_days = with(serde_json::json!({"softDeletePolicy": {"status": "disabled"}}));
+        assert_eq!(soft_delete_retention_days(&no_days), Some(None));
+        assert_eq!(soft_delete_retention_days(&with(serde_json::json!({"softDeletePolicy": null}))), None);
+        assert_eq!(soft_delete_retention_days(&with(Value::Null)), None);
+        assert_eq!(soft_delete_retention_days(&serde_json::json!({"properties": {}})), None);
     }
 
     #[test]

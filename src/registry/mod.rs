@@ -34,6 +34,8 @@ use crate::env::Env;
 pub enum Access {
     MetadataRead,
     MetadataWrite,
+    /// Reading the recycle bin (`acr manifest list-deleted`, `list-deleted-tags`).
+    DeletedRead,
     /// The recycle bin: reading it and restoring from it (`acr manifest restore`).
     DeletedReadRestore,
     /// Pulling manifests (`acr manifest show`, `list-referrers`).
@@ -54,6 +56,7 @@ impl Access {
         match self {
             Access::MetadataRead => "metadata_read",
             Access::MetadataWrite => "metadata_write,metadata_read",
+            Access::DeletedRead => "deleted_read",
             Access::DeletedReadRestore => "deleted_read,deleted_restore",
             Access::Pull => "pull",
             Access::PullMetadataRead => "pull,metadata_read",
@@ -362,6 +365,13 @@ impl Registry {
             pager = pager.with_param("artifactType", t);
         }
         self.list(&paths::v2_referrers(repository, digest), &scope, "manifests", pager).await
+    }
+
+    /// `GET /acr/v1/_deleted/{repository}/_manifests`: the soft-deleted manifests (`digest`,
+    /// `deletedAt`, the `tags` they had, …).
+    pub async fn deleted_manifests(&mut self, repository: &Repository) -> Result<Vec<Data>, RegistryError> {
+        let scope = scope(repository.name(), Access::DeletedRead);
+        self.list(&paths::deleted_manifests(repository), &scope, "manifests", Pager::from(Page::ALL)).await
     }
 
     /// `GET /acr/v1/_deleted/{repository}/_tags`: the soft-deleted tags (`tag`, `digest`,

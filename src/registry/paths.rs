@@ -128,6 +128,11 @@ pub fn v2_manifest(r: &Repository, reference: &Reference) -> String {
     format!("/v2/{}/manifests/{}", r.path, reference.segment)
 }
 
+/// `/acr/v1/_deleted/{repository}/_manifests`: the soft-deleted manifests.
+pub(super) fn deleted_manifests(r: &Repository) -> String {
+    format!("/acr/v1/_deleted/{}/_manifests", r.path)
+}
+
 /// `/acr/v1/_deleted/{repository}/_tags`: the soft-deleted tags.
 pub(super) fn deleted_tags(r: &Repository) -> String {
     format!("/acr/v1/_deleted/{}/_tags", r.path)

@@ -172,3 +172,49 @@ fn the_cached_login_server_is_kept_private_and_per_subscription() {
     let (_, log) = show_tags(&emulator, &config, &["--subscription", "Other subscription"], &[]);
     assert!(!arm_requests(&log).is_empty());
 }
+
+/// `acr manifest list-deleted` reads the soft-delete policy from Resource Manager on every run
+/// (as az does, after the listing), even when the login server comes from the token cache,
+/// with one ARM token per run for both lookups.
+#[test]
+fn list_deleted_reads_the_retention_days_from_arm_each_run_with_one_arm_token() {
+    let emulator = Emulator::start(default_seed());
+    emulator.enable_soft_delete();
+    let config = ConfigDir::empty();
+    az_config::write_user_with_refresh_token(config.path(), &emulator.authority()).unwrap();
+    let list_deleted = || {
+        emulator.clear_requests();
+        let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+        cmd.args(["acr", "manifest", "list-deleted", "-r", "myregistry", "-n", "acr-helloworld"]);
+        cmd.args(["--query", "[].[deletedAt, expiresAfter]", "-o", "tsv"]);
+        (run(cmd), emulator.requests())
+    };
+    let arm_tokens = |log: &[LoggedRequest]| {
+        log.iter()
+            .filter(|r| {
+                r.target.ends_with("/oauth2/v2.0/token") && r.body.contains("management.core.windows.net")
+            })
+            .count()
+    };
+    let (first, log) = list_deleted();
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let days = azacr_emulator::arm::SOFT_DELETE_RETENTION_DAYS;
+    assert_eq!(days, 7);
+    assert!(
+        first.stdout.starts_with("2019-05-20T08:00:00.0000000Z\t2019-05-27T08:00:00.0000000Z\n"),
+        "{}",
+        first.stdout
+    );
+    assert_eq!(first.stdout.lines().count(), 4);
+    // The login server's lookup, then (after the listing) the registry's document again.
+    let arm = arm_requests(&log);
+    assert_eq!(arm.len(), 4, "{arm:?}");
+    let listing = log.iter().position(|r| r.target.starts_with("/acr/v1/_deleted/")).unwrap();
+    let last_arm = log.iter().rposition(|r| r.target.starts_with("/subscriptions/")).unwrap();
+    assert!(listing < last_arm);
+    assert_eq!(arm_tokens(&log), 1);
+    // The login server is cached; the policy is not.
+    let (second, log) = list_deleted();
+    assert_eq!((second.code, &second.stdout), (0, &first.stdout));
+    assert_eq!(arm_requests(&log).len(), 2);
+}

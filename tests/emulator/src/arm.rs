@@ -7,7 +7,7 @@
 //! | `GET /{tenant}/v2.0/.well-known/openid-configuration` | Entra's endpoints at this host |
 //! | `GET /subscriptions/{sub}/resources?$filter=resourceType eq '…registries'` | the registries as resources |
 //! | `GET /subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries` | the registries |
-//! | `GET /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}` | one registry |
+//! | `GET /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}` | one registry (with `properties.policies.softDeletePolicy` when soft delete is on) |
 //!
 //! ARM requests need `Authorization: Bearer <seed::ARM_TOKEN>`.
 
@@ -18,6 +18,9 @@ use serde_json::{Value, json};
 use crate::seed;
 
 const REGISTRY_TYPE: &str = "Microsoft.ContainerRegistry/registries";
+
+/// The soft-delete policy's retention (with the emulator's `soft-delete` knob on).
+pub const SOFT_DELETE_RETENTION_DAYS: i64 = 7;
 
 /// A registry as ARM knows it: its name, resource group and login server (which need not be
 /// `<name>.azurecr.io`, e.g. with a domain-name-label hash).
@@ -51,13 +54,23 @@ impl ArmRegistry {
         })
     }
 
-    fn registry(&self, subscription: &str) -> Value {
+    /// With `soft_delete` on, its soft-delete policy (`acr manifest list-deleted` reads the
+    /// retention days from it); without, no policy at all, as in an answer that lacks one.
+    fn registry(&self, subscription: &str, soft_delete: bool) -> Value {
         let mut value = self.resource(subscription);
         value["properties"] = json!({
             "loginServer": self.login_server, "adminUserEnabled": false, "provisioningState": "Succeeded",
             "creationDate": "2019-03-01T00:00:00.0000000Z", "publicNetworkAccess": "Enabled",
             "dataEndpointEnabled": false, "anonymousPullEnabled": false
         });
+        if soft_delete {
+            value["properties"]["policies"] = json!({
+                "softDeletePolicy": {
+                    "retentionDays": SOFT_DELETE_RETENTION_DAYS,
+                    "lastUpdatedTime": "2019-05-01T00:00:00.0000000Z", "status": "enabled"
+                }
+            });
+        }
         value
     }
 }
@@ -81,9 +94,11 @@ pub fn openid_configuration(host: &str, tenant: &str) -> Response {
     )
 }
 
-/// The ARM routes; `None` when the path is not one of them.
+/// The ARM routes; `None` when the path is not one of them. `soft_delete`: the registries
+/// have the soft-delete policy on.
 pub fn route(
     registries: &[ArmRegistry],
+    soft_delete: bool,
     segments: &[&str],
     params: &[(String, String)],
     auth: &str,
@@ -113,7 +128,7 @@ pub fn route(
             value(items)
         }
         ["providers", "Microsoft.ContainerRegistry", "registries"] => {
-            value(registries.iter().map(|r| r.registry(subscription)).collect())
+            value(registries.iter().map(|r| r.registry(subscription, soft_delete)).collect())
         }
         ["resourceGroups", group, "providers", "Microsoft.ContainerRegistry", "registries", name] => {
             // ARM matches names and groups without regard to case.
@@ -121,7 +136,7 @@ pub fn route(
                 .iter()
                 .find(|r| r.name.eq_ignore_ascii_case(name) && r.resource_group.eq_ignore_ascii_case(group))
             {
-                Some(r) => json_response(StatusCode::OK, r.registry(subscription)),
+                Some(r) => json_response(StatusCode::OK, r.registry(subscription, soft_delete)),
                 None => arm_error(
                     StatusCode::NOT_FOUND,
                     "ResourceNotFound",

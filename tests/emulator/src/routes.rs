@@ -691,7 +691,8 @@ fn route(
         ("GET", ["metadata", "identity", "oauth2", "token"]) => managed_identity_token(state, params, false),
         ("GET", ["msi", "token"]) => managed_identity_token(state, params, true),
         ("GET", ["subscriptions", ..]) => {
-            crate::arm::route(&state.arm_registries, segments, params, auth).expect("a subscriptions path")
+            crate::arm::route(&state.arm_registries, state.soft_delete, segments, params, auth)
+                .expect("a subscriptions path")
         }
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
