@@ -453,8 +453,9 @@ impl Step<'_> {
             deletions.push(list);
         }
         if options.untagged || options.untagged_only {
-            let mut first = Vec::new();
-            let mut rest = Vec::new();
+            // One phase per layer: what points at others goes before what it points at.
+            let rounds = manifests.manifests.iter().map(|m| m.layer + 1).max().unwrap_or(1);
+            let mut layers: Vec<Vec<Deletion>> = (0..rounds).map(|_| Vec::new()).collect();
             for m in &manifests.manifests {
                 let Ok(reference) = Reference::new(&m.digest) else { continue };
                 let (Ok(delete), Ok(attributes)) = (
@@ -463,18 +464,16 @@ impl Step<'_> {
                 ) else {
                     continue;
                 };
-                let d = Deletion {
+                layers[m.layer].push(Deletion {
                     label: format!("{prefix}@{}", m.digest),
                     key: m.digest.clone(),
                     size: m.image_size,
                     unlock: m.locked.then_some(attributes),
                     delete,
                     is_tag: false,
-                };
-                if m.first { first.push(d) } else { rest.push(d) }
+                });
             }
-            deletions.push(first);
-            deletions.push(rest);
+            deletions.extend(layers);
         }
         let locked = (tags.locked_skipped, manifests.locked_skipped);
         report.tags = tags;
