@@ -558,7 +558,6 @@ fn a_subject_stays_while_a_referrer_of_it_stays() {
 }
 
 #[test]
-#[ignore = "fixed in the next commits"]
 fn an_index_whose_delete_failed_keeps_its_children() {
     let emulator = Emulator::start(default_seed());
     let repo = RepoBuilder::new("idx")
@@ -581,7 +580,6 @@ fn an_index_whose_delete_failed_keeps_its_children() {
 }
 
 #[test]
-#[ignore = "fixed in the next commits"]
 fn a_denied_tag_delete_stops_the_whole_repository() {
     let emulator = Emulator::start(default_seed());
     emulator.set_faults(vec![Fault {
@@ -599,7 +597,28 @@ fn a_denied_tag_delete_stops_the_whole_repository() {
 }
 
 #[test]
-#[ignore = "fixed in the next commits"]
+fn a_manifest_whose_tag_delete_failed_is_not_deleted_with_its_tag() {
+    let emulator = Emulator::start(default_seed());
+    let v1 = emulator.with_seed(|s| {
+        let r = s.repositories.iter().find(|r| r.name == "acr-helloworld").unwrap();
+        r.tags.iter().find(|t| t.name == "v1").unwrap().digest.clone()
+    });
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        ..Fault::status("/acr/v1/acr-helloworld/_tags/v1", 500, 1000)
+    }]);
+    let out = purge(&emulator, &["--filter", "acr-helloworld:^v1$", "--ago", "0d", "--untagged"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(tags_of(&emulator, "acr-helloworld").contains("v1"), "{}", out.stdout);
+    assert!(digests_of(&emulator, "acr-helloworld").contains(&v1), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("Not deleting myregistry.azurecr.io/acr-helloworld@{v1}")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn a_manifest_tagged_during_the_run_is_not_deleted() {
     let emulator = Emulator::start(default_seed());
     let (digest, stamp) = emulator.with_seed(|s| {
@@ -641,16 +660,47 @@ fn docker_config_and_wrong_password_secrets_stay_out_of_debug() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.json");
     use base64::Engine;
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", seed::ADMIN_USER, seed::ADMIN_PASSWORD));
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        seed::ADMIN_USER,
+        seed::ADMIN_PASSWORD
+    ));
     std::fs::write(&cfg, format!(r#"{{"auths":{{"myregistry.azurecr.io":{{"auth":"{auth}"}}}}}}"#)).unwrap();
     let c = cfg.to_str().unwrap();
     for args in [
-        vec!["purge", "-r", "myregistry", "-c", c, "--filter", "acr-helloworld:^v1$", "--ago", "0d", "--debug", "--untagged"],
-        vec!["purge", "-r", "myregistry", "-u", seed::ADMIN_USER, "-p", "wrong-secret-xyz", "--filter", "acr-helloworld:^v1$", "--ago", "0d", "--debug"],
+        vec![
+            "purge",
+            "-r",
+            "myregistry",
+            "-c",
+            c,
+            "--filter",
+            "acr-helloworld:^v1$",
+            "--ago",
+            "0d",
+            "--debug",
+            "--untagged",
+        ],
+        vec![
+            "purge",
+            "-r",
+            "myregistry",
+            "-u",
+            seed::ADMIN_USER,
+            "-p",
+            "wrong-secret-xyz",
+            "--filter",
+            "acr-helloworld:^v1$",
+            "--ago",
+            "0d",
+            "--debug",
+        ],
     ] {
         let out = azacr(&emulator, &args);
         let all = format!("{}{}", out.stdout, out.stderr);
         eprintln!("code {} ---\n{}", out.code, all);
-        assert!(!all.contains(seed::ADMIN_PASSWORD) && !all.contains("wrong-secret-xyz") && !all.contains(&auth));
+        assert!(
+            !all.contains(seed::ADMIN_PASSWORD) && !all.contains("wrong-secret-xyz") && !all.contains(&auth)
+        );
     }
 }
