@@ -704,3 +704,56 @@ fn docker_config_and_wrong_password_secrets_stay_out_of_debug() {
         );
     }
 }
+
+#[test]
+fn a_manifest_body_over_the_limit_fails_its_repository_untried_again() {
+    let emulator = Emulator::start(default_seed());
+    emulator.with_seed(|s| s.repositories.push(seed::oci_repository("oci")));
+    let huge =
+        format!("{{\"manifests\":[{}{{}}]}}", "{\"digest\":\"sha256:00\"},".repeat(2 * 1024 * 1024 / 24));
+    emulator.set_faults(vec![Fault {
+        method: Some("GET".into()),
+        body: huge,
+        ..Fault::status("/v2/oci/manifests/", 200, 1000)
+    }]);
+    azacr::registry::transport::knobs::set_max_body(1024 * 1024);
+    let out = purge(&emulator, &["--untagged-only", "--filter", "oci:.*"]);
+    azacr::registry::transport::knobs::set_max_body(azacr::registry::transport::MAX_BODY);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("Failed to purge repository oci: reading the manifest"), "{}", out.stdout);
+    assert!(out.stdout.contains("larger than 1 MiB"), "{}", out.stdout);
+    assert_eq!(changes(&emulator), 0);
+    let reads: Vec<String> = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.target.contains("/v2/oci/manifests/"))
+        .map(|r| r.target.clone())
+        .collect();
+    let distinct: BTreeSet<&String> = reads.iter().collect();
+    assert_eq!(reads.len(), distinct.len(), "a body over the limit was read again: {reads:?}");
+}
+
+#[test]
+fn a_manifest_read_is_bounded_by_the_data_timeout() {
+    use azacr_emulator::FaultMode;
+    use std::time::Duration;
+    let emulator = Emulator::start(default_seed());
+    emulator.with_seed(|s| s.repositories.push(seed::oci_repository("oci")));
+    // Every body 16 bytes per 100 ms: each read is within the data limit, the answer is not.
+    emulator.set_faults(vec![Fault {
+        method: Some("GET".into()),
+        delay_ms: 100,
+        ..Fault::mode("/v2/oci/manifests/", FaultMode::SlowBody, 1000)
+    }]);
+    let limits = azacr::registry::transport::Limits {
+        connect: Duration::from_millis(300),
+        sign_in: Duration::from_secs(5),
+        data: Duration::from_millis(300),
+    };
+    azacr::registry::transport::knobs::set_limits_on_this_thread(Some(limits));
+    let out = purge(&emulator, &["--untagged-only", "--filter", "oci:.*"]);
+    azacr::registry::transport::knobs::set_limits_on_this_thread(None);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("Failed to purge repository oci: reading the manifest"), "{}", out.stdout);
+    assert_eq!(changes(&emulator), 0);
+}
