@@ -200,7 +200,7 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
             let work = tokio::select! {
                 work = receiver.recv() => work,
                 _ = &mut ctrl_c, if !stopped.get() => {
-                    stopped.set(true);
+                    stop(&stopped, &limiter);
                     stop_planner.notify_one();
                     None
                 }
@@ -226,6 +226,12 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
     tokio::join!(planner, deleter);
     drop(registry);
     summarize(&out, &reports, options, &login_server, &limiter.borrow(), stopped.get())
+}
+
+/// Ctrl-C: no new request starts, none is tried again.
+fn stop(stopped: &Cell<bool>, limiter: &exec::Shared) {
+    stopped.set(true);
+    limiter.borrow_mut().stopped = true;
 }
 
 /// The filters whose repository part matches `name`.
@@ -683,6 +689,8 @@ impl Step<'_> {
         let unlock_body = &unlock_body;
         let mut queue: VecDeque<Deletion> = list.into();
         let mut not_tried = 0;
+        // Set once, when Ctrl-C arrives: what is still in flight then is abandoned at it.
+        let mut deadline: Option<tokio::time::Instant> = None;
         self.out.bar_start(&report.repository, queue.len());
         let mut running = FuturesUnordered::new();
         let (client, limiter) = (self.client, self.limiter);
@@ -731,10 +739,11 @@ impl Step<'_> {
             let next = tokio::select! {
                 next = running.next() => next,
                 _ = &mut *ctrl_c, if !stopped.get() => {
-                    stopped.set(true);
+                    stop(stopped, limiter);
+                    deadline = Some(tokio::time::Instant::now() + GRACE);
                     continue;
                 }
-                _ = tokio::time::sleep(GRACE), if stopped.get() => {
+                _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
                     for _ in 0..running.len() {
                         report.failed.push(json!({"item": "(in flight)", "error": "abandoned after Ctrl-C: it may or may not have been deleted"}));
                     }

@@ -757,3 +757,36 @@ fn a_manifest_read_is_bounded_by_the_data_timeout() {
     assert!(out.stdout.contains("Failed to purge repository oci: reading the manifest"), "{}", out.stdout);
     assert_eq!(changes(&emulator), 0);
 }
+
+#[test]
+fn after_ctrl_c_nothing_is_tried_again() {
+    use crate::support::{ConfigDir, azacr_bin, command};
+    let emulator = Emulator::start(default_seed());
+    emulator.set_latency(std::time::Duration::from_millis(50));
+    // Every delete throttled, without Retry-After: the deletes in flight keep trying.
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        ..Fault::status("/v2/myrepository/manifests/", 429, 100_000)
+    }]);
+    let config = ConfigDir::empty();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["purge", "-r", "myregistry"]).args(ADMIN);
+    cmd.args(["--untagged-only", "--filter", "myrepository:.*", "--concurrency", "2"]);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn azacr");
+    let deletes = || emulator.requests().iter().filter(|r| r.method == "DELETE").count();
+    let started = std::time::Instant::now();
+    while deletes() < 3 {
+        assert!(started.elapsed().as_secs() < 30, "no deletes started");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let at_signal = deletes();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    // At most the two requests being sent at the signal reach the registry after it.
+    assert!(deletes() <= at_signal + 2, "{} deletes after Ctrl-C: {stdout}", deletes() - at_signal);
+    assert!(stdout.contains("Number of deleted manifests: 0\n"), "{stdout}");
+    assert!(stdout.contains("Repositories interrupted (1): myrepository"), "{stdout}");
+}

@@ -24,6 +24,7 @@ use crate::registry::transport;
 
 const TRIES: u32 = 5;
 const THROTTLED_TRIES: u32 = 100;
+const NOT_RETRIED: &str = "not tried again after Ctrl-C";
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// One try's bound: the connect limit, then the data limit for the whole answer (purge's
@@ -56,6 +57,8 @@ pub struct Limiter {
     pub throttled: u64,
     pub retried: u64,
     pub requests: u64,
+    /// Ctrl-C: nothing is tried again (what is in flight finishes, or is abandoned).
+    pub stopped: bool,
 }
 
 pub type Shared = Rc<RefCell<Limiter>>;
@@ -72,6 +75,7 @@ impl Limiter {
             throttled: 0,
             retried: 0,
             requests: 0,
+            stopped: false,
         }))
     }
 
@@ -201,6 +205,9 @@ pub async fn send(
                     l.throttle(started, wait);
                     l.retried += 1;
                 }
+                if limiter.borrow().stopped {
+                    return Outcome::Failed(NOT_RETRIED.into());
+                }
                 if throttled >= THROTTLED_TRIES {
                     return Outcome::Failed(format!("still throttled (429) after {throttled} tries"));
                 }
@@ -220,6 +227,9 @@ pub async fn send(
         tries += 1;
         if tries >= TRIES {
             return Outcome::Failed(error);
+        }
+        if limiter.borrow().stopped {
+            return Outcome::Failed(format!("{error} ({NOT_RETRIED})"));
         }
         limiter.borrow_mut().retried += 1;
         tokio::time::sleep(backoff.mul_f64(jitter())).await;
