@@ -106,8 +106,9 @@ enum Stop {
 }
 
 pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options) -> CommandResult {
-    let args = with_docker_credentials(ctx, registry_args, options)?;
-    let mut registry = super::open(ctx, &args).await?;
+    let args = registry_args_of(registry_args);
+    let lookup = |login_server: &str| docker_credentials(ctx, options, login_server);
+    let mut registry = super::open_with(ctx, &args, &lookup).await?;
     let login_server = registry.login_server().to_string();
     let names: Vec<String> = match registry.catalog(Page::ALL).await {
         Ok(names) => names.iter().filter_map(|d| d.as_str().map(String::from)).collect(),
@@ -882,33 +883,30 @@ fn summarize(
     Ok(None)
 }
 
-/// `-u/-p` as given; else credentials from the docker config (`--config`, else
-/// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) for the login server: an
-/// identity token (what `az acr login` leaves: an ACR refresh token) or `auth`; else none
-/// (azacr's own sign-in: the az account).
-fn with_docker_credentials(
-    ctx: &Context,
-    args: &RegistryArgs,
-    options: &Options,
-) -> Result<RegistryArgs, AppError> {
-    // acr purge takes the name or the login server.
+/// The registry's flags; acr purge takes the name or the login server.
+fn registry_args_of(args: &RegistryArgs) -> RegistryArgs {
     let name = args.name.as_deref().map(|n| {
         let lower = n.to_lowercase();
         lower.strip_suffix(".azurecr.io").map_or(n.to_string(), |_| n[..n.len() - 11].to_string())
     });
-    let mut out = RegistryArgs {
+    RegistryArgs {
         name,
         suffix: args.suffix.clone(),
         username: args.username.clone(),
         password: args.password.clone(),
         resource_group_given: false,
-    };
-    if out.username.is_some() || out.password.is_some() {
-        return Ok(out);
     }
-    let name = out.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();
-    let login_server =
-        if name.contains('.') { name.to_lowercase() } else { format!("{}.azurecr.io", name.to_lowercase()) };
+}
+
+/// Without `-u/-p`: credentials from the docker config (`--config`, else
+/// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) for `login_server` (the one
+/// resolved, as `docker login` wrote it): an identity token (what `az acr login` leaves: an
+/// ACR refresh token) or `auth`; else none (azacr's own sign-in: the az account).
+fn docker_credentials(
+    ctx: &Context,
+    options: &Options,
+    login_server: &str,
+) -> Result<Option<(String, String)>, AppError> {
     let files: Vec<PathBuf> = if options.configs.is_empty() {
         let dir = ctx
             .env
@@ -931,16 +929,14 @@ fn with_docker_credentials(
         let Some(entry) = config["auths"].as_object().and_then(|auths| {
             auths.iter().find(|(k, _)| {
                 let k = k.trim_start_matches("https://").trim_end_matches('/');
-                k.eq_ignore_ascii_case(&login_server)
+                k.eq_ignore_ascii_case(login_server)
             })
         }) else {
             continue;
         };
         let entry = entry.1;
         if let Some(token) = entry["identitytoken"].as_str().filter(|t| !t.is_empty()) {
-            out.username = Some(TOKEN_USERNAME.into());
-            out.password = Some(token.into());
-            return Ok(out);
+            return Ok(Some((TOKEN_USERNAME.into(), token.into())));
         }
         use base64::Engine;
         let decoded = entry["auth"]
@@ -948,10 +944,8 @@ fn with_docker_credentials(
             .and_then(|a| base64::engine::general_purpose::STANDARD.decode(a).ok())
             .and_then(|b| String::from_utf8(b).ok());
         if let Some((user, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-            out.username = Some(user.into());
-            out.password = Some(password.into());
-            return Ok(out);
+            return Ok(Some((user.into(), password.into())));
         }
     }
-    Ok(out)
+    Ok(None)
 }

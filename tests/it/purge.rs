@@ -790,3 +790,34 @@ fn after_ctrl_c_nothing_is_tried_again() {
     assert!(stdout.contains("Number of deleted manifests: 0\n"), "{stdout}");
     assert!(stdout.contains("Repositories interrupted (1): myrepository"), "{stdout}");
 }
+
+#[test]
+fn docker_config_credentials_are_those_of_the_login_server_resource_manager_gives() {
+    use crate::support::{ConfigDir, azacr_bin, command, run};
+    use azacr_emulator::az_config;
+    use base64::Engine;
+    // The registry answers as `myregistry-abc123.azurecr.io` only; ARM says so.
+    let mut registry = default_seed();
+    registry.login_server = "myregistry-abc123.azurecr.io".into();
+    let emulator = Emulator::start(registry);
+    let config = ConfigDir::empty();
+    az_config::write_user_with_refresh_token(config.path(), &emulator.authority()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.json");
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        seed::ADMIN_USER,
+        seed::ADMIN_PASSWORD
+    ));
+    let docker = serde_json::json!({"auths": {"https://myregistry-abc123.azurecr.io": {"auth": auth}}});
+    std::fs::write(&file, docker.to_string()).unwrap();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["purge", "-r", "myregistry", "--config", file.to_str().unwrap()]);
+    cmd.args(["--filter", "acr-helloworld:^v1$", "--ago", "0d"]);
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(!tags_of(&emulator, "acr-helloworld").contains("v1"));
+    // Signed in with the docker config's admin credentials, not the az account's token.
+    let log = emulator.requests();
+    assert!(!log.iter().any(|r| r.target.contains("/oauth2/exchange")), "{log:?}");
+}
