@@ -590,8 +590,6 @@ impl Step<'_> {
                 unsafe_now.insert(m.digest.clone());
             }
         }
-        drop(planned);
-        drop(failed_tags);
         while let Some(list) = phases.pop_front() {
             // What stays now (failed before, tagged or changed since the plan) keeps what it
             // needs: the protection of the plan, again, over what is left to delete.

@@ -423,4 +423,33 @@ mod tests {
         assert_eq!(going(&choice), ["old"]);
         assert_eq!(choice.kept, 2);
     }
+
+    #[test]
+    fn a_staying_referrer_keeps_its_subject_and_deletes_go_referrers_first() {
+        let mut locked_sig = manifest("locked-sig", 2, Some(OCI_MANIFEST), &[]);
+        locked_sig.changeable_attributes.delete_enabled = Some(false);
+        let manifests = vec![
+            manifest("image", 1, Some(OCI_MANIFEST), &[]),
+            locked_sig,
+            manifest("other", 3, Some(OCI_MANIFEST), &[]),
+            manifest("sig", 4, Some(OCI_MANIFEST), &[]),
+            manifest("sig-of-sig", 5, Some(OCI_MANIFEST), &[]),
+        ];
+        let subject = |s: &str| Links { children: Vec::new(), subject: Some(s.into()) };
+        let links: HashMap<String, Links> = [
+            ("image", Links::default()),
+            ("locked-sig", subject("image")),
+            ("other", Links::default()),
+            ("sig", subject("other")),
+            ("sig-of-sig", subject("sig")),
+        ]
+        .into_iter()
+        .map(|(d, l)| (d.to_string(), l))
+        .collect();
+        let choice = choose_manifests(&selection(0), &manifests, &HashSet::new(), &links);
+        assert_eq!(going(&choice), ["other", "sig", "sig-of-sig"]);
+        assert_eq!(choice.protected, 1);
+        let layer = |d: &str| choice.manifests.iter().find(|m| m.digest == d).unwrap().layer;
+        assert_eq!((layer("sig-of-sig"), layer("sig"), layer("other")), (0, 1, 2));
+    }
 }
