@@ -135,12 +135,31 @@ fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError>
 /// The registry `args` name (az's validator first), signed in.
 pub async fn open(ctx: &Context, args: &RegistryArgs) -> Result<Registry, AppError> {
     let name = registry_name(ctx, args)?;
-    connect(ctx, args, &name).await
+    connect(ctx, args, &name, None).await
+}
+
+/// Finds credentials kept per login server (a docker config): `(username, password)`.
+pub type CredentialsFor<'a> = &'a dyn Fn(&str) -> Result<Option<(String, String)>, AppError>;
+
+/// As `open`, and without `-u/-p`, the credentials `credentials_for` finds for the login
+/// server actually resolved (Resource Manager's may not be `<name>.azurecr.io`).
+pub async fn open_with(
+    ctx: &Context,
+    args: &RegistryArgs,
+    credentials_for: CredentialsFor<'_>,
+) -> Result<Registry, AppError> {
+    let name = registry_name(ctx, args)?;
+    connect(ctx, args, &name, Some(credentials_for)).await
 }
 
 /// Credentials as az gathers them, then the first request to the registry. With the token
 /// cache warm for these credentials (see `registry::token_cache`), the probe is skipped.
-async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Registry, AppError> {
+async fn connect(
+    ctx: &Context,
+    args: &RegistryArgs,
+    name: &str,
+    credentials_for: Option<CredentialsFor<'_>>,
+) -> Result<Registry, AppError> {
     if args.username.is_none() && args.password.is_some() {
         return Err(AppError::Cli("Please also specify username if password is specified.".into()));
     }
@@ -150,6 +169,23 @@ async fn connect(ctx: &Context, args: &RegistryArgs, name: &str) -> Result<Regis
     let resolved =
         resolve_login_server(ctx, account.as_ref(), name, args.suffix.as_deref(), cache.as_mut()).await?;
     let login_server = resolved.login_server.clone();
+    let found;
+    let args = match credentials_for {
+        Some(lookup) if args.username.is_none() && args.password.is_none() => match lookup(&login_server)? {
+            Some((username, password)) => {
+                found = RegistryArgs {
+                    name: args.name.clone(),
+                    suffix: args.suffix.clone(),
+                    username: Some(username),
+                    password: Some(password),
+                    resource_group_given: args.resource_group_given,
+                };
+                &found
+            }
+            None => args,
+        },
+        _ => args,
+    };
     let admin_message = resolved.fallback_reason.clone().unwrap_or_else(|| ADMIN_DISABLED.to_string());
     *ctx.admin_message.borrow_mut() = Some(admin_message.clone());
     let unreachable_warning = {

@@ -85,12 +85,30 @@ struct Report {
 struct Work {
     repository: Repository,
     auth: String,
-    plan: Result<(TagChoice, ManifestChoice), String>,
+    plan: Result<Plan, String>,
+}
+
+/// What goes from one repository, and what it was decided from.
+struct Plan {
+    tags: TagChoice,
+    manifests: ManifestChoice,
+    /// What the manifest bodies say (read for the plan, and for any manifest that appears
+    /// before the manifest deletes).
+    links: HashMap<String, plan::Links>,
+}
+
+/// Why a repository's deletes stopped before the end.
+enum Stop {
+    Interrupted,
+    /// 403, or 401 after the token was renewed: nothing more is tried in the repository.
+    /// How many deletions of its phase were then not tried.
+    Denied(usize),
 }
 
 pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options) -> CommandResult {
-    let args = with_docker_credentials(ctx, registry_args, options)?;
-    let mut registry = super::open(ctx, &args).await?;
+    let args = registry_args_of(registry_args);
+    let lookup = |login_server: &str| docker_credentials(ctx, options, login_server);
+    let mut registry = super::open_with(ctx, &args, &lookup).await?;
     let login_server = registry.login_server().to_string();
     let names: Vec<String> = match registry.catalog(Page::ALL).await {
         Ok(names) => names.iter().filter_map(|d| d.as_str().map(String::from)).collect(),
@@ -183,7 +201,7 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
             let work = tokio::select! {
                 work = receiver.recv() => work,
                 _ = &mut ctrl_c, if !stopped.get() => {
-                    stopped.set(true);
+                    stop(&stopped, &limiter);
                     stop_planner.notify_one();
                     None
                 }
@@ -209,6 +227,12 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
     tokio::join!(planner, deleter);
     drop(registry);
     summarize(&out, &reports, options, &login_server, &limiter.borrow(), stopped.get())
+}
+
+/// Ctrl-C: no new request starts, none is tried again.
+fn stop(stopped: &Cell<bool>, limiter: &exec::Shared) {
+    stopped.set(true);
+    limiter.borrow_mut().stopped = true;
 }
 
 /// The filters whose repository part matches `name`.
@@ -253,7 +277,11 @@ async fn plan_repository(
         };
         let tag_choice = plan::choose_tags(selection, &tags).map_err(|e| e.to_string())?;
         if !selection.delete_untagged {
-            return Ok((tag_choice, ManifestChoice::default()));
+            return Ok(Plan {
+                tags: tag_choice,
+                manifests: ManifestChoice::default(),
+                links: HashMap::new(),
+            });
         }
         let manifests: Vec<plan::Manifest> = registry
             .manifests_as(&repository, Page::ALL, Access::Purge)
@@ -262,7 +290,7 @@ async fn plan_repository(
         let links = read_links(registry, limiter, &repository, &auth, &manifests).await?;
         let deleted: HashSet<&str> = tag_choice.tags.iter().map(|t| t.name.as_str()).collect();
         let manifest_choice = plan::choose_manifests(selection, &manifests, &deleted, &links);
-        Ok((tag_choice, manifest_choice))
+        Ok(Plan { tags: tag_choice, manifests: manifest_choice, links })
     }
     .await;
     Work { repository, auth, plan }
@@ -416,7 +444,7 @@ impl Step<'_> {
         ctrl_c: &mut std::pin::Pin<&mut impl std::future::Future<Output = std::io::Result<()>>>,
     ) {
         let name = work.repository.name().to_string();
-        let (tags, manifests) = match work.plan {
+        let Plan { tags, manifests, mut links } = match work.plan {
             Ok(plan) => plan,
             Err(e) => {
                 self.out.line(&format!("Failed to purge repository {name}: {e}"));
@@ -453,8 +481,9 @@ impl Step<'_> {
             deletions.push(list);
         }
         if options.untagged || options.untagged_only {
-            let mut first = Vec::new();
-            let mut rest = Vec::new();
+            // One phase per layer: what points at others goes before what it points at.
+            let rounds = manifests.manifests.iter().map(|m| m.layer + 1).max().unwrap_or(1);
+            let mut layers: Vec<Vec<Deletion>> = (0..rounds).map(|_| Vec::new()).collect();
             for m in &manifests.manifests {
                 let Ok(reference) = Reference::new(&m.digest) else { continue };
                 let (Ok(delete), Ok(attributes)) = (
@@ -463,18 +492,16 @@ impl Step<'_> {
                 ) else {
                     continue;
                 };
-                let d = Deletion {
+                layers[m.layer].push(Deletion {
                     label: format!("{prefix}@{}", m.digest),
                     key: m.digest.clone(),
                     size: m.image_size,
                     unlock: m.locked.then_some(attributes),
                     delete,
                     is_tag: false,
-                };
-                if m.first { first.push(d) } else { rest.push(d) }
+                });
             }
-            deletions.push(first);
-            deletions.push(rest);
+            deletions.extend(layers);
         }
         let locked = (tags.locked_skipped, manifests.locked_skipped);
         report.tags = tags;
@@ -495,20 +522,142 @@ impl Step<'_> {
         }
         report.status = "done";
         let auth = std::cell::RefCell::new(work.auth);
-        let manifest_phase = if options.untagged_only { 0 } else { 1 };
-        for (phase, list) in deletions.into_iter().enumerate() {
-            if phase == manifest_phase {
-                self.out.line(&format!("Deleting manifests for repository: {name}"));
-            }
-            if !self.delete_all(list, report, &work.repository, &auth, stopped, ctrl_c).await {
-                report.status = "interrupted";
+        // Renewed once per repository: a 401 after that stops it.
+        let renewed = Cell::new(false);
+        let mut phases: VecDeque<Vec<Deletion>> = deletions.into();
+        if !options.untagged_only
+            && let Some(list) = phases.pop_front()
+        {
+            let stop =
+                self.delete_all(list, report, &work.repository, &auth, &renewed, stopped, ctrl_c).await;
+            if self.stopped(stop, report, &phases) {
                 return;
             }
         }
+        if options.untagged || options.untagged_only {
+            self.out.line(&format!("Deleting manifests for repository: {name}"));
+        }
+        if phases.iter().all(|p| p.is_empty()) {
+            self.finish(report, &name, locked);
+            return;
+        }
+        // The plan is as old as the listing: list again now that the tags are gone, so that
+        // what was tagged or pushed meanwhile stays.
+        let current = {
+            let mut registry = self.registry.lock().await;
+            match registry.manifests_as::<plan::Manifest>(&work.repository, Page::ALL, Access::Purge).await {
+                Ok(current) => {
+                    let unread: Vec<plan::Manifest> = current
+                        .iter()
+                        .filter(|m| m.needs_body() && !links.contains_key(&m.digest))
+                        .cloned()
+                        .collect();
+                    let auth = auth.borrow().clone();
+                    read_links(&registry, self.limiter, &work.repository, &auth, &unread).await.map(|more| {
+                        links.extend(more);
+                        current
+                    })
+                }
+                Err(e) => Err(listing_failed("manifests again", &e)),
+            }
+        };
+        let current = match current {
+            Ok(current) => current,
+            Err(e) => {
+                self.out.line(&format!("Failed to purge repository {name}: {e}"));
+                report.status = "failed";
+                report.error = Some(e);
+                return;
+            }
+        };
+        let planned: HashMap<&str, &plan::PlannedManifest> =
+            report.manifests.manifests.iter().map(|m| (m.digest.as_str(), m)).collect();
+        // A manifest one of whose planned tag deletions failed still has that tag, which
+        // deleting it by digest would delete too.
+        let failed_tags: HashSet<&str> = report
+            .tags
+            .tags
+            .iter()
+            .filter(|t| !report.deleted_tags.contains(&t.name))
+            .map(|t| t.digest.as_str())
+            .collect();
+        let mut unsafe_now: HashSet<String> = failed_tags.iter().map(|d| d.to_string()).collect();
+        for m in &current {
+            let changed = planned
+                .get(m.digest.as_str())
+                .is_some_and(|p| p.last_update_time != m.last_update_time.clone().unwrap_or_default());
+            if changed || m.tags.as_ref().is_some_and(|t| !t.is_empty()) {
+                unsafe_now.insert(m.digest.clone());
+            }
+        }
+        while let Some(list) = phases.pop_front() {
+            // What stays now (failed before, tagged or changed since the plan) keeps what it
+            // needs: the protection of the plan, again, over what is left to delete.
+            let mut going: HashSet<String> = phases
+                .iter()
+                .chain(std::iter::once(&list))
+                .flatten()
+                .map(|d| d.key.clone())
+                .filter(|d| !unsafe_now.contains(d))
+                .collect();
+            let deleted: HashSet<&str> = report.deleted_manifests.iter().map(String::as_str).collect();
+            let mut all: Vec<&str> =
+                current.iter().map(|m| m.digest.as_str()).filter(|d| !deleted.contains(d)).collect();
+            all.extend(going.iter().map(String::as_str).filter(|d| !current.iter().any(|m| m.digest == *d)));
+            let all: Vec<String> = all.into_iter().map(String::from).collect();
+            let all: Vec<&str> = all.iter().map(String::as_str).collect();
+            plan::protect(&all, &mut going, &links);
+            let mut keep = |list: Vec<Deletion>| -> Vec<Deletion> {
+                let (go, stay): (Vec<_>, Vec<_>) = list.into_iter().partition(|d| going.contains(&d.key));
+                for d in stay {
+                    self.out.line(&format!(
+                        "Not deleting {}: it is tagged, changed or needed by something that stays since the plan",
+                        d.label
+                    ));
+                    report.manifests.protected += 1;
+                }
+                go
+            };
+            let list = keep(list);
+            for later in phases.iter_mut() {
+                *later = keep(std::mem::take(later));
+            }
+            let stop =
+                self.delete_all(list, report, &work.repository, &auth, &renewed, stopped, ctrl_c).await;
+            if self.stopped(stop, report, &phases) {
+                return;
+            }
+        }
+        self.finish(report, &name, locked);
+    }
+
+    /// Ends a repository's deletes early when `stop` says so (true then).
+    fn stopped(&self, stop: Option<Stop>, report: &mut Report, later: &VecDeque<Vec<Deletion>>) -> bool {
+        match stop {
+            None => false,
+            Some(Stop::Interrupted) => {
+                report.status = "interrupted";
+                true
+            }
+            Some(Stop::Denied(not_tried)) => {
+                let rest = not_tried + later.iter().map(Vec::len).sum::<usize>();
+                if rest > 0 {
+                    self.out.line(&format!(
+                        "Not allowed in repository {}: {rest} more deletion(s) not tried",
+                        report.repository
+                    ));
+                }
+                report.status = "failed";
+                true
+            }
+        }
+    }
+
+    fn finish(&self, report: &mut Report, name: &str, locked: (usize, usize)) {
         if !report.failed.is_empty() {
             report.status = "failed";
         }
-        self.locked_line(&name, locked);
+        self.locked_line(name, locked);
     }
 
     fn locked_line(&self, name: &str, (tags, manifests): (usize, usize)) {
@@ -523,20 +672,24 @@ impl Step<'_> {
         reqwest::Url::parse(&format!("https://{}{path}", self.login_server)).map_err(|_| ())
     }
 
-    /// Deletes `list` concurrently; false when Ctrl-C stopped it.
+    /// Deletes `list` concurrently; what stopped it early (Ctrl-C, a denial), if anything.
+    #[allow(clippy::too_many_arguments)]
     async fn delete_all(
         &self,
         list: Vec<Deletion>,
         report: &mut Report,
         repository: &Repository,
         auth: &std::cell::RefCell<String>,
+        renewed: &Cell<bool>,
         stopped: &Cell<bool>,
         ctrl_c: &mut std::pin::Pin<&mut impl std::future::Future<Output = std::io::Result<()>>>,
-    ) -> bool {
+    ) -> Option<Stop> {
         let unlock_body = json!({"deleteEnabled": true, "writeEnabled": true});
         let unlock_body = &unlock_body;
         let mut queue: VecDeque<Deletion> = list.into();
-        let mut renewed = false;
+        let mut not_tried = 0;
+        // Set once, when Ctrl-C arrives: what is still in flight then is abandoned at it.
+        let mut deadline: Option<tokio::time::Instant> = None;
         self.out.bar_start(&report.repository, queue.len());
         let mut running = FuturesUnordered::new();
         let (client, limiter) = (self.client, self.limiter);
@@ -574,21 +727,28 @@ impl Step<'_> {
             }
             if running.is_empty() {
                 self.out.bar_end();
-                return !stopped.get();
+                return if stopped.get() {
+                    Some(Stop::Interrupted)
+                } else if report.error.is_some() {
+                    Some(Stop::Denied(not_tried))
+                } else {
+                    None
+                };
             }
             let next = tokio::select! {
                 next = running.next() => next,
                 _ = &mut *ctrl_c, if !stopped.get() => {
-                    stopped.set(true);
+                    stop(stopped, limiter);
+                    deadline = Some(tokio::time::Instant::now() + GRACE);
                     continue;
                 }
-                _ = tokio::time::sleep(GRACE), if stopped.get() => {
+                _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
                     for _ in 0..running.len() {
                         report.failed.push(json!({"item": "(in flight)", "error": "abandoned after Ctrl-C: it may or may not have been deleted"}));
                     }
                     self.out.bar_end();
                     self.out.line(&format!("Abandoned {} request(s) in flight after Ctrl-C: they may or may not have been carried out.", running.len()));
-                    return false;
+                    return Some(Stop::Interrupted);
                 }
             };
             let Some((d, outcome, used)) = next else { continue };
@@ -611,9 +771,9 @@ impl Step<'_> {
                 Outcome::Denied(e) if e.starts_with("HTTP 401") && used != *auth.borrow() => {
                     queue.push_front(d);
                 }
-                Outcome::Denied(e) if e.starts_with("HTTP 401") && !renewed => {
+                Outcome::Denied(e) if e.starts_with("HTTP 401") && !renewed.get() => {
                     // A token that expired in a long run: sign in again once, try again.
-                    renewed = true;
+                    renewed.set(true);
                     let renewal =
                         self.registry.lock().await.renew_authorization(repository, Access::Purge).await;
                     match renewal {
@@ -625,22 +785,19 @@ impl Step<'_> {
                         Err(renewal) => {
                             self.out.line(&format!("Failed to delete {}, error: {e} ({renewal})", d.label));
                             report.failed.push(json!({"item": d.label, "error": e}));
+                            not_tried += queue.len();
+                            queue.clear();
+                            report.error.get_or_insert_with(|| format!("denied: {e}"));
                         }
                     }
                 }
                 Outcome::Denied(e) => {
                     self.out.line(&format!("Failed to delete {}, error: {e}", d.label));
                     report.failed.push(json!({"item": d.label, "error": e}));
-                    if report.error.is_none() {
-                        // Not allowed here: nothing more is tried in this repository.
-                        let rest = queue.len();
-                        queue.clear();
-                        self.out.line(&format!(
-                            "Not allowed in repository {}: {rest} more deletion(s) not tried",
-                            report.repository
-                        ));
-                        report.error = Some(format!("denied: {e}"));
-                    }
+                    // Not allowed here: nothing more is tried in this repository.
+                    not_tried += queue.len();
+                    queue.clear();
+                    report.error.get_or_insert_with(|| format!("denied: {e}"));
                 }
             }
         }
@@ -724,33 +881,30 @@ fn summarize(
     Ok(None)
 }
 
-/// `-u/-p` as given; else credentials from the docker config (`--config`, else
-/// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) for the login server: an
-/// identity token (what `az acr login` leaves: an ACR refresh token) or `auth`; else none
-/// (azacr's own sign-in: the az account).
-fn with_docker_credentials(
-    ctx: &Context,
-    args: &RegistryArgs,
-    options: &Options,
-) -> Result<RegistryArgs, AppError> {
-    // acr purge takes the name or the login server.
+/// The registry's flags; acr purge takes the name or the login server.
+fn registry_args_of(args: &RegistryArgs) -> RegistryArgs {
     let name = args.name.as_deref().map(|n| {
         let lower = n.to_lowercase();
         lower.strip_suffix(".azurecr.io").map_or(n.to_string(), |_| n[..n.len() - 11].to_string())
     });
-    let mut out = RegistryArgs {
+    RegistryArgs {
         name,
         suffix: args.suffix.clone(),
         username: args.username.clone(),
         password: args.password.clone(),
         resource_group_given: false,
-    };
-    if out.username.is_some() || out.password.is_some() {
-        return Ok(out);
     }
-    let name = out.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();
-    let login_server =
-        if name.contains('.') { name.to_lowercase() } else { format!("{}.azurecr.io", name.to_lowercase()) };
+}
+
+/// Without `-u/-p`: credentials from the docker config (`--config`, else
+/// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) for `login_server` (the one
+/// resolved, as `docker login` wrote it): an identity token (what `az acr login` leaves: an
+/// ACR refresh token) or `auth`; else none (azacr's own sign-in: the az account).
+fn docker_credentials(
+    ctx: &Context,
+    options: &Options,
+    login_server: &str,
+) -> Result<Option<(String, String)>, AppError> {
     let files: Vec<PathBuf> = if options.configs.is_empty() {
         let dir = ctx
             .env
@@ -773,16 +927,14 @@ fn with_docker_credentials(
         let Some(entry) = config["auths"].as_object().and_then(|auths| {
             auths.iter().find(|(k, _)| {
                 let k = k.trim_start_matches("https://").trim_end_matches('/');
-                k.eq_ignore_ascii_case(&login_server)
+                k.eq_ignore_ascii_case(login_server)
             })
         }) else {
             continue;
         };
         let entry = entry.1;
         if let Some(token) = entry["identitytoken"].as_str().filter(|t| !t.is_empty()) {
-            out.username = Some(TOKEN_USERNAME.into());
-            out.password = Some(token.into());
-            return Ok(out);
+            return Ok(Some((TOKEN_USERNAME.into(), token.into())));
         }
         use base64::Engine;
         let decoded = entry["auth"]
@@ -790,10 +942,8 @@ fn with_docker_credentials(
             .and_then(|a| base64::engine::general_purpose::STANDARD.decode(a).ok())
             .and_then(|b| String::from_utf8(b).ok());
         if let Some((user, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-            out.username = Some(user.into());
-            out.password = Some(password.into());
-            return Ok(out);
+            return Ok(Some((user.into(), password.into())));
         }
     }
-    Ok(out)
+    Ok(None)
 }

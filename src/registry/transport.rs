@@ -88,7 +88,8 @@ thread_local! {
     static TEST_LIMITS: std::cell::Cell<Option<Limits>> = const { std::cell::Cell::new(None) };
 }
 
-fn limits() -> Limits {
+/// The run's limits (from its environment, or a test's).
+pub(crate) fn limits() -> Limits {
     LIMITS.with(|l| l.get())
 }
 
@@ -185,7 +186,9 @@ fn too_large(limit: u64) -> RegistryError {
 
 /// Reads a body, refusing one larger than the limit (by its `Content-Length`, and by counting,
 /// as a chunked answer names no length).
-async fn read_body(mut response: Response) -> Result<Result<Vec<u8>, RegistryError>, reqwest::Error> {
+pub(crate) async fn read_body(
+    mut response: Response,
+) -> Result<Result<Vec<u8>, RegistryError>, reqwest::Error> {
     let limit = knobs::max_body();
     if response.content_length().is_some_and(|n| n > limit) {
         return Ok(Err(too_large(limit)));

@@ -516,3 +516,308 @@ fn a_token_rejected_mid_run_is_renewed_once_and_the_run_goes_on() {
     let tokens = emulator.requests().iter().filter(|r| r.target == "/oauth2/token").count();
     assert_eq!(tokens, 3, "catalog, bigrepo, bigrepo again");
 }
+
+// Review of issue 15's purge: data-loss probes.
+use azacr_emulator::model::Tag as ReviewTag;
+
+#[test]
+fn a_subject_stays_while_a_referrer_of_it_stays() {
+    let emulator = Emulator::start(default_seed());
+    let mut repo = RepoBuilder::new("sig")
+        .oci_image(10, &[])
+        .referrer(70_000, 0, media_type::NOTARY_SIGNATURE)
+        .oci_image(20, &[])
+        .referrer(21, 2, media_type::SPDX_SBOM)
+        .oci_image(30, &[])
+        .referrer(31, 4, media_type::NOTARY_SIGNATURE)
+        .build();
+    repo.manifests[3].attributes = Attributes::locked();
+    let m5 = repo.manifests[5].clone();
+    repo.tags.push(ReviewTag {
+        name: "keep-me".into(),
+        digest: m5.digest.clone(),
+        created: m5.created.clone(),
+        updated: m5.updated.clone(),
+        attributes: Attributes::default(),
+    });
+    let staying: Vec<String> = [1, 3, 5].iter().map(|&i| repo.manifests[i].digest.clone()).collect();
+    emulator.with_seed(|s| s.repositories.push(repo));
+    let dry = purge(&emulator, &["--untagged-only", "--filter", "sig:.*", "--ago", "1d", "--dry-run"]);
+    eprintln!("DRY:\n{}", dry.stdout);
+    let real = purge(&emulator, &["--untagged-only", "--filter", "sig:.*", "--ago", "1d"]);
+    eprintln!("REAL:\n{}", real.stdout);
+    let left = digests_of(&emulator, "sig");
+    eprintln!("LEFT: {left:?}");
+    for d in &staying {
+        assert!(left.contains(d), "a referrer the plan keeps was deleted: {d}");
+    }
+    // The subjects of the three staying referrers stay too; the plan is what went.
+    assert_eq!(left.len(), 6, "{left:?}");
+    assert_eq!(named(&dry, "Would delete: "), named(&real, "Deleted "));
+    assert!(real.stdout.contains("Number of deleted manifests: 0\n"), "{}", real.stdout);
+}
+
+#[test]
+fn an_index_whose_delete_failed_keeps_its_children() {
+    let emulator = Emulator::start(default_seed());
+    let repo = RepoBuilder::new("idx")
+        .oci_image(10, &[])
+        .oci_image(11, &[])
+        .index(12, &[], media_type::OCI_INDEX, &[0, 1])
+        .build();
+    let index = repo.manifests[2].digest.clone();
+    emulator.with_seed(|s| s.repositories.push(repo));
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        ..Fault::status(&format!("/v2/idx/manifests/{index}"), 400, 1000)
+    }]);
+    let out = purge(&emulator, &["--untagged-only", "--filter", "idx:.*"]);
+    eprintln!("OUT:\n{}", out.stdout);
+    let left = digests_of(&emulator, "idx");
+    eprintln!("LEFT: {left:?}");
+    assert!(left.contains(&index));
+    assert_eq!(left.len(), 3, "the index stayed but its children were deleted");
+}
+
+#[test]
+fn a_denied_tag_delete_stops_the_whole_repository() {
+    let emulator = Emulator::start(default_seed());
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        ..Fault::status("/acr/v1/acr-helloworld/_tags/", 403, 1000)
+    }]);
+    let out = purge(
+        &emulator,
+        &["--filter", "acr-helloworld:^v[12]$", "--ago", "0d", "--untagged", "--concurrency", "1"],
+    );
+    eprintln!("OUT:\n{}", out.stdout);
+    let left = digests_of(&emulator, "acr-helloworld");
+    eprintln!("LEFT: {left:?}");
+    assert_eq!(left.len(), 4, "manifests deleted after the repository was reported 'not allowed'");
+}
+
+#[test]
+fn a_manifest_whose_tag_delete_failed_is_not_deleted_with_its_tag() {
+    let emulator = Emulator::start(default_seed());
+    let v1 = emulator.with_seed(|s| {
+        let r = s.repositories.iter().find(|r| r.name == "acr-helloworld").unwrap();
+        r.tags.iter().find(|t| t.name == "v1").unwrap().digest.clone()
+    });
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        ..Fault::status("/acr/v1/acr-helloworld/_tags/v1", 500, 1000)
+    }]);
+    let out = purge(&emulator, &["--filter", "acr-helloworld:^v1$", "--ago", "0d", "--untagged"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(tags_of(&emulator, "acr-helloworld").contains("v1"), "{}", out.stdout);
+    assert!(digests_of(&emulator, "acr-helloworld").contains(&v1), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("Not deleting myregistry.azurecr.io/acr-helloworld@{v1}")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_manifest_tagged_during_the_run_is_not_deleted() {
+    let emulator = Emulator::start(default_seed());
+    let (digest, stamp) = emulator.with_seed(|s| {
+        let r = s.repositories.iter().find(|r| r.name == "acr-helloworld").unwrap();
+        (r.manifests[2].digest.clone(), r.manifests[2].updated.clone())
+    });
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        mode: azacr_emulator::FaultMode::Delay,
+        delay_ms: 1500,
+        ..Fault::status("/acr/v1/acr-helloworld/_tags/v1", 202, 1)
+    }]);
+    let out = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            // Someone promotes the old untagged build while the purge deletes tags.
+            emulator.with_seed(|s| {
+                let r = s.repositories.iter_mut().find(|r| r.name == "acr-helloworld").unwrap();
+                r.tags.push(ReviewTag {
+                    name: "promoted".into(),
+                    digest: digest.clone(),
+                    created: stamp.clone(),
+                    updated: stamp.clone(),
+                    attributes: Attributes::default(),
+                });
+            });
+        });
+        purge(&emulator, &["--filter", "acr-helloworld:^v1$", "--ago", "0d", "--untagged"])
+    });
+    eprintln!("OUT:\n{}", out.stdout);
+    let tags = tags_of(&emulator, "acr-helloworld");
+    eprintln!("TAGS: {tags:?}");
+    assert!(tags.contains("promoted"), "a tag pushed during the run was deleted with its manifest");
+}
+
+#[test]
+fn docker_config_and_wrong_password_secrets_stay_out_of_debug() {
+    let emulator = Emulator::start(default_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.json");
+    use base64::Engine;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        seed::ADMIN_USER,
+        seed::ADMIN_PASSWORD
+    ));
+    std::fs::write(&cfg, format!(r#"{{"auths":{{"myregistry.azurecr.io":{{"auth":"{auth}"}}}}}}"#)).unwrap();
+    let c = cfg.to_str().unwrap();
+    for args in [
+        vec![
+            "purge",
+            "-r",
+            "myregistry",
+            "-c",
+            c,
+            "--filter",
+            "acr-helloworld:^v1$",
+            "--ago",
+            "0d",
+            "--debug",
+            "--untagged",
+        ],
+        vec![
+            "purge",
+            "-r",
+            "myregistry",
+            "-u",
+            seed::ADMIN_USER,
+            "-p",
+            "wrong-secret-xyz",
+            "--filter",
+            "acr-helloworld:^v1$",
+            "--ago",
+            "0d",
+            "--debug",
+        ],
+    ] {
+        let out = azacr(&emulator, &args);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        eprintln!("code {} ---\n{}", out.code, all);
+        assert!(
+            !all.contains(seed::ADMIN_PASSWORD) && !all.contains("wrong-secret-xyz") && !all.contains(&auth)
+        );
+    }
+}
+
+#[test]
+fn a_manifest_body_over_the_limit_fails_its_repository_untried_again() {
+    let emulator = Emulator::start(default_seed());
+    emulator.with_seed(|s| s.repositories.push(seed::oci_repository("oci")));
+    let huge =
+        format!("{{\"manifests\":[{}{{}}]}}", "{\"digest\":\"sha256:00\"},".repeat(2 * 1024 * 1024 / 24));
+    emulator.set_faults(vec![Fault {
+        method: Some("GET".into()),
+        body: huge,
+        ..Fault::status("/v2/oci/manifests/", 200, 1000)
+    }]);
+    azacr::registry::transport::knobs::set_max_body(1024 * 1024);
+    let out = purge(&emulator, &["--untagged-only", "--filter", "oci:.*"]);
+    azacr::registry::transport::knobs::set_max_body(azacr::registry::transport::MAX_BODY);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("Failed to purge repository oci: reading the manifest"), "{}", out.stdout);
+    assert!(out.stdout.contains("larger than 1 MiB"), "{}", out.stdout);
+    assert_eq!(changes(&emulator), 0);
+    let reads: Vec<String> = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.target.contains("/v2/oci/manifests/"))
+        .map(|r| r.target.clone())
+        .collect();
+    let distinct: BTreeSet<&String> = reads.iter().collect();
+    assert_eq!(reads.len(), distinct.len(), "a body over the limit was read again: {reads:?}");
+}
+
+#[test]
+fn a_manifest_read_is_bounded_by_the_data_timeout() {
+    use azacr_emulator::FaultMode;
+    use std::time::Duration;
+    let emulator = Emulator::start(default_seed());
+    emulator.with_seed(|s| s.repositories.push(seed::oci_repository("oci")));
+    // Every body 16 bytes per 100 ms: each read is within the data limit, the answer is not.
+    emulator.set_faults(vec![Fault {
+        method: Some("GET".into()),
+        delay_ms: 100,
+        ..Fault::mode("/v2/oci/manifests/", FaultMode::SlowBody, 1000)
+    }]);
+    let limits = azacr::registry::transport::Limits {
+        connect: Duration::from_millis(300),
+        sign_in: Duration::from_secs(5),
+        data: Duration::from_millis(300),
+    };
+    azacr::registry::transport::knobs::set_limits_on_this_thread(Some(limits));
+    let out = purge(&emulator, &["--untagged-only", "--filter", "oci:.*"]);
+    azacr::registry::transport::knobs::set_limits_on_this_thread(None);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("Failed to purge repository oci: reading the manifest"), "{}", out.stdout);
+    assert_eq!(changes(&emulator), 0);
+}
+
+#[test]
+fn after_ctrl_c_nothing_is_tried_again() {
+    use crate::support::{ConfigDir, azacr_bin, command};
+    let emulator = Emulator::start(default_seed());
+    emulator.set_latency(std::time::Duration::from_millis(50));
+    // Every delete throttled, without Retry-After: the deletes in flight keep trying.
+    emulator.set_faults(vec![Fault {
+        method: Some("DELETE".into()),
+        ..Fault::status("/v2/myrepository/manifests/", 429, 100_000)
+    }]);
+    let config = ConfigDir::empty();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["purge", "-r", "myregistry"]).args(ADMIN);
+    cmd.args(["--untagged-only", "--filter", "myrepository:.*", "--concurrency", "2"]);
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn azacr");
+    let deletes = || emulator.requests().iter().filter(|r| r.method == "DELETE").count();
+    let started = std::time::Instant::now();
+    while deletes() < 3 {
+        assert!(started.elapsed().as_secs() < 30, "no deletes started");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let at_signal = deletes();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    // At most the two requests being sent at the signal reach the registry after it.
+    assert!(deletes() <= at_signal + 2, "{} deletes after Ctrl-C: {stdout}", deletes() - at_signal);
+    assert!(stdout.contains("Number of deleted manifests: 0\n"), "{stdout}");
+    assert!(stdout.contains("Repositories interrupted (1): myrepository"), "{stdout}");
+}
+
+#[test]
+fn docker_config_credentials_are_those_of_the_login_server_resource_manager_gives() {
+    use crate::support::{ConfigDir, azacr_bin, command, run};
+    use azacr_emulator::az_config;
+    use base64::Engine;
+    // The registry answers as `myregistry-abc123.azurecr.io` only; ARM says so.
+    let mut registry = default_seed();
+    registry.login_server = "myregistry-abc123.azurecr.io".into();
+    let emulator = Emulator::start(registry);
+    let config = ConfigDir::empty();
+    az_config::write_user_with_refresh_token(config.path(), &emulator.authority()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.json");
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        seed::ADMIN_USER,
+        seed::ADMIN_PASSWORD
+    ));
+    let docker = serde_json::json!({"auths": {"https://myregistry-abc123.azurecr.io": {"auth": auth}}});
+    std::fs::write(&file, docker.to_string()).unwrap();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["purge", "-r", "myregistry", "--config", file.to_str().unwrap()]);
+    cmd.args(["--filter", "acr-helloworld:^v1$", "--ago", "0d"]);
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(!tags_of(&emulator, "acr-helloworld").contains("v1"));
+    // Signed in with the docker config's admin credentials, not the az account's token.
+    let log = emulator.requests();
+    assert!(!log.iter().any(|r| r.target.contains("/oauth2/exchange")), "{log:?}");
+}

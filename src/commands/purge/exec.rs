@@ -20,11 +20,19 @@ use std::time::{Duration, Instant};
 use reqwest::{Client, Method, Url};
 
 use crate::registry::error::{RegistryError, StatusText};
+use crate::registry::transport;
 
 const TRIES: u32 = 5;
 const THROTTLED_TRIES: u32 = 100;
+const NOT_RETRIED: &str = "not tried again after Ctrl-C";
 const MAX_WAIT: Duration = Duration::from_secs(60);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One try's bound: the connect limit, then the data limit for the whole answer (purge's
+/// answers are small), as `AZACR_CONNECT_TIMEOUT` / `AZACR_DATA_TIMEOUT` set them.
+fn request_timeout() -> Duration {
+    let limits = transport::limits();
+    limits.connect + limits.data
+}
 
 /// What became of one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +57,8 @@ pub struct Limiter {
     pub throttled: u64,
     pub retried: u64,
     pub requests: u64,
+    /// Ctrl-C: nothing is tried again (what is in flight finishes, or is abandoned).
+    pub stopped: bool,
 }
 
 pub type Shared = Rc<RefCell<Limiter>>;
@@ -65,6 +75,7 @@ impl Limiter {
             throttled: 0,
             retried: 0,
             requests: 0,
+            stopped: false,
         }))
     }
 
@@ -138,7 +149,7 @@ pub async fn send(
         let mut request = client
             .request(method.clone(), url.clone())
             .header("Authorization", auth)
-            .timeout(REQUEST_TIMEOUT);
+            .timeout(request_timeout());
         if let Some(accept) = accept {
             request = request.header("Accept", accept);
         }
@@ -160,12 +171,15 @@ pub async fn send(
                     .get("x-ms-correlation-request-id")
                     .and_then(|v| v.to_str().ok())
                     .map(String::from);
-                match response.bytes().await {
-                    Ok(body) => Ok((status, retry_after, correlation, body.to_vec())),
-                    Err(e) => Err(crate::registry::transport::describe(&e)),
+                // Bounded as every answer is (`transport::MAX_BODY`); a larger one is not
+                // tried again: it would be as large next time.
+                match transport::read_body(response).await {
+                    Ok(Ok(body)) => Ok((status, retry_after, correlation, body)),
+                    Ok(Err(too_large)) => return Outcome::Failed(too_large.to_string()),
+                    Err(e) => Err(transport::describe(&e)),
                 }
             }
-            Err(e) => Err(crate::registry::transport::describe(&e)),
+            Err(e) => Err(transport::describe(&e)),
         };
         crate::log::debug(format_args!(
             "{method} {url} -> {}",
@@ -191,6 +205,9 @@ pub async fn send(
                     l.throttle(started, wait);
                     l.retried += 1;
                 }
+                if limiter.borrow().stopped {
+                    return Outcome::Failed(NOT_RETRIED.into());
+                }
                 if throttled >= THROTTLED_TRIES {
                     return Outcome::Failed(format!("still throttled (429) after {throttled} tries"));
                 }
@@ -210,6 +227,9 @@ pub async fn send(
         tries += 1;
         if tries >= TRIES {
             return Outcome::Failed(error);
+        }
+        if limiter.borrow().stopped {
+            return Outcome::Failed(format!("{error} ({NOT_RETRIED})"));
         }
         limiter.borrow_mut().retried += 1;
         tokio::time::sleep(backoff.mul_f64(jitter())).await;

@@ -5,7 +5,8 @@
 //! `--untagged` / `--untagged-only`): those with no tag left after the tag deletions, old
 //! enough, unlocked (or `--include-locked`), minus the `--keep` newest — and never one that
 //! something staying needs: a child of an index that stays, a referrer (signature, SBOM)
-//! whose subject stays, or a referrer of a manifest not in the listing. A manifest whose kind
+//! whose subject stays, a referrer of a manifest not in the listing, or the subject of a
+//! referrer that stays (ACR deletes a subject's referrers with it). A manifest whose kind
 //! is unknown (no media type) stays.
 
 use std::collections::{HashMap, HashSet};
@@ -120,9 +121,9 @@ pub struct PlannedManifest {
     pub last_update_time: String,
     pub locked: bool,
     pub reason: String,
-    /// Deleted before the others: indexes and referrers go before what they point at.
+    /// Deleted in this round (0 first): indexes and referrers before what they point at.
     #[serde(skip)]
-    pub first: bool,
+    pub layer: usize,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -226,41 +227,17 @@ pub fn choose_manifests(
         choice.kept = sel.keep.min(candidates.len());
         candidates.drain(..choice.kept);
     }
-    let mut going: HashSet<&str> = candidates.iter().map(|m| m.digest.as_str()).collect();
-    // What stays keeps what it needs, transitively: children of staying indexes, referrers
-    // of staying subjects (or of subjects not listed).
-    loop {
-        let mut saved = Vec::new();
-        for m in manifests.iter().filter(|m| !going.contains(m.digest.as_str())) {
-            for child in links.get(&m.digest).map(|l| l.children.as_slice()).unwrap_or_default() {
-                if going.contains(child.as_str()) {
-                    saved.push(child.clone());
-                }
-            }
-        }
-        for &digest in &going {
-            if let Some(subject) = links.get(digest).and_then(|l| l.subject.as_deref())
-                && (!going.contains(subject) || !listed.contains_key(subject))
-            {
-                saved.push(digest.to_string());
-            }
-        }
-        if saved.is_empty() {
-            break;
-        }
-        for digest in saved {
-            if going.remove(digest.as_str()) {
-                choice.protected += 1;
-            }
-        }
-    }
+    let mut going: HashSet<String> = candidates.iter().map(|m| m.digest.clone()).collect();
+    let all: Vec<&str> = listed.keys().copied().collect();
+    choice.protected += protect(&all, &mut going, links).len();
     // Which going manifest an index that goes references (for the reason given).
     let mut parent: HashMap<&str, &str> = HashMap::new();
-    for &digest in &going {
+    for digest in &going {
         for child in links.get(digest).map(|l| l.children.as_slice()).unwrap_or_default() {
-            parent.entry(child.as_str()).or_insert(digest);
+            parent.entry(child.as_str()).or_insert(digest.as_str());
         }
     }
+    let layer = layers(&going, links);
     for m in candidates.into_iter().filter(|m| going.contains(m.digest.as_str())) {
         let updated = format_time(time_of(&m.last_update_time).unwrap_or_default());
         let l = links.get(&m.digest);
@@ -277,17 +254,76 @@ pub fn choose_manifests(
         if locked {
             reason.push_str(", locked: unlocked first");
         }
-        let first = l.is_some_and(|l| l.subject.is_some() || !l.children.is_empty());
         choice.manifests.push(PlannedManifest {
             digest: m.digest.clone(),
             image_size: m.image_size,
             last_update_time: m.last_update_time.clone().unwrap_or_default(),
             locked,
             reason,
-            first,
+            layer: layer[&m.digest],
         });
     }
     choice
+}
+
+/// Drops from `going` what something staying (in `all` but not going) needs, transitively,
+/// and returns what it dropped: children of a staying index; the subject of a staying
+/// referrer (ACR deletes a subject's referrers with it, so a subject goes only with all of
+/// them); a referrer whose subject stays or is not in `all`.
+pub fn protect(all: &[&str], going: &mut HashSet<String>, links: &HashMap<String, Links>) -> Vec<String> {
+    let listed: HashSet<&str> = all.iter().copied().collect();
+    let mut dropped = Vec::new();
+    loop {
+        let mut saved = Vec::new();
+        for &m in all.iter().filter(|m| !going.contains(**m)) {
+            let Some(l) = links.get(m) else { continue };
+            saved.extend(l.children.iter().chain(&l.subject).filter(|d| going.contains(d.as_str())).cloned());
+        }
+        for digest in going.iter() {
+            if let Some(subject) = links.get(digest).and_then(|l| l.subject.as_deref())
+                && (!going.contains(subject) || !listed.contains(subject))
+            {
+                saved.push(digest.clone());
+            }
+        }
+        let before = dropped.len();
+        for digest in saved {
+            if going.remove(&digest) {
+                dropped.push(digest);
+            }
+        }
+        if dropped.len() == before {
+            return dropped;
+        }
+    }
+}
+
+/// The order deletes go in: layer 0 first. An item's layer is past that of every going
+/// index that references it and every going referrer of it, so nothing is deleted (or
+/// cascaded away) while something going that points at it may still fail and stay.
+fn layers(going: &HashSet<String>, links: &HashMap<String, Links>) -> HashMap<String, usize> {
+    let mut layer: HashMap<String, usize> = going.iter().map(|d| (d.clone(), 0)).collect();
+    // Longest path; digests are content hashes (no cycles), the bound is a guard.
+    for _ in 0..going.len() {
+        let mut changed = false;
+        for digest in going {
+            let Some(l) = links.get(digest) else { continue };
+            let from = layer[digest] + 1;
+            // What it references (children, its subject) goes after it.
+            for target in l.children.iter().chain(&l.subject) {
+                if let Some(t) = layer.get_mut(target)
+                    && *t < from
+                {
+                    *t = from;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    layer
 }
 
 fn time_of(text: &Option<String>) -> Option<i128> {
@@ -386,5 +422,34 @@ mod tests {
         let choice = choose_manifests(&selection(2), &manifests, &HashSet::new(), &HashMap::new());
         assert_eq!(going(&choice), ["old"]);
         assert_eq!(choice.kept, 2);
+    }
+
+    #[test]
+    fn a_staying_referrer_keeps_its_subject_and_deletes_go_referrers_first() {
+        let mut locked_sig = manifest("locked-sig", 2, Some(OCI_MANIFEST), &[]);
+        locked_sig.changeable_attributes.delete_enabled = Some(false);
+        let manifests = vec![
+            manifest("image", 1, Some(OCI_MANIFEST), &[]),
+            locked_sig,
+            manifest("other", 3, Some(OCI_MANIFEST), &[]),
+            manifest("sig", 4, Some(OCI_MANIFEST), &[]),
+            manifest("sig-of-sig", 5, Some(OCI_MANIFEST), &[]),
+        ];
+        let subject = |s: &str| Links { children: Vec::new(), subject: Some(s.into()) };
+        let links: HashMap<String, Links> = [
+            ("image", Links::default()),
+            ("locked-sig", subject("image")),
+            ("other", Links::default()),
+            ("sig", subject("other")),
+            ("sig-of-sig", subject("sig")),
+        ]
+        .into_iter()
+        .map(|(d, l)| (d.to_string(), l))
+        .collect();
+        let choice = choose_manifests(&selection(0), &manifests, &HashSet::new(), &links);
+        assert_eq!(going(&choice), ["other", "sig", "sig-of-sig"]);
+        assert_eq!(choice.protected, 1);
+        let layer = |d: &str| choice.manifests.iter().find(|m| m.digest == d).unwrap().layer;
+        assert_eq!((layer("sig-of-sig"), layer("sig"), layer("other")), (0, 1, 2));
     }
 }
