@@ -15,7 +15,7 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, spec: &Spec) -> Co
     let (registry_args, image) = manifest_target(ctx, registry_args, spec, FqdnKind::Repository)?;
     let repository = Repository::new(&image.repository)?;
     let name = registry_name(ctx, &registry_args)?;
-    let mut registry = connect(ctx, &registry_args, &name).await?;
+    let mut registry = connect(ctx, &registry_args, &name, None).await?;
     let manifests = registry.deleted_manifests(&repository).await?;
     let days = soft_delete_retention_days(ctx, &name).await?;
     Ok(Some(Data::List(with_expiry(manifests, days)?)))

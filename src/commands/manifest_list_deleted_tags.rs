@@ -13,7 +13,7 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, spec: &Spec) -> Co
     let (registry_args, image) = manifest_target(ctx, registry_args, spec, FqdnKind::ManifestTagOnly)?;
     let repository = Repository::new(&image.repository)?;
     let name = registry_name(ctx, &registry_args)?;
-    let mut registry = connect(ctx, &registry_args, &name).await?;
+    let mut registry = connect(ctx, &registry_args, &name, None).await?;
     let mut tags = registry.deleted_tags(&repository, Access::DeletedRead).await?;
     if let Some(tag) = image.tag.as_deref().filter(|t| !t.is_empty()) {
         tags.retain(|t| t.get("tag").and_then(Data::as_str) == Some(tag));
