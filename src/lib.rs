@@ -4,6 +4,7 @@
 //! command → `--query` → output → report); everything else to the real az (`passthrough`).
 
 pub mod az;
+pub mod calendar;
 pub mod cli;
 pub mod cloud;
 pub mod commands;
