@@ -16,24 +16,8 @@ use std::path::Path;
 use std::process::{Command, ExitStatus};
 
 use crate::az::{self, NotFound};
-use crate::cli::{MANIFEST_METADATA_COMMANDS, REPOSITORY_COMMANDS};
-
-/// The `acr manifest` commands azacr answers itself (the others still run the real az).
+use crate::cli::{MANIFEST_COMMANDS, MANIFEST_METADATA_COMMANDS, REPOSITORY_COMMANDS};
 use crate::env::Env;
-
-/// The `acr manifest` commands azacr answers itself (the others still run the real az).
-pub const NATIVE_MANIFEST_COMMANDS: [&str; 10] = [
-    "delete",
-    "list",
-    "list-deleted",
-    "list-deleted-tags",
-    "list-metadata",
-    "list-referrers",
-    "restore",
-    "show",
-    "show-metadata",
-    "update-metadata",
-];
 
 /// Exit code when there is no real az to run, as a shell's for a command not found.
 pub const NOT_FOUND_EXIT: u8 = 127;
@@ -41,7 +25,7 @@ pub const NOT_FOUND_EXIT: u8 = 127;
 /// Who answers a command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    /// One of azacr's commands (`acr repository <command>`, `acr manifest list-metadata`),
+    /// One of azacr's commands (`acr repository <command>`, `acr manifest <command>`),
     /// help for one of them, or an argument error in one of them.
     Native,
     /// azacr's groups without one of its commands (group help, a misspelled command word,
@@ -61,22 +45,15 @@ pub fn route(args: &[String]) -> Route {
         ["acr", "manifest", "metadata", command, ..] if MANIFEST_METADATA_COMMANDS.contains(command) => {
             Route::Native
         }
-        ["acr", "manifest", command, ..] if NATIVE_MANIFEST_COMMANDS.contains(command) => Route::Native,
-        // Help is az's text, recorded: azacr's for every `acr manifest` command.
-        ["acr", "manifest", command, ..]
-            if crate::cli::MANIFEST_COMMANDS.contains(command)
-                && *command != "metadata"
-                && later_word(&["-h", "--help"]) =>
-        {
+        // Every `acr manifest` command (the `metadata` group is matched above).
+        ["acr", "manifest", command, ..] if *command != "metadata" && MANIFEST_COMMANDS.contains(command) => {
             Route::Native
         }
         ["acr", "repository" | "manifest"] | ["acr", "manifest", "metadata"] => Route::NativeUnlessAz,
         ["acr", "repository", _, ..] => Route::NativeUnlessAz,
         ["acr", "manifest", "metadata", _, ..] => Route::NativeUnlessAz,
         // A misspelled command word (az's commands that azacr does not answer yet are az's).
-        ["acr", "manifest", command, ..] if !crate::cli::MANIFEST_COMMANDS.contains(command) => {
-            Route::NativeUnlessAz
-        }
+        ["acr", "manifest", command, ..] if !MANIFEST_COMMANDS.contains(command) => Route::NativeUnlessAz,
         // az reads a global option's value given before the command words as a command word.
         ["acr"] if later_word(&["repository", "manifest"]) => Route::NativeUnlessAz,
         [] if later_word(&["acr"]) && !args.is_empty() => Route::NativeUnlessAz,
