@@ -121,6 +121,20 @@ async fn run_command(ctx: &Context, command: &Command) -> CommandResult {
     }
 }
 
+/// az's errors for a service principal's certificate file it cannot use, before any request:
+/// one it cannot open ends as an unexpected error (az opens it outside its error handling),
+/// one that is no PEM as its CLIError.
+fn unreadable_certificate(source: &crate::registry::entra::EntraSource) -> Result<(), AppError> {
+    use crate::registry::entra::EntraSource;
+    match source {
+        EntraSource::Crashes(message) => Err(AppError::Registry(RegistryError::Unexpected(message.clone()))),
+        EntraSource::Certificate { path, .. } => {
+            crate::registry::certificate::Certificate::read(path).map(drop).map_err(AppError::Cli)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A registry name after az's validator (and its warning).
 fn registry_name(ctx: &Context, args: &RegistryArgs) -> Result<String, AppError> {
     let raw = args.name.clone().or_else(|| ctx.config.default_registry()).unwrap_or_default();
@@ -207,6 +221,10 @@ async fn connect(
     };
     // az's account, read (or asked of the real az) once.
     let account = (args.username.is_none() && args.password.is_none()).then(|| ctx.config.aad_token());
+    if let Some(Ok(token)) = &account {
+        // az reads a certificate on every call, even when its tokens are cached.
+        unreadable_certificate(&token.source)?;
+    }
     let known = known.or_else(|| match &account {
         Some(Ok(token)) => Some(Credentials::Aad(Ok(token.clone()))),
         _ => None,
@@ -351,16 +369,7 @@ async fn arm_session(
     }
     let cloud = Cloud::current(&ctx.config);
     let source = ctx.config.arm_source(account);
-    if let crate::registry::entra::EntraSource::Crashes(message) = &source {
-        // az reads the credential (a certificate file) outside its error handling.
-        return Err(AppError::Registry(crate::registry::RegistryError::Unexpected(message.clone())));
-    }
-    if let crate::registry::entra::EntraSource::Certificate { path, .. } = &source
-        && let Err(message) = crate::registry::certificate::Certificate::read(path)
-    {
-        // A file that is no PEM: az's own error, before any request.
-        return Err(AppError::Cli(message));
-    }
+    unreadable_certificate(&source)?;
     if let Some(reason) = source.unavailable() {
         return Ok(Err(reason.to_string()));
     }

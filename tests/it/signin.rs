@@ -287,6 +287,46 @@ fn a_missing_certificate_file_fails_as_azs_unexpected_error() {
     assert!(log.is_empty());
 }
 
+/// az opens the certificate on every call, even when its tokens are cached: a file gone (or
+/// spoilt) after a warm run fails as in az, though azacr's token cache could still serve.
+#[test]
+fn a_certificate_gone_after_a_warm_run_fails_as_az_does() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    let pem = az_config::write_service_principal_with_certificate(
+        config.path(),
+        &emulator.authority(),
+        seed::SP_PRIVATE_KEY,
+        false,
+    )
+    .unwrap();
+    let (out, _) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (out, log) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!log.iter().any(|r| r.target.contains("/oauth2/")), "warm: {:?}", wire(&log));
+    std::fs::write(&pem, "garbage\n").unwrap();
+    let (out, log) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "ERROR: Invalid certificate, please use a valid PEM file. Error detail: [('PEM routines', '', 'no start line')]\n"
+    );
+    assert!(log.is_empty(), "{:?}", wire(&log));
+    std::fs::remove_file(&pem).unwrap();
+    let (out, log) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "ERROR: The command failed with an unexpected error. Here is the traceback:\nERROR: [Errno 2] No such file or directory: '{}'\n",
+            pem.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(log.is_empty(), "{:?}", wire(&log));
+}
+
 #[test]
 fn an_expired_refresh_token_says_so_and_how_to_sign_in_again() {
     let emulator = Emulator::start(default_seed());
