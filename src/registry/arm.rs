@@ -179,9 +179,13 @@ fn resource_group(id: &str) -> Option<String> {
 
 async fn get(client: &Client, url: &str, token: &str) -> Result<Value, ArmError> {
     let (status, _, body) =
-        transport::sign_in_request(|| client.get(url).bearer_auth(token), "GET", url, true)
-            .await
-            .map_err(|no_answer| ArmError::Other(no_answer.text))?;
+        transport::sign_in_request(|| client.get(url).bearer_auth(token), "GET", url, true).await.map_err(
+            |no_answer| {
+                // az's words where az would have ended too; what was tried where it would wait on.
+                let tried = no_answer.gave_up().map(|b| format!(" ({b})")).unwrap_or_default();
+                ArmError::Other(format!("{}{tried}", no_answer.text))
+            },
+        )?;
     if status != 200 {
         return Err(ArmError::from_answer(status, &body));
     }

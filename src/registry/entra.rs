@@ -125,7 +125,7 @@ impl EntraSource {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (status, body) = transport::post_form(client, &url, &form)
             .await
-            .map_err(|_| format!("Could not connect to Entra ID at {authority}."))?;
+            .map_err(|no| format!("Could not connect to Entra ID at {authority} ({}).", no.budget))?;
         if status == 200
             && let Some(token) = body.get("access_token").and_then(Value::as_str)
         {

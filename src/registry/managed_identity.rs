@@ -138,9 +138,10 @@ impl ManagedIdentity {
             }
             r
         };
-        let (status, _, body) = transport::sign_in_request(request, "GET", &self.url, true)
-            .await
-            .map_err(|_| format!("Could not connect to the managed identity endpoint {}.", self.url))?;
+        let (status, _, body) =
+            transport::sign_in_request(request, "GET", &self.url, true).await.map_err(|no| {
+                format!("Could not connect to the managed identity endpoint {} ({}).", self.url, no.budget)
+            })?;
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
         // MSAL takes a token when it comes with its lifetime (IMDS: expires_in; App Service:

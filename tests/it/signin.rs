@@ -822,3 +822,22 @@ fn no_sign_in_path_prints_a_secret_even_with_debug() {
         }
     }
 }
+
+/// Entra ID not answering: azacr's own words, with what was tried (az has no retry to report).
+#[test]
+fn entra_not_answering_says_what_was_tried() {
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::empty();
+    // Nothing listens on port 1: the Entra request is refused (not tried again, as a refused
+    // connection never is).
+    az_config::write_user_with_refresh_token(config.path(), "https://127.0.0.1:1").unwrap();
+    let (out, _) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.starts_with(
+            "ERROR: Could not connect to Entra ID at https://127.0.0.1:1 (after 1 attempt over "
+        ),
+        "{}",
+        out.stderr
+    );
+}
