@@ -74,7 +74,7 @@ async fn delete_manifest(
     } else {
         confirm(ctx, format!("{message}.\nAre you sure you want to continue?")).await?;
     }
-    Ok(registry.delete_manifest(repository, digest).await?)
+    Ok(registry.delete_manifest(repository, digest, Access::Delete).await?)
 }
 
 /// Asks on a blocking thread, so that Ctrl-C is still noticed while waiting for an answer.

@@ -3,6 +3,7 @@
 use super::{CommandResult, Context, digest_of, image_item, manifest_target, open};
 use crate::cli::RegistryArgs;
 use crate::error::AppError;
+use crate::registry::Access;
 use crate::registry::reference::FqdnKind;
 use crate::settings::Spec;
 
@@ -22,5 +23,5 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, spec: &Spec, yes: 
             .await
             .map_err(|_| AppError::Interrupted)??;
     }
-    Ok(registry.delete_artifact(&repository, &digest).await?)
+    Ok(registry.delete_manifest(&repository, &digest, Access::DeleteOnly).await?)
 }

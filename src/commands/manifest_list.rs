@@ -20,7 +20,7 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, spec: &Spec, page:
     let (registry_args, image) = manifest_target(ctx, registry_args, spec, FqdnKind::Repository)?;
     let repository = Repository::new(&image.repository)?;
     let mut registry = open(ctx, &registry_args).await?;
-    let listed: Vec<Listed> = registry.manifests_as(&repository, page, Access::PullMetadataRead).await?;
+    let listed: Vec<Listed> = registry.manifests(&repository, page, Access::PullMetadataRead).await?;
     let mut manifests = Vec::with_capacity(listed.len());
     for Listed { digest } in listed {
         let body =

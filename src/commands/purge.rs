@@ -268,10 +268,7 @@ async fn plan_repository(
         auth = registry.authorization_for(&repository, Access::Purge).await.map_err(|e| e.to_string())?;
         let tags: Vec<plan::Tag> = if selection.delete_tags {
             let page = Page { top: None, orderby: Some("timedesc") };
-            registry
-                .tags_as(&repository, page, Access::Purge)
-                .await
-                .map_err(|e| listing_failed("tags", &e))?
+            registry.tags(&repository, page, Access::Purge).await.map_err(|e| listing_failed("tags", &e))?
         } else {
             Vec::new()
         };
@@ -284,7 +281,7 @@ async fn plan_repository(
             });
         }
         let manifests: Vec<plan::Manifest> = registry
-            .manifests_as(&repository, Page::ALL, Access::Purge)
+            .manifests(&repository, Page::ALL, Access::Purge)
             .await
             .map_err(|e| listing_failed("manifests", &e))?;
         let links = read_links(registry, limiter, &repository, &auth, &manifests).await?;
@@ -545,7 +542,7 @@ impl Step<'_> {
         // what was tagged or pushed meanwhile stays.
         let current = {
             let mut registry = self.registry.lock().await;
-            match registry.manifests_as::<plan::Manifest>(&work.repository, Page::ALL, Access::Purge).await {
+            match registry.manifests::<plan::Manifest>(&work.repository, Page::ALL, Access::Purge).await {
                 Ok(current) => {
                     let unread: Vec<plan::Manifest> = current
                         .iter()

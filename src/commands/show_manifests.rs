@@ -8,7 +8,7 @@ use super::{CommandResult, Context, open};
 use crate::cli::RegistryArgs;
 use crate::data::scalars_give;
 use crate::output::Data;
-use crate::registry::{Page, Repository};
+use crate::registry::{Access, Page, Repository};
 
 pub const DEPRECATION: &str = "This command has been deprecated and will be removed in a future release. Use 'acr manifest list-metadata' instead.";
 
@@ -22,9 +22,9 @@ pub async fn run(
     let repository = Repository::new(repository)?;
     let mut registry = open(ctx, registry_args).await?;
     let manifests = if detail {
-        registry.manifests::<Data>(&repository, page).await?
+        registry.manifests::<Data>(&repository, page, Access::MetadataRead).await?
     } else {
-        let summaries = registry.manifests::<Summary>(&repository, page).await?;
+        let summaries = registry.manifests::<Summary>(&repository, page, Access::MetadataRead).await?;
         summaries.into_iter().map(|s| s.0).collect()
     };
     Ok(Some(Data::List(manifests)))

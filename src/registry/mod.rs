@@ -189,17 +189,8 @@ impl Registry {
         .await
     }
 
-    /// `GET /acr/v1/{repository}/_manifests`, each manifest decoded as `T`.
-    pub async fn manifests<T: DeserializeOwned>(
-        &mut self,
-        repository: &Repository,
-        page: Page,
-    ) -> Result<Vec<T>, RegistryError> {
-        self.manifests_as(repository, page, Access::MetadataRead).await
-    }
-
     /// `GET /acr/v1/{repository}/_manifests` under `access`, each manifest decoded as `T`.
-    pub async fn manifests_as<T: DeserializeOwned>(
+    pub async fn manifests<T: DeserializeOwned>(
         &mut self,
         repository: &Repository,
         page: Page,
@@ -210,7 +201,7 @@ impl Registry {
     }
 
     /// `GET /acr/v1/{repository}/_tags` under `access`, each tag decoded as `T`.
-    pub async fn tags_as<T: DeserializeOwned>(
+    pub async fn tags<T: DeserializeOwned>(
         &mut self,
         repository: &Repository,
         page: Page,
@@ -252,17 +243,6 @@ impl Registry {
     /// The checked URL of `path` on the login server.
     pub fn url_for(&self, path: &str) -> Result<Url, RegistryError> {
         self.url(path, &[])
-    }
-
-    /// `GET /acr/v1/{repository}/_tags`, under the scope the command asks for.
-    pub async fn tags(
-        &mut self,
-        repository: &Repository,
-        page: Page,
-        access: Access,
-    ) -> Result<Vec<Data>, RegistryError> {
-        let scope = scope(repository.name(), access);
-        self.list(&paths::acr_tags(repository), &scope, "tags", Pager::from(page)).await
     }
 
     /// The tags of one manifest, in the tag listing's order: `GET /acr/v1/{repository}/_tags`
@@ -314,24 +294,15 @@ impl Registry {
         indexed(reply.body, key)
     }
 
-    /// `DELETE /v2/{repository}/manifests/{digest}`.
+    /// `DELETE /v2/{repository}/manifests/{digest}` under `access` (`acr repository delete`
+    /// asks for `delete`, `acr manifest delete` for `delete` alone).
     pub async fn delete_manifest(
         &mut self,
         repository: &Repository,
         digest: &Reference,
+        access: Access,
     ) -> Result<Option<Data>, RegistryError> {
-        let scope = scope(repository.name(), Access::Delete);
-        self.delete(&paths::v2_manifest(repository, digest), &scope).await
-    }
-
-    /// `DELETE /v2/{repository}/manifests/{digest}` under `delete` alone (az's `acr manifest
-    /// delete`).
-    pub async fn delete_artifact(
-        &mut self,
-        repository: &Repository,
-        digest: &Reference,
-    ) -> Result<Option<Data>, RegistryError> {
-        let scope = scope(repository.name(), Access::DeleteOnly);
+        let scope = scope(repository.name(), access);
         self.delete(&paths::v2_manifest(repository, digest), &scope).await
     }
 
