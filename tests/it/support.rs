@@ -43,17 +43,11 @@ impl ConfigDir {
 /// Pass-through is off (`AZACR_AZ_PATH` empty), so no real az on the machine is ever run:
 /// azacr answers everything itself, as the goldens expect.
 pub fn command(program: &Path, emulator: &Emulator, config: &ConfigDir, connect_to: Option<&str>) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", config.path())
-        .env("AZURE_CONFIG_DIR", config.path())
-        .env("LANG", "C.UTF-8")
-        .env("AZACR_AZ_PATH", "")
-        .env("REQUESTS_CA_BUNDLE", emulator.ca_bundle())
-        .env("AZACR_CONNECT_TO", connect_to.map(String::from).unwrap_or_else(|| emulator.addr().to_string()))
-        .current_dir(config.path())
-        .stdin(Stdio::null());
+    let mut cmd = emulator.azacr_command(program, config.path());
+    if let Some(address) = connect_to {
+        cmd.env("AZACR_CONNECT_TO", address);
+    }
+    cmd.stdin(Stdio::null());
     cmd
 }
 

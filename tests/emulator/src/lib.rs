@@ -228,6 +228,23 @@ impl Emulator {
         &self.ca_path
     }
 
+    /// `program` (azacr) with nothing from the caller's environment but PATH, its config
+    /// directory and working directory `config`, trusting this emulator's CA and connecting to
+    /// it. Pass-through is off (`AZACR_AZ_PATH` empty), so no real az on the machine is run.
+    pub fn azacr_command(&self, program: &Path, config: &Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", config)
+            .env("AZURE_CONFIG_DIR", config)
+            .env("LANG", "C.UTF-8")
+            .env("AZACR_AZ_PATH", "")
+            .env("REQUESTS_CA_BUNDLE", self.ca_bundle())
+            .env("AZACR_CONNECT_TO", self.addr().to_string())
+            .current_dir(config);
+        cmd
+    }
+
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.state.lock().unwrap().requests.clone()
     }

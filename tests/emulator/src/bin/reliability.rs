@@ -203,20 +203,11 @@ fn run(emulator: &Emulator, azacr: &Path, az: &AzOnPath, job: &Job, scenario: Op
     let (child, _config) = match job {
         Job::Command(_, args) => {
             let config = tempfile::tempdir().expect("temp dir");
-            let mut cmd = Command::new(azacr);
+            let mut cmd = emulator.azacr_command(azacr, config.path());
             cmd.args(["acr", "repository"])
                 .args(args)
                 .args(["-n", "myregistry", "-u", seed::ADMIN_USER, "-p", seed::ADMIN_PASSWORD, "--debug"])
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .env("HOME", config.path())
-                .env("AZURE_CONFIG_DIR", config.path())
-                .env("LANG", "C.UTF-8")
-                .env("AZACR_AZ_PATH", "")
-                .env("REQUESTS_CA_BUNDLE", emulator.ca_bundle())
-                .env("AZACR_CONNECT_TO", emulator.addr().to_string())
-                .envs(LIMITS)
-                .current_dir(config.path());
+                .envs(LIMITS);
             (spawn(cmd), config)
         }
         Job::Script(_, script) => {
