@@ -369,23 +369,18 @@ impl Config {
                         scope,
                     }
                 } else if let Some(path) = entry.get("certificate").and_then(Value::as_str) {
-                    // az opens the file outside its error handling: one it cannot open ends
-                    // the command as an unexpected error.
-                    if let Err(message) = crate::registry::certificate::Certificate::read(path)
-                        && message.starts_with("[Errno")
-                    {
-                        return EntraSource::Crashes(message);
-                    }
+                    let certificate = match crate::registry::certificate::Certificate::read(path) {
+                        Ok(certificate) => std::sync::Arc::new(certificate),
+                        // az opens the file outside its error handling: one it cannot open
+                        // ends the command as an unexpected error.
+                        Err(message) if message.starts_with("[Errno") => {
+                            return EntraSource::Crashes(message);
+                        }
+                        Err(message) => return EntraSource::Invalid(message),
+                    };
                     let send_chain =
                         entry.get("use_cert_sn_issuer").is_some_and(|v| v.as_bool() == Some(true));
-                    EntraSource::Certificate {
-                        authority,
-                        tenant,
-                        client_id,
-                        path: path.into(),
-                        send_chain,
-                        scope,
-                    }
+                    EntraSource::Certificate { authority, tenant, client_id, certificate, send_chain, scope }
                 } else {
                     missing()
                 }

@@ -128,9 +128,7 @@ fn unreadable_certificate(source: &crate::registry::entra::EntraSource) -> Resul
     use crate::registry::entra::EntraSource;
     match source {
         EntraSource::Crashes(message) => Err(AppError::Registry(RegistryError::Unexpected(message.clone()))),
-        EntraSource::Certificate { path, .. } => {
-            crate::registry::certificate::Certificate::read(path).map(drop).map_err(AppError::Cli)
-        }
+        EntraSource::Invalid(message) => Err(AppError::Cli(message.clone())),
         _ => Ok(()),
     }
 }

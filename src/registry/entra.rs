@@ -26,13 +26,14 @@ pub enum EntraSource {
     ClientSecret { authority: String, tenant: String, client_id: String, secret: String, scope: String },
     /// A service principal signed in with a federated token (`az login --federated-token`).
     ClientAssertion { authority: String, tenant: String, client_id: String, assertion: String, scope: String },
-    /// A service principal signed in with a certificate (`--certificate file.pem`): the file
-    /// az stored the path of, and whether to send the chain (`--use-cert-sn-issuer`).
+    /// A service principal signed in with a certificate (`--certificate file.pem`): the key
+    /// and chain of the file az stored the path of, read once, and whether to send the chain
+    /// (`--use-cert-sn-issuer`).
     Certificate {
         authority: String,
         tenant: String,
         client_id: String,
-        path: String,
+        certificate: std::sync::Arc<super::certificate::Certificate>,
         send_chain: bool,
         scope: String,
     },
@@ -41,6 +42,9 @@ pub enum EntraSource {
     /// None, and az fails here with an exception it does not catch (a certificate file it
     /// cannot open): the exception's text.
     Crashes(String),
+    /// None, and az stops here with its own error before any request (a certificate file that
+    /// is no PEM): its text.
+    Invalid(String),
     /// None: az's message (or azacr's, for a kind it cannot use yet).
     Unavailable(String),
 }
@@ -57,6 +61,7 @@ impl fmt::Debug for EntraSource {
             EntraSource::ManagedIdentity(m) => return write!(f, "{m:?}"),
             EntraSource::Unavailable(m) => return write!(f, "Unavailable({m:?})"),
             EntraSource::Crashes(m) => return write!(f, "Crashes({m:?})"),
+            EntraSource::Invalid(m) => return write!(f, "Invalid({m:?})"),
         };
         write!(f, "{kind}(…)")
     }
@@ -84,7 +89,11 @@ impl EntraSource {
         };
         let (authority, tenant, form): (&str, &str, Vec<(&str, String)>) = match self {
             EntraSource::Cached(token) => return Ok(token.clone()),
-            EntraSource::Unavailable(message) | EntraSource::Crashes(message) => return Err(message.clone()),
+            EntraSource::Unavailable(message)
+            | EntraSource::Crashes(message)
+            | EntraSource::Invalid(message) => {
+                return Err(message.clone());
+            }
             EntraSource::ManagedIdentity(identity) => return identity.access_token(client).await,
             EntraSource::RefreshToken { authority, tenant, refresh_token, scope } => (
                 authority,
@@ -110,8 +119,7 @@ impl EntraSource {
             EntraSource::ClientAssertion { authority, tenant, client_id, assertion, scope } => {
                 (authority, tenant, assertion_form(client_id, assertion.clone(), scope))
             }
-            EntraSource::Certificate { authority, tenant, client_id, path, send_chain, scope } => {
-                let certificate = super::certificate::Certificate::read(path)?;
+            EntraSource::Certificate { authority, tenant, client_id, certificate, send_chain, scope } => {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_secs())

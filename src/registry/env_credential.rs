@@ -62,13 +62,16 @@ pub fn from_environment(env: &Env, cloud_authority: &str, scope: &str) -> Option
             let send_chain = set(env::AZURE_CLIENT_SEND_CERTIFICATE_CHAIN)
                 .is_some_and(|v| matches!(v.to_lowercase().as_str(), "1" | "true"));
             let identity = named("certificate");
-            let source = EntraSource::Certificate {
-                authority,
-                tenant: tenant.clone(),
-                client_id,
-                path,
-                send_chain,
-                scope,
+            let source = match super::certificate::Certificate::read(&path) {
+                Ok(certificate) => EntraSource::Certificate {
+                    authority,
+                    tenant: tenant.clone(),
+                    client_id,
+                    certificate: std::sync::Arc::new(certificate),
+                    send_chain,
+                    scope,
+                },
+                Err(message) => EntraSource::Invalid(message),
             };
             Some((source, identity))
         } else if let Some(path) = set(env::AZURE_FEDERATED_TOKEN_FILE) {
@@ -160,7 +163,19 @@ mod tests {
             from_environment(&Env::of(vars), CLOUD, SCOPE)
         };
         assert_eq!(kind(&with(&[(env::AZURE_CLIENT_SECRET, "s")])), "ClientSecret(…)");
-        assert_eq!(kind(&with(&[(env::AZURE_CLIENT_CERTIFICATE_PATH, "/c.pem")])), "Certificate(…)");
+        // The test key pair (tests/emulator/testdata), in a file of this test's own.
+        let pem = std::env::temp_dir().join(format!("azacr-env-credential-{}.pem", std::process::id()));
+        let key_and_cert = concat!(
+            include_str!("../../tests/emulator/testdata/sp-key.pem"),
+            include_str!("../../tests/emulator/testdata/sp-cert.pem")
+        );
+        std::fs::write(&pem, key_and_cert).unwrap();
+        let certificate = with(&[(env::AZURE_CLIENT_CERTIFICATE_PATH, pem.to_str().unwrap())]);
+        std::fs::remove_file(&pem).unwrap();
+        assert_eq!(kind(&certificate), "Certificate(…)");
+        // A file that cannot be used is az's error before any request.
+        let gone = with(&[(env::AZURE_CLIENT_CERTIFICATE_PATH, "/nonexistent/c.pem")]);
+        assert_eq!(kind(&gone), "Invalid(\"[Errno 2] No such file or directory: '/nonexistent/c.pem'\")");
         let missing = with(&[(env::AZURE_FEDERATED_TOKEN_FILE, "/nonexistent/token")]);
         assert!(kind(&missing).starts_with("Unavailable(\"The federated token file '/nonexistent/token'"));
         // Tenant and client id alone name nothing (not even a managed identity).
