@@ -395,7 +395,7 @@ async fn try_once<B>(client: &Client, call: &Call<'_>, decode: Decode<'_, B>) ->
 
 /// A header's value decoded as Latin-1, as az's HTTP stack decodes it: a byte that is not
 /// visible ASCII must not make a `Link` look absent (that would end a listing early).
-fn header(response: &Response, name: &str) -> Option<String> {
+pub(crate) fn header(response: &Response, name: &str) -> Option<String> {
     response.headers().get(name).map(|v| v.as_bytes().iter().map(|&b| char::from(b)).collect())
 }
 
@@ -541,7 +541,7 @@ impl Backoff {
 }
 
 /// The answer's `Retry-After`, in whole seconds as ACR sends it.
-fn retry_after(response: &Response) -> Option<Duration> {
+pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
     header(response, "retry-after").and_then(|s| s.trim().parse().ok()).map(Duration::from_secs)
 }
 

@@ -160,17 +160,8 @@ pub async fn send(
         let answer = match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|s| s.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
-                let correlation = response
-                    .headers()
-                    .get("x-ms-correlation-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(String::from);
+                let retry_after = transport::retry_after(&response);
+                let correlation = transport::header(&response, "x-ms-correlation-request-id");
                 // Bounded as every answer is (`transport::MAX_BODY`); a larger one is not
                 // tried again: it would be as large next time.
                 match transport::read_body(response).await {
