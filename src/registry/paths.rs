@@ -96,9 +96,7 @@ impl Item {
         match self {
             Item::Repository(r) => (acr_repository(r), None),
             Item::Tag(r, tag) => (acr_tag(r, tag), Some("tag")),
-            Item::Manifest(r, digest) => {
-                (format!("/acr/v1/{}/_manifests/{}", r.path, digest.segment), Some("manifest"))
-            }
+            Item::Manifest(r, digest) => (acr_manifest(r, digest), Some("manifest")),
         }
     }
 }
@@ -121,6 +119,11 @@ pub fn acr_tag(r: &Repository, tag: &Reference) -> String {
 /// `/acr/v1/{repository}/_manifests`: the manifest listing.
 pub(super) fn acr_manifests(r: &Repository) -> String {
     format!("/acr/v1/{}/_manifests", r.path)
+}
+
+/// `/acr/v1/{repository}/_manifests/{digest}`: a manifest's attributes (PATCH unlocks).
+pub fn acr_manifest(r: &Repository, digest: &Reference) -> String {
+    format!("/acr/v1/{}/_manifests/{}", r.path, digest.segment)
 }
 
 /// `/v2/{repository}/manifests/{reference}`: DELETE removes the manifest.
@@ -146,11 +149,6 @@ pub(super) fn deleted_manifest(r: &Repository, digest: &Reference) -> String {
 /// `/v2/{repository}/referrers/{digest}`: the OCI referrers of a manifest.
 pub(super) fn v2_referrers(r: &Repository, digest: &Reference) -> String {
     format!("/v2/{}/referrers/{}", r.path, digest.segment)
-}
-
-/// `/acr/v1/{repository}/_manifests/{digest}`: a manifest's attributes (PATCH unlocks).
-pub fn acr_manifest(r: &Repository, digest: &Reference) -> String {
-    format!("/acr/v1/{}/_manifests/{}", r.path, digest.segment)
 }
 
 /// `/v2/{repository}/tags/list`: the Docker tag listing (classic registries).
