@@ -3,7 +3,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use reqwest::{Certificate, Client, Method, Response, StatusCode, Url};
+use std::sync::Arc;
+
+use reqwest::{Client, Method, Response, StatusCode, Url};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use serde_json::Value;
 
 use super::error::{Budget, RegistryError, StatusText};
@@ -215,12 +219,15 @@ pub fn build_client(login_server: &str, env: &Env) -> Result<Client, RegistryErr
     UNVERIFIED.with(|u| u.borrow_mut().1 = unverified);
     let mut builder = Client::builder()
         .user_agent(concat!("azacr/", env!("CARGO_PKG_VERSION")))
-        // az's stack does not read the CA bundle then (requests' `verify=False`).
-        .tls_certs_only(if unverified { Vec::new() } else { trusted_roots(env)? })
-        .tls_danger_accept_invalid_certs(unverified)
         .connect_timeout(limits.connect)
         // Per read, as az's (connect, read) timeout: a long listing that keeps coming is fine.
         .read_timeout(limits.data);
+    builder = if unverified {
+        // az's stack does not read the CA bundle then (requests' `verify=False`).
+        builder.tls_certs_only(Vec::new()).tls_danger_accept_invalid_certs(true)
+    } else {
+        builder.tls_backend_preconfigured(verifying_tls(env)?)
+    };
     // The proxy az's stack would use, from the run's environment (never the process's).
     builder = builder.no_proxy();
     if let Some(url) = env::first_set(env, env::HTTPS_PROXY_NAMES) {
@@ -240,24 +247,39 @@ pub fn build_client(login_server: &str, env: &Env) -> Result<Client, RegistryErr
     builder.build().map_err(|e| RegistryError::Setup(format!("Could not set up HTTPS: {e}")))
 }
 
+/// TLS 1.2 and 1.3 with HTTP/2 or HTTP/1.1, as reqwest's own default, trusting `trusted_roots`.
+fn verifying_tls(env: &Env) -> Result<rustls::ClientConfig, RegistryError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| RegistryError::Setup(format!("Could not set up HTTPS: {e}")))?
+        .with_root_certificates(trusted_roots(env)?)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 /// The bundle `REQUESTS_CA_BUNDLE` (or else `CURL_CA_BUNDLE`) names, instead of the default:
-/// the Mozilla root set az ships (certifi), compiled in, so no file is read unless one is named.
-fn trusted_roots(env: &Env) -> Result<Vec<Certificate>, RegistryError> {
+/// the Mozilla root set az ships (certifi), compiled in as trust anchors, so that a call
+/// neither reads a file nor parses a certificate unless the user names a bundle.
+fn trusted_roots(env: &Env) -> Result<rustls::RootCertStore, RegistryError> {
     let named = [env::REQUESTS_CA_BUNDLE, env::CURL_CA_BUNDLE]
         .into_iter()
         .find_map(|name| env.var_os(name).filter(|p| !p.is_empty()));
     let Some(path) = named else {
-        return webpki_root_certs::TLS_SERVER_ROOT_CERTS
-            .iter()
-            .map(|der| Certificate::from_der(der))
-            .collect::<Result<_, _>>()
-            .map_err(|e| RegistryError::Setup(format!("Could not load the built-in CA certificates: {e}")));
+        return Ok(rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() });
     };
     let pem = std::fs::read(path).map_err(|e| {
         RegistryError::Setup(format!("Could not read the CA bundle {}: {e}", path.to_string_lossy()))
     })?;
-    Certificate::from_pem_bundle(&pem)
-        .map_err(|e| RegistryError::Setup(format!("Invalid CA bundle {}: {e}", path.to_string_lossy())))
+    let invalid = |e: &dyn std::fmt::Display| {
+        RegistryError::Setup(format!("Invalid CA bundle {}: {e}", path.to_string_lossy()))
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_slice_iter(&pem) {
+        roots.add(certificate.map_err(|e| invalid(&e))?).map_err(|e| invalid(&e))?;
+    }
+    Ok(roots)
 }
 
 /// What a successful data call returned: the decoded JSON body (if any) and the `Link` header.
@@ -577,6 +599,29 @@ fn quote_plus(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_named_bundle_the_compiled_in_mozilla_roots_are_trusted_and_no_file_is_read() {
+        let roots = trusted_roots(&Env::of(Vec::<(&str, &str)>::new())).expect("built-in roots");
+        assert_eq!(roots.roots.len(), webpki_roots::TLS_SERVER_ROOTS.len());
+        assert!(roots.roots.len() > 100, "{}", roots.roots.len());
+    }
+
+    #[test]
+    fn a_named_bundle_replaces_the_default_and_a_broken_one_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("azacr-ca-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (empty, broken) = (dir.join("empty.pem"), dir.join("broken.pem"));
+        std::fs::write(&empty, "no certificates here\n").unwrap();
+        std::fs::write(&broken, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+        let roots =
+            trusted_roots(&Env::of([(env::CURL_CA_BUNDLE, empty.as_os_str())])).expect("empty bundle");
+        assert_eq!(roots.roots.len(), 0);
+        let error =
+            trusted_roots(&Env::of([(env::REQUESTS_CA_BUNDLE, broken.as_os_str())])).expect_err("refused");
+        assert!(error.to_string().contains("Invalid CA bundle"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn encodes_like_urlencode() {
