@@ -305,16 +305,11 @@ fn admin_fallback(
         return Ok(None);
     };
     let cloud = Cloud::current(&ctx.config);
-    // The Resource Manager session of this run, else what one is made from (only if needed).
+    // The Resource Manager session of this run, else the account to make one for (only if
+    // AAD fails: a warm call that signs in with AAD reads nothing more).
     let session = match ctx.arm_session.borrow().clone() {
         Some(session) => ArmAccess::Session(session),
-        None => {
-            let source = ctx.config.arm_source(account);
-            if source.unavailable().is_some() {
-                return Ok(None);
-            }
-            ArmAccess::Source { source, tenant: account.tenant.clone(), scope: cloud.arm_scope() }
-        }
+        None => ArmAccess::Account(account.clone()),
     };
     let admin = AdminLookup {
         ui: ctx.ui.clone(),
@@ -331,10 +326,11 @@ fn admin_fallback(
     Ok(Some(Box::new(move |reason| Box::pin(admin.credentials(reason)))))
 }
 
-/// Resource Manager for the admin user's fallback: this run's session, or what makes one.
+/// Resource Manager for the admin user's fallback: this run's session, or the account to
+/// sign in to it as.
 enum ArmAccess {
     Session(ArmSession),
-    Source { source: crate::registry::entra::EntraSource, tenant: String, scope: String },
+    Account(crate::config::Account),
 }
 
 /// What the admin user's fallback needs, owned (it runs inside the registry's sign-in).
@@ -449,9 +445,19 @@ impl AdminLookup {
     async fn session(&mut self) -> Result<ArmSession, RegistryError> {
         let session = match &self.session {
             ArmAccess::Session(session) => return Ok(session.clone()),
-            ArmAccess::Source { source, tenant, scope } => new_arm_session(source, &self.env, tenant, scope)
-                .await
-                .map_err(|e| RegistryError::ResourceManager { text: e.to_string(), not_found: false })?,
+            ArmAccess::Account(account) => {
+                // az's files as they are now (the run's own `Config` stays with the command).
+                let config = crate::config::Config::load(&self.env);
+                let source = config.arm_source(account);
+                let failed = |text: String| RegistryError::ResourceManager { text, not_found: false };
+                if let Some(reason) = source.unavailable() {
+                    return Err(failed(reason.to_string()));
+                }
+                let scope = Cloud::current(&config).arm_scope();
+                new_arm_session(&source, &self.env, &account.tenant, &scope)
+                    .await
+                    .map_err(|e| failed(e.to_string()))?
+            }
         };
         self.session = ArmAccess::Session(session.clone());
         Ok(session)
