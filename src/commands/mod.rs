@@ -238,7 +238,7 @@ async fn connect(
         crate::log::debug(format_args!("token cache: challenge for {login_server} cached; no probe"));
         let connection = Connection::unprobed(name, &login_server, &ctx.env)?;
         let cache = cache.take().map(|c| (c, identity));
-        let fallback = admin_fallback(ctx, profile.as_ref(), name, &resolved, credentials)?;
+        let fallback = admin_fallback(ctx, profile.as_ref(), name, &resolved, credentials);
         let registry = connection.sign_in(known.expect("known"), cache, Box::new(unreachable_warning));
         return Ok(registry.with_admin_fallback(fallback));
     }
@@ -283,26 +283,26 @@ async fn connect(
         let identity = identity(&c, &credentials);
         (c, identity)
     });
-    let fallback = admin_fallback(ctx, profile.as_ref(), name, &resolved, &credentials)?;
+    let fallback = admin_fallback(ctx, profile.as_ref(), name, &resolved, &credentials);
     Ok(connection.sign_in(credentials, cache, Box::new(unreachable_warning)).with_admin_fallback(fallback))
 }
 
-/// az's step after AAD (when Resource Manager has the registry): its admin user. Enabled:
-/// az warns why AAD failed and signs in with the credentials `listCredentials` gives, as
-/// Basic on every data call; disabled: its two warnings and its error. The registry's
-/// document from this run is taken as it is; one from the token cache is looked up again
-/// before az's "disabled" error, and when `listCredentials` fails, so that a stale entry
-/// never decides. `None`: no fallback (credentials other than AAD, or a registry Resource
-/// Manager did not give).
+/// az's step after AAD, for a registry Resource Manager has: its admin user. Enabled: az's
+/// warning of why AAD failed, then the credentials `listCredentials` gives, sent as Basic on
+/// every data call; disabled: az's two warnings and its error. What this run read of the
+/// registry is taken as it is; what the token cache kept is looked up again before az's
+/// "disabled" error and when `listCredentials` fails, so that a stale entry never decides.
+/// `None`: nothing to fall back to (credentials other than AAD, or a login server that is
+/// not Resource Manager's: az's not-found warning then comes with its error, see `run`).
 fn admin_fallback(
     ctx: &Context,
     profile: Option<&crate::config::Account>,
     name: &str,
     resolved: &Resolved,
     credentials: &Credentials,
-) -> Result<Option<crate::registry::AdminFallback>, AppError> {
+) -> Option<crate::registry::AdminFallback> {
     let (Credentials::Aad(_), Some(account), None) = (credentials, profile, &resolved.fallback_reason) else {
-        return Ok(None);
+        return None;
     };
     let cloud = Cloud::current(&ctx.config);
     // The Resource Manager session of this run, else the account to make one for (only if
@@ -323,7 +323,7 @@ fn admin_fallback(
         name: name.to_string(),
         facts: resolved.facts.clone(),
     };
-    Ok(Some(Box::new(move |reason| Box::pin(admin.credentials(reason)))))
+    Some(Box::new(move |reason| Box::pin(admin.credentials(reason))))
 }
 
 /// Resource Manager for the admin user's fallback: this run's session, or the account to

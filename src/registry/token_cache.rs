@@ -515,6 +515,32 @@ mod tests {
     }
 
     #[test]
+    fn a_registrys_facts_are_kept_and_forgotten_with_its_login_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = TokenCache::open(dir.path(), &env()).unwrap();
+        let key = cache.registry_key("https://management.azure.com/", "SUB", "MyReg");
+        assert_eq!(key, cache.registry_key("https://management.azure.com/", "sub", "myreg"));
+        assert_eq!(cache.registry_facts(&key), None);
+        cache.put_login_server(&key, "myreg-abc.azurecr.io", "group", true);
+        let again = TokenCache::open(dir.path(), &env()).unwrap();
+        assert_eq!(again.login_server(&key).as_deref(), Some("myreg-abc.azurecr.io"));
+        assert_eq!(again.registry_facts(&key), Some(("group".to_string(), true)));
+        // A file from before the facts were kept still reads; the facts are then unknown.
+        let file = dir.path().join(DIR).join(FILE);
+        let mut old: serde_json::Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+        old.as_object_mut().unwrap().remove("registries");
+        fs::write(&file, old.to_string()).unwrap();
+        let old_cache = TokenCache::open(dir.path(), &env()).unwrap();
+        assert!(old_cache.login_server(&key).is_some());
+        assert_eq!(old_cache.registry_facts(&key), None);
+        let mut cache = TokenCache::open(dir.path(), &env()).unwrap();
+        cache.put_login_server(&key, "myreg-abc.azurecr.io", "group", false);
+        cache.forget_login_server(&key);
+        let gone = TokenCache::open(dir.path(), &env()).unwrap();
+        assert_eq!((gone.login_server(&key), gone.registry_facts(&key)), (None, None));
+    }
+
+    #[test]
     fn off_switch() {
         let dir = tempfile::tempdir().unwrap();
         let env = Env::of([(env::AZACR_TOKEN_CACHE, "off")]);
