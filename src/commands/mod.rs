@@ -70,6 +70,7 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
         (AppError::Registry(RegistryError::AadUnavailable(reason)), Some(admin)) => {
             AppError::NoCredentials { reason, admin }
         }
+        (AppError::Registry(RegistryError::Interrupted), _) => AppError::Interrupted,
         // Resource Manager's 404 for the admin user's credentials: az's ResourceNotFoundError.
         (AppError::Registry(RegistryError::ResourceManager { text, not_found: true }), _) => {
             AppError::ResourceNotFound(text)
@@ -301,9 +302,7 @@ fn admin_fallback(
     resolved: &Resolved,
     credentials: &Credentials,
 ) -> Option<crate::registry::AdminFallback> {
-    let (Credentials::Aad(_), Some(account), None) = (credentials, profile, &resolved.fallback_reason) else {
-        return None;
-    };
+    let (Credentials::Aad(_), Some(account)) = (credentials, profile) else { return None };
     let cloud = Cloud::current(&ctx.config);
     // The Resource Manager session of this run, else the account to make one for (only if
     // AAD fails: a warm call that signs in with AAD reads nothing more).
@@ -322,6 +321,7 @@ fn admin_fallback(
         subscription_name: account.subscription_name.clone(),
         name: name.to_string(),
         facts: resolved.facts.clone(),
+        not_in_arm: resolved.fallback_reason.clone(),
     };
     Some(Box::new(move |reason| Box::pin(admin.credentials(reason))))
 }
@@ -346,21 +346,26 @@ struct AdminLookup {
     subscription_name: String,
     name: String,
     facts: Option<RegistryFacts>,
+    /// Why Resource Manager gave no registry (az's admin-user message then).
+    not_in_arm: Option<String>,
 }
 
 impl AdminLookup {
     async fn credentials(mut self, reason: String) -> Result<Credentials, RegistryError> {
         let aad_warning = format!("Unable to get AAD authorization tokens with message: {reason}");
+        if let Some(not_in_arm) = self.not_in_arm.take() {
+            return self.no_admin(&aad_warning, &not_in_arm);
+        }
         let mut facts = match self.facts.take() {
             Some(f) if f.live || f.admin_user_enabled => f,
             // Disabled, or not known, from the cache: as Resource Manager says now.
             _ => match self.facts_now().await? {
                 Ok(f) => f,
-                Err(not_found) => return Err(self.no_admin(&aad_warning, &not_found)),
+                Err(not_found) => return self.no_admin(&aad_warning, &not_found),
             },
         };
         if !facts.admin_user_enabled {
-            return Err(self.no_admin(&aad_warning, ADMIN_DISABLED));
+            return self.no_admin(&aad_warning, ADMIN_DISABLED);
         }
         self.ui.warn(&aad_warning);
         let mut listed = self.list_credentials(&facts.resource_group).await?;
@@ -370,10 +375,10 @@ impl AdminLookup {
             ));
             facts = match self.facts_now().await? {
                 Ok(f) => f,
-                Err(not_found) => return Err(self.no_admin("", &not_found)),
+                Err(not_found) => return self.no_admin("", &not_found),
             };
             if !facts.admin_user_enabled {
-                return Err(self.no_admin("", ADMIN_DISABLED));
+                return self.no_admin("", ADMIN_DISABLED);
             }
             listed = self.list_credentials(&facts.resource_group).await?;
         }
@@ -383,13 +388,23 @@ impl AdminLookup {
         }
     }
 
-    /// az's warnings (the AAD one unless already printed) and its error.
-    fn no_admin(&self, aad_warning: &str, admin: &str) -> RegistryError {
+    /// No admin user: az's warnings (the AAD one unless already printed), then, at a
+    /// terminal, who to sign in as (az's prompts), else its error.
+    fn no_admin(&self, aad_warning: &str, admin: &str) -> Result<Credentials, RegistryError> {
         if !aad_warning.is_empty() {
             self.ui.warn(aad_warning);
         }
         self.ui.warn(&format!("Unable to get admin user credentials with message: {admin}"));
-        RegistryError::AdminUnavailable
+        if !self.ui.stdin_is_tty {
+            return Err(RegistryError::AdminUnavailable);
+        }
+        let asked = crate::prompt::line(&self.ui, "Username: ").and_then(|username| {
+            Ok(Credentials::Password { username, password: crate::prompt::password(&self.ui)? })
+        });
+        asked.map_err(|e| match e {
+            AppError::Interrupted => RegistryError::Interrupted,
+            other => RegistryError::Setup(other.to_string()),
+        })
     }
 
     fn subscription(&self) -> arm::Subscription<'_> {

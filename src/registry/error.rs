@@ -47,6 +47,9 @@ pub enum RegistryError {
         "Unable to authenticate using AAD or admin login credentials. Please specify both username and password in non-interactive mode."
     )]
     AdminUnavailable,
+    /// Ctrl-C or end of input at the sign-in's prompts (exit 1, nothing printed).
+    #[error("interrupted")]
+    Interrupted,
     /// Resource Manager's answer when asked for the admin user's credentials (az stops with
     /// it); `not_found`: a 404, az's ResourceNotFoundError (exit 3).
     #[error("{text}")]

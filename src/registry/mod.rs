@@ -463,7 +463,16 @@ impl Registry {
             {
                 let fallback = self.admin_fallback.take().expect("checked");
                 self.credentials = fallback(reason).await?;
-                crate::log::debug(format_args!("signing in with the admin user's credentials (Basic)"));
+                // Tokens from now on are the new credentials' (a keyed hash, as for `-u/-p`),
+                // never the account's.
+                if let (
+                    Credentials::Password { username, password } | Credentials::Admin { username, password },
+                    Some((cache, identity)),
+                ) = (&self.credentials, &mut self.cache)
+                {
+                    *identity = cache.password_identity(username, password);
+                }
+                crate::log::debug(format_args!("signing in with the credentials az falls back to"));
                 return Box::pin(self.authorization(scope)).await;
             }
             Err(e) if warm => {

@@ -222,3 +222,39 @@ fn a_stale_admin_user_state_in_the_cache_is_checked_again() {
         "{calls:?}"
     );
 }
+
+/// At a terminal, az's next step after a disabled admin user: who to sign in as. The
+/// prompted credentials' tokens are kept as `-u/-p`'s, never as the account's.
+#[test]
+fn at_a_terminal_a_disabled_admin_user_leads_to_azs_prompts() {
+    let emulator = Emulator::start(default_seed());
+    emulator.refuse_aad_exchange(true);
+    let config = signed_in_user(&emulator);
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args([
+        "acr",
+        "repository",
+        "show-tags",
+        "-n",
+        "myregistry",
+        "--repository",
+        "acr-helloworld",
+        "-o",
+        "tsv",
+    ]);
+    let user = format!("{}\n", seed::ADMIN_USER);
+    let password = format!("{}\n", seed::ADMIN_PASSWORD);
+    let out =
+        crate::support::run_in_terminal_answering(cmd, &[("Username: ", &user), ("Password: ", &password)]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let shown = crate::support::redact_timestamps(&out.stdout);
+    // A terminal on both streams: az's colour mode (no WARNING: prefix).
+    let expected = "\x1b[93mUnable to get AAD authorization tokens with message: <TIMESTAMP> An error occurred: CONNECTIVITY_REFRESH_TOKEN_ERROR\r\nAccess to registry 'myregistry.azurecr.io' was denied. Response code: 401. Please try running 'az login' again to refresh permissions.\x1b[0m\r\n\x1b[93mUnable to get admin user credentials with message: Admin user is disabled.\x1b[0m\r\nUsername: myregistry\r\nPassword: \r\nlatest\r\nv1\r\nv2\r\nv3\r\n";
+    assert_eq!(shown, expected);
+    assert!(!out.stdout.contains(seed::ADMIN_PASSWORD));
+    // AAD works again: the account's own sign-in, not the prompted user's cached token.
+    emulator.refuse_aad_exchange(false);
+    let (again, log) = show_tags(&emulator, &config, false);
+    assert_eq!((again.code, again.stderr.as_str()), (0, ""));
+    assert!(wire(&log).contains(&"POST /oauth2/exchange".to_string()), "{:?}", wire(&log));
+}
