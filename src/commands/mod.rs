@@ -70,6 +70,11 @@ pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
         (AppError::Registry(RegistryError::AadUnavailable(reason)), Some(admin)) => {
             AppError::NoCredentials { reason, admin }
         }
+        (AppError::Registry(RegistryError::Interrupted), _) => AppError::Interrupted,
+        // Resource Manager's 404 for the admin user's credentials: az's ResourceNotFoundError.
+        (AppError::Registry(RegistryError::ResourceManager { text, not_found: true }), _) => {
+            AppError::ResourceNotFound(text)
+        }
         (e, _) => e,
     })
 }
@@ -176,10 +181,10 @@ async fn connect(
         return Err(AppError::Cli("Please also specify username if password is specified.".into()));
     }
     // The account az would use; a `--subscription` the profile does not have stops here.
-    let account = ctx.config.account().map_err(AppError::Cli)?;
+    let profile = ctx.config.account().map_err(AppError::Cli)?;
     let mut cache = TokenCache::open(ctx.config.dir(), &ctx.env);
     let resolved =
-        resolve_login_server(ctx, account.as_ref(), name, args.suffix.as_deref(), cache.as_mut()).await?;
+        resolve_login_server(ctx, profile.as_ref(), name, args.suffix.as_deref(), cache.as_mut()).await?;
     let login_server = resolved.login_server.clone();
     let found;
     let args = match credentials_for {
@@ -234,7 +239,9 @@ async fn connect(
         crate::log::debug(format_args!("token cache: challenge for {login_server} cached; no probe"));
         let connection = Connection::unprobed(name, &login_server, &ctx.env)?;
         let cache = cache.take().map(|c| (c, identity));
-        return Ok(connection.sign_in(known.expect("known"), cache, Box::new(unreachable_warning)));
+        let fallback = admin_fallback(ctx, profile.as_ref(), name, &resolved, credentials);
+        let registry = connection.sign_in(known.expect("known"), cache, Box::new(unreachable_warning));
+        return Ok(registry.with_admin_fallback(fallback));
     }
     let connection = match Connection::open(name, &login_server, &ctx.env).await {
         Err(e @ RegistryError::Unreachable { .. }) => {
@@ -277,7 +284,228 @@ async fn connect(
         let identity = identity(&c, &credentials);
         (c, identity)
     });
-    Ok(connection.sign_in(credentials, cache, Box::new(unreachable_warning)))
+    let fallback = admin_fallback(ctx, profile.as_ref(), name, &resolved, &credentials);
+    Ok(connection.sign_in(credentials, cache, Box::new(unreachable_warning)).with_admin_fallback(fallback))
+}
+
+/// az's step after AAD, for a registry Resource Manager has: its admin user. Enabled: az's
+/// warning of why AAD failed, then the credentials `listCredentials` gives, sent as Basic on
+/// every data call; disabled: az's two warnings and its error. What this run read of the
+/// registry is taken as it is; what the token cache kept is looked up again before az's
+/// "disabled" error and when `listCredentials` fails, so that a stale entry never decides.
+/// `None`: nothing to fall back to (credentials other than AAD, or a login server that is
+/// not Resource Manager's: az's not-found warning then comes with its error, see `run`).
+fn admin_fallback(
+    ctx: &Context,
+    profile: Option<&crate::config::Account>,
+    name: &str,
+    resolved: &Resolved,
+    credentials: &Credentials,
+) -> Option<crate::registry::AdminFallback> {
+    let (Credentials::Aad(_), Some(account)) = (credentials, profile) else { return None };
+    let cloud = Cloud::current(&ctx.config);
+    // The Resource Manager session of this run, else the account to make one for (only if
+    // AAD fails: a warm call that signs in with AAD reads nothing more).
+    let session = match ctx.arm_session.borrow().clone() {
+        Some(session) => ArmAccess::Session(session),
+        None => ArmAccess::Account(account.clone()),
+    };
+    let admin = AdminLookup {
+        ui: ctx.ui.clone(),
+        env: ctx.env.clone(),
+        config_dir: ctx.config.dir().to_path_buf(),
+        cache_key: resolved.cache_key.clone(),
+        session,
+        resource_manager: cloud.resource_manager,
+        subscription_id: account.subscription_id.clone(),
+        subscription_name: account.subscription_name.clone(),
+        name: name.to_string(),
+        facts: resolved.facts.clone(),
+        not_in_arm: resolved.fallback_reason.clone(),
+    };
+    Some(Box::new(move |reason| Box::pin(admin.credentials(reason))))
+}
+
+/// Resource Manager for the admin user's fallback: this run's session, or the account to
+/// sign in to it as.
+enum ArmAccess {
+    Session(ArmSession),
+    Account(crate::config::Account),
+}
+
+/// What the admin user's fallback needs, owned (it runs inside the registry's sign-in).
+struct AdminLookup {
+    ui: Ui,
+    env: Env,
+    /// Where the token cache is, and the registry's entry in it (updated after a lookup).
+    config_dir: std::path::PathBuf,
+    cache_key: Option<String>,
+    session: ArmAccess,
+    resource_manager: String,
+    subscription_id: String,
+    subscription_name: String,
+    name: String,
+    facts: Option<RegistryFacts>,
+    /// Why Resource Manager gave no registry (az's admin-user message then).
+    not_in_arm: Option<String>,
+}
+
+impl AdminLookup {
+    async fn credentials(mut self, reason: String) -> Result<Credentials, RegistryError> {
+        let aad_warning = format!("Unable to get AAD authorization tokens with message: {reason}");
+        if let Some(not_in_arm) = self.not_in_arm.take() {
+            return self.no_admin(&aad_warning, &not_in_arm);
+        }
+        let mut facts = match self.facts.take() {
+            Some(f) if f.live || f.admin_user_enabled => f,
+            // Disabled, or not known, from the cache: as Resource Manager says now.
+            _ => match self.facts_now().await? {
+                Ok(f) => f,
+                Err(not_found) => return self.no_admin(&aad_warning, &not_found),
+            },
+        };
+        if !facts.admin_user_enabled {
+            return self.no_admin(&aad_warning, ADMIN_DISABLED);
+        }
+        self.ui.warn(&aad_warning);
+        let mut listed = self.list_credentials(&facts.resource_group).await?;
+        if listed.is_err() && !facts.live {
+            crate::log::debug(format_args!(
+                "Resource Manager: listCredentials failed; the registry looked up again"
+            ));
+            facts = match self.facts_now().await? {
+                Ok(f) => f,
+                Err(not_found) => return self.no_admin("", &not_found),
+            };
+            if !facts.admin_user_enabled {
+                return self.no_admin("", ADMIN_DISABLED);
+            }
+            listed = self.list_credentials(&facts.resource_group).await?;
+        }
+        match listed {
+            Ok(admin) => Ok(Credentials::Admin { username: admin.username, password: admin.password }),
+            Err(e) => Err(arm_registry_error(e)),
+        }
+    }
+
+    /// No admin user: az's warnings (the AAD one unless already printed), then, at a
+    /// terminal, who to sign in as (az's prompts), else its error.
+    fn no_admin(&self, aad_warning: &str, admin: &str) -> Result<Credentials, RegistryError> {
+        if !aad_warning.is_empty() {
+            self.ui.warn(aad_warning);
+        }
+        self.ui.warn(&format!("Unable to get admin user credentials with message: {admin}"));
+        if !self.ui.stdin_is_tty {
+            return Err(RegistryError::AdminUnavailable);
+        }
+        let asked = crate::prompt::line(&self.ui, "Username: ").and_then(|username| {
+            Ok(Credentials::Password { username, password: crate::prompt::password(&self.ui)? })
+        });
+        asked.map_err(|e| match e {
+            AppError::Interrupted => RegistryError::Interrupted,
+            other => RegistryError::Setup(other.to_string()),
+        })
+    }
+
+    fn subscription(&self) -> arm::Subscription<'_> {
+        arm::Subscription { id: &self.subscription_id, name: &self.subscription_name }
+    }
+
+    /// The registry's document now: `Ok(Err(message))` when Resource Manager no longer has it.
+    async fn facts_now(&mut self) -> Result<Result<RegistryFacts, String>, RegistryError> {
+        let session = self.session().await?;
+        let lookup = arm::find_registry(
+            &session.client,
+            &self.resource_manager,
+            &self.subscription(),
+            &session.token,
+            &self.name,
+        )
+        .await;
+        match lookup.map_err(arm_registry_error)? {
+            arm::Lookup::Found(found) => {
+                // The cache's entry was stale: the next call starts from what ARM said now.
+                if let (Some(key), Some(mut cache)) =
+                    (&self.cache_key, TokenCache::open(&self.config_dir, &self.env))
+                {
+                    cache.put_login_server(
+                        key,
+                        &found.login_server,
+                        &found.resource_group,
+                        found.admin_user_enabled,
+                    );
+                }
+                Ok(Ok(RegistryFacts::of(&found, true)))
+            }
+            arm::Lookup::NotFound(message) => Ok(Err(message)),
+        }
+    }
+
+    async fn list_credentials(
+        &mut self,
+        resource_group: &str,
+    ) -> Result<Result<arm::AdminUser, arm::ArmError>, RegistryError> {
+        let session = self.session().await?;
+        Ok(arm::list_credentials(
+            &session.client,
+            &self.resource_manager,
+            &self.subscription(),
+            &session.token,
+            resource_group,
+            &self.name,
+        )
+        .await)
+    }
+
+    async fn session(&mut self) -> Result<ArmSession, RegistryError> {
+        let session = match &self.session {
+            ArmAccess::Session(session) => return Ok(session.clone()),
+            ArmAccess::Account(account) => {
+                // az's files as they are now (the run's own `Config` stays with the command).
+                let config = crate::config::Config::load(&self.env);
+                let source = config.arm_source(account);
+                let failed = |text: String| RegistryError::ResourceManager { text, not_found: false };
+                if let Some(reason) = source.unavailable() {
+                    return Err(failed(reason.to_string()));
+                }
+                let scope = Cloud::current(&config).arm_scope();
+                new_arm_session(&source, &self.env, &account.tenant, &scope)
+                    .await
+                    .map_err(|e| failed(e.to_string()))?
+            }
+        };
+        self.session = ArmAccess::Session(session.clone());
+        Ok(session)
+    }
+}
+
+/// A failed Resource Manager request during the sign-in, as az reports it.
+fn arm_registry_error(error: arm::ArmError) -> RegistryError {
+    match error {
+        arm::ArmError::Answer { status, text } => {
+            RegistryError::ResourceManager { text, not_found: status == 404 }
+        }
+        arm::ArmError::Other(text) => RegistryError::ResourceManager { text, not_found: false },
+    }
+}
+
+/// A registry's resource group and admin user's state, and whether they are from this run
+/// (`live`) or from the token cache.
+#[derive(Clone)]
+struct RegistryFacts {
+    resource_group: String,
+    admin_user_enabled: bool,
+    live: bool,
+}
+
+impl RegistryFacts {
+    fn of(found: &arm::Found, live: bool) -> RegistryFacts {
+        RegistryFacts {
+            resource_group: found.resource_group.clone(),
+            admin_user_enabled: found.admin_user_enabled,
+            live,
+        }
+    }
 }
 
 /// The login server to use, and how it was found.
@@ -288,6 +516,9 @@ struct Resolved {
     fallback_reason: Option<String>,
     /// Its entry in the cache (a login server from Resource Manager).
     cache_key: Option<String>,
+    /// A registry Resource Manager has: its resource group and admin user's state (`None`:
+    /// not known, a cache entry from before they were kept).
+    facts: Option<RegistryFacts>,
 }
 
 /// The login server as az finds it: with an account, the registry's `loginServer` from
@@ -306,21 +537,27 @@ async fn resolve_login_server(
         login_server: reference::login_server(name, suffix, &cloud.acr_suffix),
         fallback_reason: Some(reason),
         cache_key: None,
+        facts: None,
     };
     let Some(account) = account else { return Ok(fallback(crate::config::AZ_LOGIN_MESSAGE.into())) };
-    let found = |login_server: String, key: Option<String>| {
+    let found = |login_server: String, key: Option<String>, facts: Option<RegistryFacts>| {
         if let Some(suffix) = suffix.filter(|s| !s.is_empty()) {
             ctx.ui.warn(&format!(
                 "Obtained registry login server '{login_server}' from service. The specified suffix '{suffix}' is ignored."
             ));
         }
-        Resolved { login_server, fallback_reason: None, cache_key: key }
+        Resolved { login_server, fallback_reason: None, cache_key: key, facts }
     };
     let key = cache.as_ref().map(|c| c.registry_key(&cloud.resource_manager, &account.subscription_id, name));
     if let (Some(c), Some(k)) = (cache.as_ref(), &key)
         && let Some(login_server) = c.login_server(k)
     {
-        return Ok(found(login_server, key));
+        let facts = c.registry_facts(k).map(|(resource_group, admin_user_enabled)| RegistryFacts {
+            resource_group,
+            admin_user_enabled,
+            live: false,
+        });
+        return Ok(found(login_server, key, facts));
     }
     let session = match arm_session(ctx, account).await? {
         Ok(session) => session,
@@ -336,12 +573,13 @@ async fn resolve_login_server(
     match arm::find_registry(&session.client, &cloud.resource_manager, &subscription, &session.token, name)
         .await
     {
-        Ok(arm::Lookup::Found { login_server }) => {
+        Ok(arm::Lookup::Found(registry)) => {
+            let login_server = registry.login_server.clone();
             crate::log::debug(format_args!("Resource Manager: {name} is {login_server}"));
             if let (Some(c), Some(k)) = (cache, &key) {
-                c.put_login_server(k, &login_server);
+                c.put_login_server(k, &login_server, &registry.resource_group, registry.admin_user_enabled);
             }
-            Ok(found(login_server, key))
+            Ok(found(login_server, key, Some(RegistryFacts::of(&registry, true))))
         }
         Ok(arm::Lookup::NotFound(message)) => Ok(fallback(message)),
         Err(e) => Err(arm_failure(e)),
@@ -371,20 +609,28 @@ async fn arm_session(
     if let Some(reason) = source.unavailable() {
         return Ok(Err(reason.to_string()));
     }
+    let session = new_arm_session(&source, &ctx.env, &account.tenant, &cloud.arm_scope()).await?;
+    *ctx.arm_session.borrow_mut() = Some(session.clone());
+    Ok(Ok(session))
+}
+
+/// A client for Resource Manager and a token from `source`, or az's error.
+async fn new_arm_session(
+    source: &crate::registry::entra::EntraSource,
+    env: &Env,
+    tenant: &str,
+    arm_scope: &str,
+) -> Result<ArmSession, AppError> {
     // No login server yet: nothing for the test override to send elsewhere.
-    let client = crate::registry::transport::build_client("", &ctx.env)?;
+    let client = crate::registry::transport::build_client("", env)?;
     let token = source.access_token(&client).await.map_err(|message| {
         // Entra's words, then az's advice for a token it could not get for ARM.
         let description = message.lines().next().unwrap_or("").to_string();
         AppError::Cli(format!(
-            "{description}\nRun the command below to authenticate interactively; additional arguments may be added as needed:\naz logout\naz login --tenant \"{}\" --scope \"{}\"",
-            account.tenant,
-            cloud.arm_scope()
+            "{description}\nRun the command below to authenticate interactively; additional arguments may be added as needed:\naz logout\naz login --tenant \"{tenant}\" --scope \"{arm_scope}\""
         ))
     })?;
-    let session = ArmSession { client, token };
-    *ctx.arm_session.borrow_mut() = Some(session.clone());
-    Ok(Ok(session))
+    Ok(ArmSession { client, token })
 }
 
 /// The registry's soft-delete retention days, from its document in Resource Manager (az reads
@@ -417,7 +663,11 @@ pub async fn soft_delete_retention_days(ctx: &Context, name: &str) -> Result<Opt
 /// The credentials' identity in the token cache.
 fn identity(cache: &TokenCache, credentials: &Credentials) -> String {
     match credentials {
-        Credentials::Password { username, password } => cache.password_identity(username, password),
+        // As `-u/-p`: a keyed hash, never the password (the admin user's Basic header is
+        // never cached anyway).
+        Credentials::Password { username, password } | Credentials::Admin { username, password } => {
+            cache.password_identity(username, password)
+        }
         Credentials::Aad(Ok(account)) => {
             let parts: Vec<&str> = account.identity.iter().map(String::as_str).collect();
             cache.account_identity(&parts)

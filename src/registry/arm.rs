@@ -4,7 +4,9 @@
 //! (any case), then that registry (`GET …/resourceGroups/{rg}/providers/
 //! Microsoft.ContainerRegistry/registries/{name}`) for its `properties.loginServer`. A
 //! registry's login server need not be `<name>.<suffix>` (a domain-name-label hash). The same
-//! document gives the soft-delete policy's retention days (`acr manifest list-deleted`).
+//! document gives the soft-delete policy's retention days (`acr manifest list-deleted`) and
+//! whether the admin user is enabled; its credentials come from `POST …/listCredentials`
+//! (az's fallback when AAD gives no registry token).
 
 use reqwest::Client;
 use serde_json::Value;
@@ -20,11 +22,32 @@ const REGISTRY_API: &str = "2026-09-01-preview";
 /// What Resource Manager said about the registry.
 #[derive(Debug, PartialEq)]
 pub enum Lookup {
-    Found {
-        login_server: String,
-    },
+    Found(Found),
     /// az's message (it falls back to `<name>.<suffix>`).
     NotFound(String),
+}
+
+/// A registry Resource Manager has: what the sign-in needs of its document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Found {
+    pub login_server: String,
+    /// Lower-cased, as az parses it from the id (`listCredentials` is under it).
+    pub resource_group: String,
+    /// `properties.adminUserEnabled`.
+    pub admin_user_enabled: bool,
+}
+
+/// The admin user's name and first password (`passwords[0]`, the one az uses). The password
+/// is a secret: it is never printed, logged or put in an error, and `Debug` hides it.
+pub struct AdminUser {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for AdminUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminUser").field("username", &self.username).finish_non_exhaustive()
+    }
 }
 
 /// A failed lookup, which az reports and stops at.
@@ -46,8 +69,13 @@ impl ArmError {
                 status,
                 text: format!("({code}) {message}\nCode: {code}\nMessage: {message}"),
             },
+            // azure-core's words: the status's reason phrase.
             _ => {
-                ArmError::Answer { status, text: format!("Operation returned an invalid status '{status}'") }
+                let reason = reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .map_or_else(|| status.to_string(), str::to_string);
+                ArmError::Answer { status, text: format!("Operation returned an invalid status '{reason}'") }
             }
         }
     }
@@ -67,13 +95,63 @@ pub async fn find_registry(
     token: &str,
     name: &str,
 ) -> Result<Lookup, ArmError> {
-    let Some(registry) = registry(client, resource_manager, subscription, token, name).await? else {
+    let Some((resource_group, registry)) =
+        lookup(client, resource_manager, subscription, token, name).await?
+    else {
         return Ok(Lookup::NotFound(not_found(subscription, name)));
     };
     match registry.pointer("/properties/loginServer").and_then(Value::as_str) {
-        Some(login_server) => Ok(Lookup::Found { login_server: login_server.to_string() }),
+        Some(login_server) => Ok(Lookup::Found(Found {
+            login_server: login_server.to_string(),
+            resource_group,
+            // As az reads it: anything but `true` is disabled.
+            admin_user_enabled: registry.pointer("/properties/adminUserEnabled") == Some(&Value::Bool(true)),
+        })),
         None => Err(ArmError::Other(format!("Registry '{name}' has no login server."))),
     }
+}
+
+/// `POST …/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/{name}/
+/// listCredentials`: the admin user's credentials (`username`, `passwords[0].value`).
+pub async fn list_credentials(
+    client: &Client,
+    resource_manager: &str,
+    subscription: &Subscription<'_>,
+    token: &str,
+    resource_group: &str,
+    name: &str,
+) -> Result<AdminUser, ArmError> {
+    let url = format!(
+        "{}/listCredentials?api-version={REGISTRY_API}",
+        registry_url(resource_manager, subscription, resource_group, name)?
+    );
+    // No body, as az sends it (Content-Length: 0).
+    let answer =
+        send(|| client.post(&url).bearer_auth(token).header("content-length", "0"), "POST", &url).await?;
+    let field = |pointer: &str| answer.pointer(pointer).and_then(Value::as_str).map(str::to_string);
+    match (field("/username"), field("/passwords/0/value")) {
+        (Some(username), Some(password)) => Ok(AdminUser { username, password }),
+        _ => Err(ArmError::Other(format!(
+            "Resource Manager's listCredentials answer for registry '{name}' has no admin user credentials."
+        ))),
+    }
+}
+
+/// A registry's URL in Resource Manager, each part percent-encoded.
+fn registry_url(
+    resource_manager: &str,
+    subscription: &Subscription<'_>,
+    resource_group: &str,
+    name: &str,
+) -> Result<String, ArmError> {
+    let encoded = |s: &str| arm_segment(s).map_err(|e| ArmError::Other(e.to_string()));
+    Ok(format!(
+        "{}/subscriptions/{}/resourceGroups/{}/providers/{REGISTRY_TYPE}/{}",
+        resource_manager.trim_end_matches('/'),
+        encoded(subscription.id)?,
+        encoded(resource_group)?,
+        encoded(name)?
+    ))
 }
 
 /// az's message for a registry the subscription does not have.
@@ -94,6 +172,17 @@ pub async fn registry(
     token: &str,
     name: &str,
 ) -> Result<Option<Value>, ArmError> {
+    Ok(lookup(client, resource_manager, subscription, token, name).await?.map(|(_, document)| document))
+}
+
+/// The registry's resource group and document (see `registry`).
+async fn lookup(
+    client: &Client,
+    resource_manager: &str,
+    subscription: &Subscription<'_>,
+    token: &str,
+    name: &str,
+) -> Result<Option<(String, Value)>, ArmError> {
     let base = resource_manager.trim_end_matches('/');
     let sub = arm_segment(subscription.id).map_err(|e| ArmError::Other(e.to_string()))?;
     // As az's stack encodes the filter: spaces as %20, quotes and the slash escaped.
@@ -137,13 +226,8 @@ pub async fn registry(
     let id = item.get("id").and_then(Value::as_str).unwrap_or("");
     let group = resource_group(id)
         .ok_or_else(|| ArmError::Other(format!("Could not parse the resource id '{id}'.")))?;
-    let encoded = |s: &str| arm_segment(s).map_err(|e| ArmError::Other(e.to_string()));
-    let url = format!(
-        "{base}/subscriptions/{sub}/resourceGroups/{}/providers/{REGISTRY_TYPE}/{}?api-version={REGISTRY_API}",
-        encoded(&group)?,
-        encoded(name)?
-    );
-    get(client, &url, token).await.map(Some)
+    let url = format!("{}?api-version={REGISTRY_API}", registry_url(base, subscription, &group, name)?);
+    Ok(Some((group, get(client, &url, token).await?)))
 }
 
 /// `properties.policies.softDeletePolicy.retentionDays` of a registry's document: `None`
@@ -178,14 +262,22 @@ fn resource_group(id: &str) -> Option<String> {
 }
 
 async fn get(client: &Client, url: &str, token: &str) -> Result<Value, ArmError> {
+    send(|| client.get(url).bearer_auth(token), "GET", url).await
+}
+
+/// A request to Resource Manager, tried again as sign-in requests are (az's client retries
+/// 5xx too): its JSON answer, or az's words for the failure.
+async fn send(
+    request: impl Fn() -> reqwest::RequestBuilder,
+    method: &str,
+    url: &str,
+) -> Result<Value, ArmError> {
     let (status, _, body) =
-        transport::sign_in_request(|| client.get(url).bearer_auth(token), "GET", url, true).await.map_err(
-            |no_answer| {
-                // az's words where az would have ended too; what was tried where it would wait on.
-                let tried = no_answer.gave_up().map(|b| format!(" ({b})")).unwrap_or_default();
-                ArmError::Other(format!("{}{tried}", no_answer.text))
-            },
-        )?;
+        transport::sign_in_request(request, method, url, true).await.map_err(|no_answer| {
+            // az's words where az would have ended too; what was tried where it would wait on.
+            let tried = no_answer.gave_up().map(|b| format!(" ({b})")).unwrap_or_default();
+            ArmError::Other(format!("{}{tried}", no_answer.text))
+        })?;
     if status != 200 {
         return Err(ArmError::from_answer(status, &body));
     }
@@ -227,6 +319,24 @@ mod tests {
         assert_eq!(soft_delete_retention_days(&with(serde_json::json!({"softDeletePolicy": null}))), None);
         assert_eq!(soft_delete_retention_days(&with(Value::Null)), None);
         assert_eq!(soft_delete_retention_days(&serde_json::json!({"properties": {}})), None);
+    }
+
+    #[test]
+    fn an_answer_without_arms_error_is_named_by_its_reason_phrase() {
+        assert_eq!(
+            ArmError::from_answer(400, b"nope"),
+            ArmError::Answer {
+                status: 400,
+                text: "Operation returned an invalid status 'Bad Request'".into()
+            }
+        );
+    }
+
+    #[test]
+    fn the_admin_users_password_is_not_in_its_debug_text() {
+        let admin = AdminUser { username: "myregistry".into(), password: "s3cret".into() };
+        let text = format!("{admin:?}");
+        assert!(text.contains("myregistry") && !text.contains("s3cret"), "{text}");
     }
 
     #[test]

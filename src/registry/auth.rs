@@ -1,5 +1,6 @@
 //! The challenge and the token flows az uses: password grant, refresh-token-as-password,
-//! Basic for classic registries, and the AAD exchange.
+//! Basic for classic registries, the AAD exchange, and the admin user's Basic credentials
+//! (az's fallback when AAD gives no token).
 
 use base64::Engine;
 use reqwest::Client;
@@ -40,7 +41,7 @@ impl Authorized {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Credentials {
     Password {
         username: String,
@@ -48,6 +49,31 @@ pub enum Credentials {
     },
     /// No `-u`: AAD, or why AAD is not available (az's "Please run 'az login'…").
     Aad(Result<AadToken, String>),
+    /// The admin user's credentials from Resource Manager (`listCredentials`), used when AAD
+    /// gave no token: az sends them as Basic on every data call, whatever the challenge, with
+    /// no token request.
+    Admin {
+        username: String,
+        password: String,
+    },
+}
+
+/// Never the password.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Password { username, .. } => write!(f, "Password {{ username: {username:?} }}"),
+            Credentials::Aad(Ok(token)) => write!(f, "Aad(tenant {:?})", token.tenant),
+            Credentials::Aad(Err(reason)) => write!(f, "Aad(unavailable: {reason:?})"),
+            Credentials::Admin { username, .. } => write!(f, "Admin {{ username: {username:?} }}"),
+        }
+    }
+}
+
+/// `Basic base64(username:password)`.
+fn basic(username: &str, password: &str) -> String {
+    let raw = format!("{username}:{password}");
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
 }
 
 /// The registry's answer to an unauthenticated `GET /v2/`.
@@ -120,14 +146,14 @@ pub async fn authorize(
         )
     };
     match credentials {
+        Credentials::Admin { username, password } => Ok(Authorized::plain(basic(username, password))),
         Credentials::Password { username, password } => {
             let (scheme, params) = challenge.parse().ok_or_else(no_challenge)?;
             if scheme.eq_ignore_ascii_case("basic") {
                 return Ok(Authorized::plain(if username == REFRESH_TOKEN_USER {
                     format!("Bearer {password}")
                 } else {
-                    let raw = format!("{username}:{password}");
-                    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+                    basic(username, password)
                 }));
             }
             let (Some(realm), Some(service), true) =
@@ -269,6 +295,17 @@ async fn post_form(client: &Client, url: &str, form: &[(&str, &str)], field: &st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_debug_text_has_no_password() {
+        for credentials in [
+            Credentials::Admin { username: "admin".into(), password: "s3cret".into() },
+            Credentials::Password { username: "user".into(), password: "s3cret".into() },
+        ] {
+            let text = format!("{credentials:?}");
+            assert!(!text.contains("s3cret"), "{text}");
+        }
+    }
 
     #[test]
     fn challenge_is_split_like_az() {

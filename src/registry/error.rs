@@ -41,6 +41,19 @@ pub enum RegistryError {
         "Unable to authenticate using AAD or admin login credentials. Please specify both username and password in non-interactive mode."
     )]
     AadUnavailable(String),
+    /// Neither AAD nor the admin user gave credentials, az's warnings already printed (the
+    /// admin user's fallback prints them as it goes): az's final error alone.
+    #[error(
+        "Unable to authenticate using AAD or admin login credentials. Please specify both username and password in non-interactive mode."
+    )]
+    AdminUnavailable,
+    /// Ctrl-C or end of input at the sign-in's prompts (exit 1, nothing printed).
+    #[error("interrupted")]
+    Interrupted,
+    /// Resource Manager's answer when asked for the admin user's credentials (az stops with
+    /// it); `not_found`: a 404, az's ResourceNotFoundError (exit 3).
+    #[error("{text}")]
+    ResourceManager { text: String, not_found: bool },
     /// az treats a throttled AAD exchange as fatal.
     #[error("Unable to get AAD authorization tokens with message: {0}")]
     AadThrottled(Box<RegistryError>),

@@ -97,6 +97,16 @@ impl From<Page> for Pager {
     }
 }
 
+/// What a registry does when AAD gives it no token (az's next step: the admin user's
+/// credentials), called at most once with az's reason: the credentials to use instead for
+/// the rest of the run, or the error to stop with.
+pub type AdminFallback = Box<
+    dyn FnOnce(
+        String,
+    )
+        -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Credentials, RegistryError>>>>,
+>;
+
 /// A login server that answered the probe; `sign_in` makes it a `Registry`.
 pub struct Connection {
     client: Client,
@@ -150,6 +160,7 @@ impl Connection {
             cache,
             cold: false,
             on_unreachable,
+            admin_fallback: None,
         }
     }
 }
@@ -170,9 +181,17 @@ pub struct Registry {
     /// A cached token was rejected: nothing more from the cache in this run.
     cold: bool,
     on_unreachable: Box<dyn Fn()>,
+    /// Where AAD credentials that give no token are replaced (see `AdminFallback`).
+    admin_fallback: Option<AdminFallback>,
 }
 
 impl Registry {
+    /// What to do when AAD gives no token (the admin user's fallback).
+    pub fn with_admin_fallback(mut self, fallback: Option<AdminFallback>) -> Registry {
+        self.admin_fallback = fallback;
+        self
+    }
+
     /// `GET /v2/_catalog`: the repositories.
     pub async fn catalog(&mut self, page: Page) -> Result<Vec<Data>, RegistryError> {
         self.list(paths::CATALOG, "registry:catalog:*", "repositories", Pager::from(page)).await
@@ -437,6 +456,25 @@ impl Registry {
         .await;
         let authorized = match authorized {
             Ok(a) => a,
+            // AAD answered and gave no token (not a cached refresh token gone stale): az's
+            // next step, once.
+            Err(RegistryError::AadUnavailable(reason))
+                if cached_refresh.is_none() && self.admin_fallback.is_some() =>
+            {
+                let fallback = self.admin_fallback.take().expect("checked");
+                self.credentials = fallback(reason).await?;
+                // Tokens from now on are the new credentials' (a keyed hash, as for `-u/-p`),
+                // never the account's.
+                if let (
+                    Credentials::Password { username, password } | Credentials::Admin { username, password },
+                    Some((cache, identity)),
+                ) = (&self.credentials, &mut self.cache)
+                {
+                    *identity = cache.password_identity(username, password);
+                }
+                crate::log::debug(format_args!("signing in with the credentials az falls back to"));
+                return Box::pin(self.authorization(scope)).await;
+            }
             Err(e) if warm => {
                 crate::log::debug(format_args!(
                     "token cache: cached sign-in failed ({e}); again from scratch"

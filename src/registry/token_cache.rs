@@ -6,7 +6,9 @@
 //! - per login server, the challenge's `WWW-Authenticate` header (its realm and service);
 //! - per login server and identity, the ACR refresh token (AAD) and an access token per scope;
 //! - per Resource Manager, subscription and registry name, the login server ARM gave (see
-//!   `registry::arm`), kept for `LOGIN_SERVER_LIFE`, under a keyed hash of what names it.
+//!   `registry::arm`), kept for `LOGIN_SERVER_LIFE`, under a keyed hash of what names it,
+//!   with the registry's resource group and whether its admin user is enabled (what the
+//!   admin-user fallback needs; never the admin user's credentials).
 //!
 //! An identity is an HMAC-SHA256, under a random key of the cache's own (`key`), of what the
 //! credentials are: the username and password for `-u/-p` (the password itself is never
@@ -75,6 +77,17 @@ struct Contents {
     /// Keyed hash of (Resource Manager, subscription, registry name) → its login server.
     #[serde(default)]
     login_servers: BTreeMap<String, Token>,
+    /// The same key → the registry's resource group and admin user's state.
+    #[serde(default)]
+    registries: BTreeMap<String, RegistryFacts>,
+}
+
+/// What Resource Manager said of a registry besides its login server.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct RegistryFacts {
+    resource_group: String,
+    admin_user_enabled: bool,
+    exp: u64,
 }
 
 /// The cache, read once per run; every change is written through at once.
@@ -182,11 +195,27 @@ impl TokenCache {
         found
     }
 
-    pub fn put_login_server(&mut self, key: &str, login_server: &str) {
+    /// The resource group and whether the admin user is enabled, of the registry `key`
+    /// names, while fresh (kept with its login server).
+    pub fn registry_facts(&self, key: &str) -> Option<(String, bool)> {
+        let facts = self.contents.registries.get(key).filter(|f| f.exp > now())?;
+        Some((facts.resource_group.clone(), facts.admin_user_enabled))
+    }
+
+    /// The login server ARM gave, with the registry's resource group and admin user's state.
+    pub fn put_login_server(
+        &mut self,
+        key: &str,
+        login_server: &str,
+        resource_group: &str,
+        admin_user_enabled: bool,
+    ) {
         let (key, value) = (key.to_string(), login_server.to_string());
         let exp = now() + LOGIN_SERVER_LIFE;
+        let facts = RegistryFacts { resource_group: resource_group.to_string(), admin_user_enabled, exp };
         self.write("login server", move |c| {
             c.login_servers.insert(key.clone(), Token { value: value.clone(), exp });
+            c.registries.insert(key.clone(), facts.clone());
         });
     }
 
@@ -194,6 +223,7 @@ impl TokenCache {
         let key = key.to_string();
         self.write("forget login server", move |c| {
             c.login_servers.remove(&key);
+            c.registries.remove(&key);
         });
     }
 
@@ -308,6 +338,7 @@ fn prune(contents: &mut Contents) {
     contents.entries.retain(|_, e| e.refresh.is_some() || !e.access.is_empty());
     let now = now();
     contents.login_servers.retain(|_, t| t.exp > now);
+    contents.registries.retain(|_, f| f.exp > now);
 }
 
 fn read_contents(dir: &Path) -> Contents {
@@ -481,6 +512,32 @@ mod tests {
         // A directory others can open: the cache is off.
         fs::set_permissions(&cdir, fs::Permissions::from_mode(0o755)).unwrap();
         assert!(TokenCache::open(dir.path(), &env()).is_none());
+    }
+
+    #[test]
+    fn a_registrys_facts_are_kept_and_forgotten_with_its_login_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = TokenCache::open(dir.path(), &env()).unwrap();
+        let key = cache.registry_key("https://management.azure.com/", "SUB", "MyReg");
+        assert_eq!(key, cache.registry_key("https://management.azure.com/", "sub", "myreg"));
+        assert_eq!(cache.registry_facts(&key), None);
+        cache.put_login_server(&key, "myreg-abc.azurecr.io", "group", true);
+        let again = TokenCache::open(dir.path(), &env()).unwrap();
+        assert_eq!(again.login_server(&key).as_deref(), Some("myreg-abc.azurecr.io"));
+        assert_eq!(again.registry_facts(&key), Some(("group".to_string(), true)));
+        // A file from before the facts were kept still reads; the facts are then unknown.
+        let file = dir.path().join(DIR).join(FILE);
+        let mut old: serde_json::Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+        old.as_object_mut().unwrap().remove("registries");
+        fs::write(&file, old.to_string()).unwrap();
+        let old_cache = TokenCache::open(dir.path(), &env()).unwrap();
+        assert!(old_cache.login_server(&key).is_some());
+        assert_eq!(old_cache.registry_facts(&key), None);
+        let mut cache = TokenCache::open(dir.path(), &env()).unwrap();
+        cache.put_login_server(&key, "myreg-abc.azurecr.io", "group", false);
+        cache.forget_login_server(&key);
+        let gone = TokenCache::open(dir.path(), &env()).unwrap();
+        assert_eq!((gone.login_server(&key), gone.registry_facts(&key)), (None, None));
     }
 
     #[test]

@@ -125,6 +125,10 @@ def run_case(case, port, ca, bindir):
         control(port, ca, "POST", "/_emulator/login-server", setup["login_server"].encode())
     if "arm_registries" in setup:
         control(port, ca, "POST", "/_emulator/arm-registries", json.dumps(setup["arm_registries"]).encode())
+    if "admin_user" in setup:
+        control(port, ca, "POST", "/_emulator/admin-user", json.dumps(setup["admin_user"]).encode())
+    if setup.get("aad_refused"):
+        control(port, ca, "POST", "/_emulator/aad-refused", b"true")
     config = tempfile.mkdtemp(prefix="az-config-")
     root, home, cwd = config, config, config
     if "local" in case:

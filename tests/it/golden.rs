@@ -53,6 +53,13 @@ fn prepare(emulator: &Emulator, case: &Value) {
             list.iter().map(|r| ArmRegistry::new(&field(r, 0), &field(r, 1), &field(r, 2))).collect(),
         );
     }
+    if let Some(names) = setup.get("admin_user").and_then(Value::as_array) {
+        let names: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
+        emulator.set_admin_user_enabled(&names);
+    }
+    if setup["aad_refused"] == Value::Bool(true) {
+        emulator.refuse_aad_exchange(true);
+    }
     match setup.get("challenge").and_then(Value::as_str) {
         Some("basic") => emulator.set_challenge(Challenge::Basic),
         Some("none") => emulator.set_challenge(Challenge::None),

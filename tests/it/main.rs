@@ -1,5 +1,6 @@
 //! azacr's integration tests: one binary, one shared `support` module.
 
+mod admin;
 mod arm;
 mod cli_errors;
 mod compliance;

@@ -8,6 +8,7 @@
 //! | `GET /subscriptions/{sub}/resources?$filter=resourceType eq '…registries'` | the registries as resources |
 //! | `GET /subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries` | the registries |
 //! | `GET /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}` | one registry (with `properties.policies.softDeletePolicy` when soft delete is on) |
+//! | `POST …/registries/{name}/listCredentials` | the admin user's name and two passwords (admin user enabled), else 400 |
 //!
 //! ARM requests need `Authorization: Bearer <seed::ARM_TOKEN>`.
 
@@ -29,6 +30,8 @@ pub struct ArmRegistry {
     pub name: String,
     pub resource_group: String,
     pub login_server: String,
+    /// `properties.adminUserEnabled`: `listCredentials` gives the admin user's credentials.
+    pub admin_user_enabled: bool,
 }
 
 impl ArmRegistry {
@@ -37,6 +40,7 @@ impl ArmRegistry {
             name: name.into(),
             resource_group: resource_group.into(),
             login_server: login_server.into(),
+            admin_user_enabled: false,
         }
     }
 
@@ -59,7 +63,7 @@ impl ArmRegistry {
     fn registry(&self, subscription: &str, soft_delete: bool) -> Value {
         let mut value = self.resource(subscription);
         value["properties"] = json!({
-            "loginServer": self.login_server, "adminUserEnabled": false, "provisioningState": "Succeeded",
+            "loginServer": self.login_server, "adminUserEnabled": self.admin_user_enabled, "provisioningState": "Succeeded",
             "creationDate": "2019-03-01T00:00:00.0000000Z", "publicNetworkAccess": "Enabled",
             "dataEndpointEnabled": false, "anonymousPullEnabled": false
         });
@@ -99,6 +103,7 @@ pub fn openid_configuration(host: &str, tenant: &str) -> Response {
 pub fn route(
     registries: &[ArmRegistry],
     soft_delete: bool,
+    method: &str,
     segments: &[&str],
     params: &[(String, String)],
     auth: &str,
@@ -119,34 +124,75 @@ pub fn route(
         ));
     }
     let value = |items: Vec<Value>| json_response(StatusCode::OK, json!({"value": items}));
-    Some(match rest {
-        ["resources"] => {
+    let find = |group: &str, name: &str| {
+        // ARM matches names and groups without regard to case.
+        registries
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name) && r.resource_group.eq_ignore_ascii_case(group))
+    };
+    let not_found = |group: &str, name: &str| {
+        arm_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            &format!(
+                "The Resource '{REGISTRY_TYPE}/{name}' under resource group '{group}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+            ),
+        )
+    };
+    Some(match (method, rest) {
+        (
+            "POST",
+            [
+                "resourceGroups",
+                group,
+                "providers",
+                "Microsoft.ContainerRegistry",
+                "registries",
+                name,
+                "listCredentials",
+            ],
+        ) => {
+            match find(group, name) {
+                Some(r) if r.admin_user_enabled => json_response(StatusCode::OK, admin_credentials()),
+                // Not observed (az does not ask when the document says disabled).
+                Some(_) => arm_error(
+                    StatusCode::BAD_REQUEST,
+                    "AdminUserDisabled",
+                    "The admin user is disabled for this registry.",
+                ),
+                None => not_found(group, name),
+            }
+        }
+        ("POST", _) => return None,
+        (_, ["resources"]) => {
             let filter = params.iter().find(|(k, _)| k == "$filter").map(|(_, v)| v.as_str()).unwrap_or("");
             let wanted = filter.is_empty() || filter.contains(REGISTRY_TYPE);
             let items =
                 if wanted { registries.iter().map(|r| r.resource(subscription)).collect() } else { vec![] };
             value(items)
         }
-        ["providers", "Microsoft.ContainerRegistry", "registries"] => {
+        (_, ["providers", "Microsoft.ContainerRegistry", "registries"]) => {
             value(registries.iter().map(|r| r.registry(subscription, soft_delete)).collect())
         }
-        ["resourceGroups", group, "providers", "Microsoft.ContainerRegistry", "registries", name] => {
-            // ARM matches names and groups without regard to case.
-            match registries
-                .iter()
-                .find(|r| r.name.eq_ignore_ascii_case(name) && r.resource_group.eq_ignore_ascii_case(group))
-            {
+        (_, ["resourceGroups", group, "providers", "Microsoft.ContainerRegistry", "registries", name]) => {
+            match find(group, name) {
                 Some(r) => json_response(StatusCode::OK, r.registry(subscription, soft_delete)),
-                None => arm_error(
-                    StatusCode::NOT_FOUND,
-                    "ResourceNotFound",
-                    &format!(
-                        "The Resource '{REGISTRY_TYPE}/{name}' under resource group '{group}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"
-                    ),
-                ),
+                None => not_found(group, name),
             }
         }
         _ => arm_error(StatusCode::NOT_FOUND, "InvalidResourceType", "The resource type could not be found."),
+    })
+}
+
+/// `listCredentials`' answer, as ACR shapes it: the admin user (the seed's) and its two
+/// passwords, each of which the data plane takes as Basic credentials.
+fn admin_credentials() -> Value {
+    json!({
+        "username": seed::ADMIN_USER,
+        "passwords": [
+            {"name": "password", "value": seed::ADMIN_PASSWORD},
+            {"name": "password2", "value": seed::ADMIN_PASSWORD2}
+        ]
     })
 }
 

@@ -361,6 +361,20 @@ impl Emulator {
     }
 
     /// The registries ARM lists (default: the seed's, in `seed::RESOURCE_GROUP`).
+    /// Enables the admin user of the ARM registries named (any case); disables the others'.
+    pub fn set_admin_user_enabled(&self, names: &[&str]) {
+        for r in &mut self.state.lock().unwrap().arm_registries {
+            r.admin_user_enabled = names.iter().any(|n| n.eq_ignore_ascii_case(&r.name));
+        }
+    }
+
+    /// The registry refuses (401) the AAD exchange of the signed-in user's Entra token
+    /// (`seed::AAD_TOKEN`, which service principals get too), or takes it again.
+    pub fn refuse_aad_exchange(&self, refuse: bool) {
+        self.state.lock().unwrap().aad_refused =
+            if refuse { vec![seed::AAD_TOKEN.to_string()] } else { Vec::new() };
+    }
+
     pub fn set_arm_registries(&self, registries: Vec<arm::ArmRegistry>) {
         self.state.lock().unwrap().arm_registries = registries;
     }

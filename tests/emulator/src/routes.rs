@@ -20,7 +20,7 @@
 //! | `GET /metadata/identity/oauth2/token` | managed identity, as IMDS answers (`Metadata: true`) |
 //! | `GET /msi/token` | managed identity, as App Service answers (`X-IDENTITY-HEADER`) |
 //! | `/subscriptions/…` | Resource Manager (see `arm.rs`) |
-//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci`, `soft-delete`, `rate-limits` (not ACR) |
+//! | `/_emulator/…` | control: `state`, `requests`, `reset`, `faults`, `oci`, `soft-delete`, `rate-limits`, `admin-user`, `aad-refused` (not ACR) |
 
 use std::collections::HashMap;
 
@@ -53,6 +53,9 @@ pub struct State {
     pub link_override: Option<String>,
     /// Entra ID no longer accepts the user's refresh token (AADSTS700082).
     pub entra_revoked: bool,
+    /// Entra access tokens whose AAD exchange the registry refuses (401), as for an identity
+    /// without a role on it: az then falls back to the admin user.
+    pub aad_refused: Vec<String>,
     /// Lifetime of the tokens it issues (their JWT `exp`), in seconds.
     pub token_lifetime: u64,
     /// The delay of the fault last taken.
@@ -101,6 +104,7 @@ impl State {
             rate_limits: crate::RateLimits::default(),
             buckets: [(0.0, None); 2],
             entra_revoked: false,
+            aad_refused: Vec::new(),
             arm_registries,
             counter: 0,
         }
@@ -416,6 +420,22 @@ fn control(state: &mut State, method: &Method, path: &str, body: &[u8]) -> Respo
             state.seed.login_server = login_server;
             StatusCode::NO_CONTENT.into_response()
         }
+        ("POST", "/_emulator/admin-user") => match serde_json::from_slice::<Vec<String>>(body) {
+            // The registries (by name) whose admin user is enabled; the others' is disabled.
+            Ok(names) => {
+                for r in &mut state.arm_registries {
+                    r.admin_user_enabled = names.iter().any(|n| n.eq_ignore_ascii_case(&r.name));
+                }
+                StatusCode::NO_CONTENT.into_response()
+            }
+            Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        },
+        ("POST", "/_emulator/aad-refused") => {
+            // `true`: the signed-in user's (and service principal's) Entra token is refused.
+            state.aad_refused =
+                if body == b"true" { vec![crate::seed::AAD_TOKEN.to_string()] } else { Vec::new() };
+            StatusCode::NO_CONTENT.into_response()
+        }
         ("POST", "/_emulator/entra-revoked") => {
             state.entra_revoked = body == b"true";
             StatusCode::NO_CONTENT.into_response()
@@ -690,10 +710,17 @@ fn route(
         }
         ("GET", ["metadata", "identity", "oauth2", "token"]) => managed_identity_token(state, params, false),
         ("GET", ["msi", "token"]) => managed_identity_token(state, params, true),
-        ("GET", ["subscriptions", ..]) => {
-            crate::arm::route(&state.arm_registries, state.soft_delete, segments, params, auth)
-                .expect("a subscriptions path")
-        }
+        ("GET" | "POST", ["subscriptions", ..]) => crate::arm::route(
+            &state.arm_registries,
+            state.soft_delete,
+            method.as_str(),
+            segments,
+            params,
+            auth,
+        )
+        .unwrap_or_else(|| {
+            acr_error(StatusCode::NOT_FOUND, "NOT_FOUND", "the requested resource was not found", Value::Null)
+        }),
         ("GET", ["v2", "_catalog"]) => {
             let grant = match authenticate(state, auth) {
                 Some(g) if g.catalog => g,
@@ -1115,8 +1142,9 @@ fn exchange(state: &mut State, body: &[u8]) -> Response {
     });
     let ok_grant = param(&f, "grant_type") == Some("access_token")
         && param(&f, "service") == Some(state.seed.login_server.as_str());
+    let refused = found.is_some_and(|(token, _, _)| state.aad_refused.contains(token));
     match found {
-        Some((_, _, identity)) if ok_grant => {
+        Some((_, _, identity)) if ok_grant && !refused => {
             let identity = identity.clone();
             let refresh = state.next_token("acr-refresh");
             state.refresh_issued.insert(refresh.clone(), identity);

@@ -5,6 +5,8 @@ use crate::model::{Attributes, Identity, Manifest, Repository, Seed, Tag, User, 
 pub const LOGIN_SERVER: &str = "myregistry.azurecr.io";
 pub const ADMIN_USER: &str = "myregistry";
 pub const ADMIN_PASSWORD: &str = "AdminPassw0rd";
+/// The admin user's second password (`listCredentials` gives both; either signs in).
+pub const ADMIN_PASSWORD2: &str = "AdminSecondPassw0rd";
 pub const TOKEN_USER: &str = "cleanup-token";
 pub const TOKEN_PASSWORD: &str = "TokenPassw0rd";
 pub const REFRESH_TOKEN: &str = "acr-refresh-token-for-tests";
@@ -313,6 +315,7 @@ pub fn default_seed() -> Seed {
         ],
         users: vec![
             User { username: ADMIN_USER.into(), password: ADMIN_PASSWORD.into(), identity: admin.clone() },
+            User { username: ADMIN_USER.into(), password: ADMIN_PASSWORD2.into(), identity: admin.clone() },
             User { username: TOKEN_USER.into(), password: TOKEN_PASSWORD.into(), identity: token_identity },
         ],
         refresh_tokens: vec![(REFRESH_TOKEN.into(), admin.clone())],

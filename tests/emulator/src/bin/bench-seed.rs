@@ -8,7 +8,9 @@
 //! - `az login`: a user's MSAL refresh token at a cloud whose Entra ID and Resource Manager
 //!   are the emulator (az and azacr unpatched: Entra, ARM lookup, exchange);
 //! - `registry token`: az's MSAL cache holding an Entra token for registries (az: the
-//!   recorder shim's patched token, no ARM).
+//!   recorder shim's patched token, no ARM);
+//! - `admin fallback`: as `az login`, but the registry refuses the AAD exchange and its
+//!   admin user is enabled (az's fallback: `listCredentials`, Basic on the data calls).
 //!
 //! and, for azacr, each state of its token cache: `cold` (a new config directory: the first
 //! call fills the cache), `warm` (the directory of an earlier run: every call finds it) and
@@ -52,11 +54,22 @@ fn latency() -> u64 {
     std::env::var("BENCH_LATENCY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-fn measure(emulator: &Emulator, az: &AzOnPath, sign_in: SignIn, cache: Cache) -> Figures {
+/// What the emulator is set to after each reset.
+type Setup = fn(&Emulator);
+
+fn nothing(_: &Emulator) {}
+
+fn admin_fallback(emulator: &Emulator) {
+    emulator.set_admin_user_enabled(&["myregistry"]);
+    emulator.refuse_aad_exchange(true);
+}
+
+fn measure(emulator: &Emulator, az: &AzOnPath, (sign_in, setup): (SignIn, Setup), cache: Cache) -> Figures {
     let script = scripts::enabled(scripts::DELETE_BY_TIMESTAMP);
     let config = tempfile::tempdir().expect("temp dir");
     let env: &[(&str, &str)] = if cache == Cache::Off { &[("AZACR_TOKEN_CACHE", "off")] } else { &[] };
     emulator.reset();
+    setup(emulator);
     emulator.set_latency(std::time::Duration::ZERO);
     scripts::prepare_config(emulator, config.path(), sign_in);
     if cache == Cache::Warm {
@@ -138,10 +151,11 @@ fn main() {
     );
     let plain = AzOnPath::new(&azacr, &[]);
     let with_password = AzOnPath::around(&azacr, &[], &PASSWORD_ARGS);
-    let ways: [(&str, &AzOnPath, SignIn); 3] = [
-        ("-u/-p", &with_password, SignIn::Nobody),
-        ("az login", &plain, SignIn::AzLogin),
-        ("registry token", &plain, SignIn::ConfigFiles),
+    let ways: [(&str, &AzOnPath, (SignIn, Setup)); 4] = [
+        ("-u/-p", &with_password, (SignIn::Nobody, nothing)),
+        ("az login", &plain, (SignIn::AzLogin, nothing)),
+        ("registry token", &plain, (SignIn::ConfigFiles, nothing)),
+        ("admin fallback", &plain, (SignIn::AzLogin, admin_fallback)),
     ];
     let mut azacr_cold = Vec::new();
     for (label, az, sign_in) in ways {
@@ -168,10 +182,11 @@ fn main() {
     }
     let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/az_shim.py");
     let shim_args = [shim.to_str().expect("utf-8 path")];
-    let az_ways: [(&str, AzOnPath, SignIn); 3] = [
-        ("-u/-p", AzOnPath::around(&python, &shim_args, &PASSWORD_ARGS), SignIn::Nobody),
-        ("az login", AzOnPath::new(&python, &shim_args), SignIn::AzLogin),
-        ("registry token", AzOnPath::new(&python, &shim_args), SignIn::ShimPatch),
+    let az_ways: [(&str, AzOnPath, (SignIn, Setup)); 4] = [
+        ("-u/-p", AzOnPath::around(&python, &shim_args, &PASSWORD_ARGS), (SignIn::Nobody, nothing)),
+        ("az login", AzOnPath::new(&python, &shim_args), (SignIn::AzLogin, nothing)),
+        ("registry token", AzOnPath::new(&python, &shim_args), (SignIn::ShimPatch, nothing)),
+        ("admin fallback", AzOnPath::new(&python, &shim_args), (SignIn::AzLogin, admin_fallback)),
     ];
     for ((label, az, sign_in), ours) in az_ways.iter().zip(&azacr_cold) {
         let f = measure(&emulator, az, *sign_in, Cache::Cold);
