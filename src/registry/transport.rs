@@ -255,7 +255,7 @@ fn verifying_tls(env: &Env) -> Result<rustls::ClientConfig, RegistryError> {
         .map_err(|e| RegistryError::Setup(format!("Could not set up HTTPS: {e}")))?
         .with_root_certificates(trusted_roots(env)?)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
 

@@ -174,3 +174,16 @@ fn trust_is_what_az_trusts_the_named_bundle_or_the_mozilla_roots() {
         missing.stderr
     );
 }
+
+#[test]
+fn every_request_is_http_1_1_as_azs_stack_sends_it() {
+    // az's requests speak HTTP/1.1 only; proxies and firewalls that let az through see the same.
+    let emulator = Emulator::start(default_seed());
+    let out = azacr(&emulator, &args(&["--repository", "bigrepo", "--query", "length(@)"]));
+    assert_eq!((out.code, out.stdout.as_str()), (0, "120\n"), "{}", out.stderr);
+    let requests = emulator.requests();
+    assert!(requests.len() >= 4, "challenge, token and two pages: {requests:?}");
+    for request in requests {
+        assert_eq!(request.version, "HTTP/1.1", "{} {}", request.method, request.target);
+    }
+}

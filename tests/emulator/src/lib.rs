@@ -37,6 +37,9 @@ pub struct LoggedRequest {
     pub auth: String,
     pub status: u16,
     pub body: String,
+    /// The HTTP version it came in (`HTTP/1.1`, `HTTP/2.0`).
+    #[serde(default)]
+    pub version: String,
 }
 
 /// A canned failure: the next `times` requests whose path contains `path_contains` get it.
@@ -183,14 +186,19 @@ impl Emulator {
                     .await
                     .expect("tls config");
                 let app = Router::new().fallback(
-                    move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                    move |method: Method,
+                          version: axum::http::Version,
+                          uri: Uri,
+                          headers: HeaderMap,
+                          body: Bytes| {
                         let state = server_state.clone();
                         async move {
                             let latency = state.lock().unwrap().latency;
                             if !latency.is_zero() {
                                 tokio::time::sleep(latency).await;
                             }
-                            let (response, spoil) = routes::handle(&state, method, uri, headers, body);
+                            let (response, spoil) =
+                                routes::handle(&state, method, version, uri, headers, body);
                             routes::spoil(response, spoil).await
                         }
                     },

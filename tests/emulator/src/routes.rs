@@ -217,6 +217,7 @@ pub async fn spoil(response: Response, spoil: Spoil) -> Response {
 pub fn handle(
     shared: &Shared,
     method: Method,
+    version: axum::http::Version,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
@@ -282,6 +283,7 @@ pub fn handle(
             auth: if scheme.is_empty() { "none".into() } else { scheme },
             status: response.status().as_u16(),
             body: String::from_utf8_lossy(&body).into_owned(),
+            version: format!("{version:?}"),
         });
     }
     (response, spoilt)
