@@ -87,10 +87,18 @@ pub fn run_with(args: Vec<String>, io: &Io, env: Env) -> u8 {
     let config = Config::load(&env);
     let mut ui = Ui::new(io, config.get_bool("core", "no_color"));
     ui.only_show_errors = config.get_bool("core", "only_show_errors");
-    match execute(args, config, env, &mut ui) {
+    // az's logging reads these words from argv before anything is parsed, so even an
+    // argparse error is followed by its timing line.
+    let timed = args.first().is_none_or(|word| word != "purge")
+        && args.iter().any(|word| word == "--verbose" || word == "--debug");
+    let mut clock = Clock { started: std::time::Instant::now(), invoked: None };
+    match execute(args, config, env, &mut ui, &mut clock) {
         Ok(()) => 0,
         Err(e) => {
             e.report(&ui);
+            if timed && !ui.only_show_errors {
+                clock.report(&ui);
+            }
             e.exit_code()
         }
     }
@@ -119,8 +127,28 @@ fn show(
     }
 }
 
-fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(), AppError> {
-    let started = std::time::Instant::now();
+/// When the run started and when the command itself did: az's `--verbose` timing line.
+struct Clock {
+    started: std::time::Instant,
+    invoked: Option<std::time::Instant>,
+}
+
+impl Clock {
+    fn report(&self, ui: &Ui) {
+        // az's split: start-up and parsing, then the command itself.
+        let total = self.started.elapsed().as_secs_f64();
+        let init = self.invoked.map_or(total, |invoked| (invoked - self.started).as_secs_f64());
+        ui.info(&format!("Command ran in {total:.3} seconds (init: {init:.3}, invoke: {:.3})", total - init));
+    }
+}
+
+fn execute(
+    args: Vec<String>,
+    config: Config,
+    env: Env,
+    ui: &mut Ui,
+    clock: &mut Clock,
+) -> Result<(), AppError> {
     let (globals, command) = match cli::parse(args, config.default_registry().is_some())? {
         Parsed::Help(help) => {
             let text = match config.default_registry() {
@@ -147,6 +175,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     };
     let (settings, command) = settings::resolve(*globals, *command, &config)?;
     ui.only_show_errors = settings.only_show_errors;
+    ui.verbose = settings.verbose || settings.debug;
     let _tracing = settings.debug.then(|| log::trace_to(ui));
     let _unverified = registry::transport::warn_unverified_to(ui);
     if let Some(subscription) = &settings.subscription
@@ -174,7 +203,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     }
     let config = config.with_subscription(settings.subscription.clone());
     let ctx = Context::new(ui.clone(), config, env);
-    let invoked = std::time::Instant::now();
+    clock.invoked = Some(std::time::Instant::now());
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(AppError::Output)?;
     registry::transport::take_sent_deletes();
@@ -193,12 +222,7 @@ fn execute(args: Vec<String>, config: Config, env: Env, ui: &mut Ui) -> Result<(
     }
     let ran = |ui: &Ui| {
         if settings.verbose || settings.debug {
-            // az's split: start-up and parsing, then the command itself.
-            let (total, init) = (started.elapsed().as_secs_f64(), (invoked - started).as_secs_f64());
-            ui.info(&format!(
-                "Command ran in {total:.3} seconds (init: {init:.3}, invoke: {:.3})",
-                total - init
-            ));
+            clock.report(ui);
         }
     };
     let Some(mut value) = result? else {

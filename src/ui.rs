@@ -53,6 +53,8 @@ pub struct Ui {
     pub stdin_is_tty: bool,
     /// For progress bars (azacr's own commands only: az prints none).
     pub stderr_is_tty: bool,
+    /// `--verbose` or `--debug`: az's `INFO:` lines of what it attempts are printed.
+    pub verbose: bool,
 }
 
 impl std::fmt::Debug for Ui {
@@ -75,6 +77,7 @@ impl Ui {
             color: !no_color && io.stdout_is_tty && io.stderr_is_tty,
             stdin_is_tty: io.stdin_is_tty,
             stderr_is_tty: io.stderr_is_tty,
+            verbose: false,
         }
     }
 
@@ -108,6 +111,13 @@ impl Ui {
     /// az's `INFO:` lines (`--verbose`).
     pub fn info(&self, message: &str) {
         let _ = writeln!(lock(&self.stderr), "INFO: {message}");
+    }
+
+    /// An `INFO:` line az prints only with `--verbose` (or `--debug`).
+    pub fn verbose_info(&self, message: &str) {
+        if self.verbose {
+            self.info(message);
+        }
     }
 
     pub fn error(&self, message: &str) {

@@ -63,6 +63,10 @@ struct ArmSession {
 /// tries the admin user, which is disabled (as Resource Manager says of most registries).
 const ADMIN_DISABLED: &str = "Admin user is disabled.";
 
+/// az's `--verbose` lines as it signs in without `-u/-p`: AAD first, then the admin user.
+const AAD_ATTEMPT: &str = "Attempting to retrieve AAD refresh token...";
+const ADMIN_ATTEMPT: &str = "Attempting with admin credentials...";
+
 pub type CommandResult = Result<Option<Data>, AppError>;
 
 pub async fn run(ctx: &Context, command: &Command) -> CommandResult {
@@ -240,8 +244,15 @@ async fn connect(
         let connection = Connection::unprobed(name, &login_server, &ctx.env)?;
         let cache = cache.take().map(|c| (c, identity));
         let fallback = admin_fallback(ctx, profile.as_ref(), name, &resolved, credentials);
+        let aad = matches!(credentials, Credentials::Aad(_));
         let registry = connection.sign_in(known.expect("known"), cache, Box::new(unreachable_warning));
-        return Ok(registry.with_admin_fallback(fallback));
+        let registry = registry.with_admin_fallback(fallback);
+        if aad {
+            // az says it after its probe, which the warm start skips: once the registry answers.
+            let ui = ctx.ui.clone();
+            return Ok(registry.on_first_answer(Box::new(move || ui.verbose_info(AAD_ATTEMPT))));
+        }
+        return Ok(registry);
     }
     let connection = match Connection::open(name, &login_server, &ctx.env).await {
         Err(e @ RegistryError::Unreachable { .. }) => {
@@ -254,6 +265,9 @@ async fn connect(
         }
         other => other?,
     };
+    if args.username.is_none() {
+        ctx.ui.verbose_info(AAD_ATTEMPT);
+    }
     let credentials = match (&args.username, &args.password) {
         (Some(_), Some(_)) => known.expect("known"),
         (Some(username), None) => {
@@ -368,6 +382,7 @@ impl AdminLookup {
             return self.no_admin(&aad_warning, ADMIN_DISABLED);
         }
         self.ui.warn(&aad_warning);
+        self.ui.verbose_info(ADMIN_ATTEMPT);
         let mut listed = self.list_credentials(&facts.resource_group).await?;
         if listed.is_err() && !facts.live {
             crate::log::debug(format_args!(

@@ -161,6 +161,7 @@ impl Connection {
             cold: false,
             on_unreachable,
             admin_fallback: None,
+            on_first_answer: None,
         }
     }
 }
@@ -183,6 +184,9 @@ pub struct Registry {
     on_unreachable: Box<dyn Fn()>,
     /// Where AAD credentials that give no token are replaced (see `AdminFallback`).
     admin_fallback: Option<AdminFallback>,
+    /// Said once the registry first answers (az says it after its probe, which a warm start
+    /// skips).
+    on_first_answer: Option<Box<dyn FnOnce()>>,
 }
 
 impl Registry {
@@ -190,6 +194,18 @@ impl Registry {
     pub fn with_admin_fallback(mut self, fallback: Option<AdminFallback>) -> Registry {
         self.admin_fallback = fallback;
         self
+    }
+
+    /// What to say once the registry first answers (anything but a failed connection).
+    pub fn on_first_answer(mut self, say: Box<dyn FnOnce()>) -> Registry {
+        self.on_first_answer = Some(say);
+        self
+    }
+
+    fn answered(&mut self) {
+        if let Some(say) = self.on_first_answer.take() {
+            say();
+        }
     }
 
     /// `GET /v2/_catalog`: the repositories.
@@ -454,6 +470,9 @@ impl Registry {
             cached_refresh.as_deref(),
         )
         .await;
+        if !authorized.as_ref().is_err_and(RegistryError::is_transport) {
+            self.answered();
+        }
         let authorized = match authorized {
             Ok(a) => a,
             // AAD answered and gave no token (not a cached refresh token gone stale): az's
@@ -522,6 +541,7 @@ impl Registry {
             (self.on_unreachable)();
         }
         let probed = probed?;
+        self.answered();
         let copy = auth::Challenge { status: probed.status, header: probed.header.clone() };
         self.challenge = Some(probed);
         Ok(copy)
@@ -576,7 +596,11 @@ impl Registry {
         // applied must still end as done): a rejected token (401) or a registry that does not
         // answer sends it through az's sign-in, from the probe on.
         let call = Call { method: method.clone(), url: url.clone(), auth: &auth, json, accept };
-        match transport::send(&self.client, &call, decode).await {
+        let sent = transport::send(&self.client, &call, decode).await;
+        if !sent.as_ref().is_err_and(RegistryError::is_transport) {
+            self.answered();
+        }
+        match sent {
             Err(e) if e.http_status() == Some(401) || e.is_transport() => {
                 crate::log::debug(format_args!("token cache: cached token not accepted; signing in again"));
                 let (auth, _) = self.start_cold(scope).await?;

@@ -342,3 +342,33 @@ fn a_warm_acr_manifest_delete_by_digest_is_its_delete_alone() {
     assert_eq!(left.len(), digests.len() - 2);
     assert!(!left.contains(&digests[0]) && !left.contains(&digests[1]));
 }
+
+#[test]
+fn a_warm_verbose_call_says_what_az_attempts_once_the_registry_answers() {
+    // az prints the line after its probe; a warm call skips the probe, so the line waits
+    // for the registry's first answer: there, and only there.
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::signed_in();
+    let mut args = show_tags("acr-helloworld", &[]);
+    args.push("--verbose");
+    let (cold, cold_wire) = run_and_log(&emulator, &config, &args, &[]);
+    let (warm, warm_wire) = run_and_log(&emulator, &config, &args, &[]);
+    assert_eq!(cold_wire.first().map(|r| r.target.as_str()), Some("/v2/"), "cold: probed");
+    assert!(warm_wire.iter().all(|r| r.target != "/v2/"), "warm: no probe: {warm_wire:?}");
+    for out in [&cold, &warm] {
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{}", out.stderr);
+        assert_eq!(lines[0], "INFO: Attempting to retrieve AAD refresh token...");
+        assert!(lines[1].starts_with("INFO: Command ran in "), "{}", out.stderr);
+    }
+    // A warm call to a registry that no longer answers says only what az says of it.
+    let gone = {
+        let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+        cmd.args(&args).env("AZACR_CONNECT_TO", "127.0.0.1:1");
+        run(cmd)
+    };
+    assert_eq!(gone.code, 1, "{}", gone.stderr);
+    assert!(!gone.stderr.contains("Attempting to retrieve AAD"), "{}", gone.stderr);
+    assert!(gone.stderr.contains("Could not connect to the registry login server"), "{}", gone.stderr);
+}
