@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::output::Format;
 use crate::output::query::Query;
-use crate::registry::Page;
+use crate::registry::{Page, paging};
 
 /// How the run reports: everything but the command itself.
 #[derive(Debug)]
@@ -349,6 +349,16 @@ pub fn resolve_purge(args: PurgeArgs) -> Result<(Settings, Command), AppError> {
         ),
         Some(n) => (n as usize, None),
     };
+    let repository_page_size = match number("--repository-page-size", &args.repository_page_size)? {
+        None => paging::PAGE_SIZE,
+        Some(n) if (1..=paging::MAX_PAGE_SIZE).contains(&n) => n,
+        Some(n) => {
+            return Err(usage(format!(
+                "argument --repository-page-size: must be 1 to {}: {n}",
+                paging::MAX_PAGE_SIZE
+            )));
+        }
+    };
     let json = match args.output.as_deref() {
         None | Some("text") => false,
         Some("json") => true,
@@ -369,6 +379,7 @@ pub fn resolve_purge(args: PurgeArgs) -> Result<(Settings, Command), AppError> {
         dry_run: args.dry_run,
         concurrency,
         notice,
+        repository_page_size,
         configs: args.configs.iter().map(std::path::PathBuf::from).collect(),
         json,
     };

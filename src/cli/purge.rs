@@ -22,6 +22,7 @@ pub struct PurgeArgs {
     pub include_locked: bool,
     pub dry_run: bool,
     pub concurrency: Option<String>,
+    pub repository_page_size: Option<String>,
     pub filter_timeout_seconds: Option<String>,
     pub output: Option<String>,
     pub debug: bool,
@@ -70,6 +71,9 @@ Run:
       --concurrency N
         Requests at once (default 16, at most 32: acr purge's cap). Lowered by itself while
         the registry throttles (429), raised again as requests succeed.
+      --repository-page-size N
+        Repositories asked for per page of the catalog (default 100). A registry with very
+        many objects can time out on large pages: ask for fewer.
       --filter-timeout-seconds N
         Longest time one regex match may take (default 60).
   -o, --output json
@@ -164,6 +168,7 @@ pub fn parse(args: &[String]) -> Result<Option<PurgeArgs>, AppError> {
         include_locked: matches.get_flag("include_locked"),
         dry_run: matches.get_flag("dry_run"),
         concurrency: one("concurrency"),
+        repository_page_size: one("repository_page_size"),
         filter_timeout_seconds: one("filter_timeout_seconds"),
         output: one("output"),
         debug: matches.get_flag("debug"),

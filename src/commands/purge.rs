@@ -55,6 +55,8 @@ pub struct Options {
     pub concurrency: usize,
     /// What acr purge says about a `--concurrency` it changed.
     pub notice: Option<String>,
+    /// Repositories per page of the catalog (`--repository-page-size`).
+    pub repository_page_size: i64,
     /// `--config`: docker config files to read credentials from.
     pub configs: Vec<PathBuf>,
     pub json: bool,
@@ -110,7 +112,7 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, options: &Options)
     let lookup = |login_server: &str| docker_credentials(ctx, options, login_server);
     let mut registry = super::open_with(ctx, &args, &lookup).await?;
     let login_server = registry.login_server().to_string();
-    let names: Vec<String> = match registry.catalog(Page::ALL).await {
+    let names: Vec<String> = match registry.catalog_in_pages_of(options.repository_page_size).await {
         Ok(names) => names.iter().filter_map(|d| d.as_str().map(String::from)).collect(),
         // A repository-scoped identity (ABAC) may not list the catalog: filters that name
         // their repositories plainly still say which ones.

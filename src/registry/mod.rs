@@ -213,6 +213,12 @@ impl Registry {
         self.list(paths::CATALOG, "registry:catalog:*", "repositories", Pager::from(page)).await
     }
 
+    /// `GET /v2/_catalog`, every repository, asking for `size` a page.
+    pub async fn catalog_in_pages_of(&mut self, size: i64) -> Result<Vec<Data>, RegistryError> {
+        let pager = Pager::from(Page::ALL).with_page_size(size);
+        self.list(paths::CATALOG, "registry:catalog:*", "repositories", pager).await
+    }
+
     /// `GET /acr/v1/_deleted/_catalog`: the soft-deleted repositories.
     pub async fn deleted_catalog(&mut self) -> Result<Vec<Data>, RegistryError> {
         self.list(

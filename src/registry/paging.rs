@@ -12,6 +12,9 @@ use crate::data::scalars_give;
 /// az asks for 100 items a page unless `--top` asks for fewer.
 pub const PAGE_SIZE: i64 = 100;
 
+/// The most a registry gives per page (ACR caps `/v2` listings at 1,000).
+pub const MAX_PAGE_SIZE: i64 = 1000;
+
 /// Request parameters across pages, following az's rules: `--top` sets the page size and stops
 /// paging once used up (it never cuts a page); the next request reuses only the Link's query.
 pub struct Pager {
@@ -31,6 +34,16 @@ impl Pager {
     /// A listing az asks for without a page size (the OCI referrers API).
     pub fn without_page_size() -> Pager {
         Pager { params: Vec::new(), budget: None }
+    }
+
+    /// `size` items a page instead of az's 100 (the Link's query then carries it on).
+    pub fn with_page_size(mut self, size: i64) -> Pager {
+        for (key, value) in &mut self.params {
+            if key == "n" {
+                *value = size.to_string();
+            }
+        }
+        self
     }
 
     /// A filter parameter on the first request (later ones take the Link's query).

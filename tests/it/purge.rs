@@ -821,3 +821,29 @@ fn docker_config_credentials_are_those_of_the_login_server_resource_manager_give
     let log = emulator.requests();
     assert!(!log.iter().any(|r| r.target.contains("/oauth2/exchange")), "{log:?}");
 }
+
+#[test]
+fn repository_page_size_sets_the_catalogs_page_and_every_page_is_read() {
+    let emulator = Emulator::start(default_seed());
+    let flags = ["--filter", ".*:.*", "--ago", "0d", "--dry-run", "--repository-page-size", "3"];
+    let small = purge(&emulator, &flags);
+    assert_eq!(small.code, 0, "{}", small.stderr);
+    let catalog: Vec<String> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.target.starts_with("/v2/_catalog"))
+        .map(|r| r.target)
+        .collect();
+    assert_eq!(catalog.first().map(String::as_str), Some("/v2/_catalog?n=3"), "{catalog:?}");
+    let repositories = emulator.snapshot()["repositories"].as_object().unwrap().len();
+    assert_eq!(catalog.len(), repositories.div_ceil(3), "{catalog:?}");
+    // The same plan as with acr purge's default of 100 a page.
+    emulator.clear_requests();
+    let default = purge(&emulator, &flags[..5]);
+    assert_eq!(default.stdout, small.stdout);
+    for bad in ["0", "1001", "x"] {
+        let out = purge(&emulator, &[&flags[..5], &["--repository-page-size", bad]].concat());
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains("--repository-page-size"), "{}", out.stderr);
+    }
+}
