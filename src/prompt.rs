@@ -38,6 +38,14 @@ pub fn password(ui: &Ui) -> Result<String, AppError> {
     rpassword::prompt_password("Password: ").map_err(|_| AppError::Interrupted)
 }
 
+/// az's `Username: ` question, asked on a blocking thread: the runtime's Ctrl-C handler
+/// restarts an interrupted read on its own thread, so the answer is awaited where Ctrl-C can
+/// end the wait.
+pub async fn username(ui: &Ui) -> Result<String, AppError> {
+    let ui = ui.clone();
+    tokio::task::spawn_blocking(move || line(&ui, "Username: ")).await.map_err(|_| AppError::Interrupted)?
+}
+
 /// az's `input(question)`: the question on stdout, one line from stdin.
 pub fn line(ui: &Ui, question: &str) -> Result<String, AppError> {
     ui.print(question).map_err(AppError::Output)?;

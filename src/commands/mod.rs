@@ -286,7 +286,7 @@ async fn connect(
                 };
                 ctx.ui.warn(&format!("Unable to get AAD authorization tokens with message: {reason}"));
                 ctx.ui.warn(&format!("Unable to get admin user credentials with message: {}", admin_message));
-                let username = crate::prompt::line(&ctx.ui, "Username: ")?;
+                let username = crate::prompt::username(&ctx.ui).await?;
                 let password = crate::prompt::password(&ctx.ui)?;
                 Credentials::Password { username, password }
             }
@@ -334,6 +334,7 @@ fn admin_fallback(
         subscription_id: account.subscription_id.clone(),
         subscription_name: account.subscription_name.clone(),
         name: name.to_string(),
+        login_server: resolved.login_server.clone(),
         facts: resolved.facts.clone(),
         not_in_arm: resolved.fallback_reason.clone(),
     };
@@ -359,6 +360,8 @@ struct AdminLookup {
     subscription_id: String,
     subscription_name: String,
     name: String,
+    /// The login server this run talks to: the admin user's password goes nowhere else.
+    login_server: String,
     facts: Option<RegistryFacts>,
     /// Why Resource Manager gave no registry (az's admin-user message then).
     not_in_arm: Option<String>,
@@ -368,54 +371,43 @@ impl AdminLookup {
     async fn credentials(mut self, reason: String) -> Result<Credentials, RegistryError> {
         let aad_warning = format!("Unable to get AAD authorization tokens with message: {reason}");
         if let Some(not_in_arm) = self.not_in_arm.take() {
-            return self.no_admin(&aad_warning, &not_in_arm);
+            return self.no_admin(&aad_warning, &not_in_arm).await;
         }
-        let mut facts = match self.facts.take() {
-            Some(f) if f.live || f.admin_user_enabled => f,
-            // Disabled, or not known, from the cache: as Resource Manager says now.
+        // Only what Resource Manager says now decides, as az looks the registry up on every
+        // call: this run's lookup, else one now (the cache's entry may be a day old, and its
+        // login server another registry's by now).
+        let facts = match self.facts.take() {
+            Some(f) if f.live => f,
             _ => match self.facts_now().await? {
                 Ok(f) => f,
-                Err(not_found) => return self.no_admin(&aad_warning, &not_found),
+                Err(not_found) => return self.no_admin(&aad_warning, &not_found).await,
             },
         };
         if !facts.admin_user_enabled {
-            return self.no_admin(&aad_warning, ADMIN_DISABLED);
+            return self.no_admin(&aad_warning, ADMIN_DISABLED).await;
         }
         self.ui.warn(&aad_warning);
         self.ui.verbose_info(ADMIN_ATTEMPT);
-        let mut listed = self.list_credentials(&facts.resource_group).await?;
-        if listed.is_err() && !facts.live {
-            crate::log::debug(format_args!(
-                "Resource Manager: listCredentials failed; the registry looked up again"
-            ));
-            facts = match self.facts_now().await? {
-                Ok(f) => f,
-                Err(not_found) => return self.no_admin("", &not_found),
-            };
-            if !facts.admin_user_enabled {
-                return self.no_admin("", ADMIN_DISABLED);
-            }
-            listed = self.list_credentials(&facts.resource_group).await?;
-        }
-        match listed {
+        match self.list_credentials(&facts.resource_group).await? {
             Ok(admin) => Ok(Credentials::Admin { username: admin.username, password: admin.password }),
             Err(e) => Err(arm_registry_error(e)),
         }
     }
 
-    /// No admin user: az's warnings (the AAD one unless already printed), then, at a
-    /// terminal, who to sign in as (az's prompts), else its error.
-    fn no_admin(&self, aad_warning: &str, admin: &str) -> Result<Credentials, RegistryError> {
-        if !aad_warning.is_empty() {
-            self.ui.warn(aad_warning);
-        }
+    /// No admin user: az's warnings, then, at a terminal, who to sign in as (az's prompts),
+    /// else its error.
+    async fn no_admin(&self, aad_warning: &str, admin: &str) -> Result<Credentials, RegistryError> {
+        self.ui.warn(aad_warning);
         self.ui.warn(&format!("Unable to get admin user credentials with message: {admin}"));
         if !self.ui.stdin_is_tty {
             return Err(RegistryError::AdminUnavailable);
         }
-        let asked = crate::prompt::line(&self.ui, "Username: ").and_then(|username| {
-            Ok(Credentials::Password { username, password: crate::prompt::password(&self.ui)? })
-        });
+        let asked = match crate::prompt::username(&self.ui).await {
+            Ok(username) => {
+                crate::prompt::password(&self.ui).map(|password| Credentials::Password { username, password })
+            }
+            Err(e) => Err(e),
+        };
         asked.map_err(|e| match e {
             AppError::Interrupted => RegistryError::Interrupted,
             other => RegistryError::Setup(other.to_string()),
@@ -439,7 +431,7 @@ impl AdminLookup {
         .await;
         match lookup.map_err(arm_registry_error)? {
             arm::Lookup::Found(found) => {
-                // The cache's entry was stale: the next call starts from what ARM said now.
+                // The next call starts from what ARM said now.
                 if let (Some(key), Some(mut cache)) =
                     (&self.cache_key, TokenCache::open(&self.config_dir, &self.env))
                 {
@@ -449,6 +441,13 @@ impl AdminLookup {
                         &found.resource_group,
                         found.admin_user_enabled,
                     );
+                }
+                if !found.login_server.eq_ignore_ascii_case(&self.login_server) {
+                    return Err(RegistryError::LoginServerMoved {
+                        name: self.name.clone(),
+                        was: self.login_server.clone(),
+                        now: found.login_server.clone(),
+                    });
                 }
                 Ok(Ok(RegistryFacts::of(&found, true)))
             }
@@ -638,8 +637,9 @@ async fn new_arm_session(
 ) -> Result<ArmSession, AppError> {
     // No login server yet: nothing for the test override to send elsewhere.
     let client = crate::registry::transport::build_client("", env)?;
-    let token = source.access_token(&client).await.map_err(|message| {
+    let token = source.access_token(&client).await.map_err(|no_token| {
         // Entra's words, then az's advice for a token it could not get for ARM.
+        let message = no_token.into_text();
         let description = message.lines().next().unwrap_or("").to_string();
         AppError::Cli(format!(
             "{description}\nRun the command below to authenticate interactively; additional arguments may be added as needed:\naz logout\naz login --tenant \"{tenant}\" --scope \"{arm_scope}\""

@@ -204,9 +204,7 @@ pub async fn authorize(
             post_form(client, &oauth_url(realm, "/oauth2/token"), &form, "access_token")
                 .await
                 .map(|t| Authorized::bearer(t, fresh_refresh))
-                .map_err(|denied| {
-                    aad_unavailable(access_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, denied))
-                })
+                .map_err(|denied| aad_denied("CONNECTIVITY_ACCESS_TOKEN_ERROR", login_server, denied))
         }
         Credentials::Aad(Err(message)) => Err(RegistryError::AadUnavailable(message.clone())),
     }
@@ -223,7 +221,11 @@ async fn exchange(
     if let super::entra::EntraSource::Crashes(message) = &aad.source {
         return Err(RegistryError::Unexpected(message.clone()));
     }
-    let access_token = aad.source.access_token(client).await.map_err(RegistryError::AadUnavailable)?;
+    let access_token = aad.source.access_token(client).await.map_err(|e| match e {
+        super::entra::NoToken::Refused(text) => RegistryError::AadUnavailable(text),
+        // az ends in a traceback there: no fallback to other credentials on a network failure.
+        super::entra::NoToken::NoAnswer(text) => RegistryError::Transport(text, None),
+    })?;
     // A managed identity found without az's profile: its token names the tenant (as
     // `az login --identity` reads it).
     let tenant = match aad.tenant.as_str() {
@@ -245,13 +247,23 @@ async fn exchange(
                             format!("Too many requests, access to registry '{login_server}' was denied. Please wait a moment before trying again."),
                         )))
                     } else {
-                        aad_unavailable(access_denied("CONNECTIVITY_REFRESH_TOKEN_ERROR", login_server, denied))
+                        aad_denied("CONNECTIVITY_REFRESH_TOKEN_ERROR", login_server, denied)
                     }
                 })
 }
 
 fn aad_unavailable(cause: RegistryError) -> RegistryError {
     RegistryError::AadUnavailable(cause.to_string())
+}
+
+/// An AAD exchange or token request without a token: refused, az's next step (the admin
+/// user); not answered, an error that stops the run (az ends in a traceback, and a network
+/// failure must never make a run go on as the admin user).
+fn aad_denied(title: &'static str, login_server: &str, denied: Denied) -> RegistryError {
+    match denied {
+        Denied::NoAnswer(_) => access_denied(title, login_server, denied),
+        Denied::Status(_) => aad_unavailable(access_denied(title, login_server, denied)),
+    }
 }
 
 /// az's words for an answer without a token; azacr's, with what was tried, when there was

@@ -15,6 +15,21 @@ pub const AZ_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/// Why no Entra token came: an answer without one (its words), or no answer at all.
+#[derive(Debug)]
+pub enum NoToken {
+    Refused(String),
+    NoAnswer(String),
+}
+
+impl NoToken {
+    pub fn into_text(self) -> String {
+        match self {
+            NoToken::Refused(text) | NoToken::NoAnswer(text) => text,
+        }
+    }
+}
+
 /// Where an Entra token for the registry comes from.
 #[derive(Clone)]
 pub enum EntraSource {
@@ -83,7 +98,7 @@ impl EntraSource {
 
     /// The access token, asking Entra ID when it is not cached; `Err`: the message az's
     /// "Unable to get AAD authorization tokens with message:" carries.
-    pub async fn access_token(&self, client: &Client) -> Result<String, String> {
+    pub async fn access_token(&self, client: &Client) -> Result<String, NoToken> {
         let token_url = |authority: &str, tenant: &str| {
             format!("{}/{tenant}/oauth2/v2.0/token", authority.trim_end_matches('/'))
         };
@@ -92,7 +107,7 @@ impl EntraSource {
             EntraSource::Unavailable(message)
             | EntraSource::Crashes(message)
             | EntraSource::Invalid(message) => {
-                return Err(message.clone());
+                return Err(NoToken::Refused(message.clone()));
             }
             EntraSource::ManagedIdentity(identity) => return identity.access_token(client).await,
             EntraSource::RefreshToken { authority, tenant, refresh_token, scope } => (
@@ -131,9 +146,9 @@ impl EntraSource {
         };
         let url = token_url(authority, tenant);
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let (status, body) = transport::post_form(client, &url, &form)
-            .await
-            .map_err(|no| format!("Could not connect to Entra ID at {authority} ({}).", no.budget))?;
+        let (status, body) = transport::post_form(client, &url, &form).await.map_err(|no| {
+            NoToken::NoAnswer(format!("Could not connect to Entra ID at {authority} ({}).", no.budget))
+        })?;
         if status == 200
             && let Some(token) = body.get("access_token").and_then(Value::as_str)
         {
@@ -147,12 +162,12 @@ impl EntraSource {
             .map(|d| d.lines().next().unwrap_or("").trim().to_string())
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| format!("Entra ID answered {status}."));
-        Err(match self {
+        Err(NoToken::Refused(match self {
             EntraSource::RefreshToken { scope, .. } => format!(
                 "{description}\nInteractive authentication is needed. Please run:\naz login --scope {scope}"
             ),
             _ => description,
-        })
+        }))
     }
 }
 

@@ -54,6 +54,12 @@ pub enum RegistryError {
     /// it); `not_found`: a 404, az's ResourceNotFoundError (exit 3).
     #[error("{text}")]
     ResourceManager { text: String, not_found: bool },
+    /// Resource Manager gives the registry another login server than the one cached from an
+    /// earlier call: no credentials go to the old one (the cache now has the new one).
+    #[error(
+        "Resource Manager gives registry '{name}' the login server '{now}', not '{was}' as kept from an earlier call; the admin user's credentials were not sent there. Run the command again."
+    )]
+    LoginServerMoved { name: String, was: String, now: String },
     /// az treats a throttled AAD exchange as fatal.
     #[error("Unable to get AAD authorization tokens with message: {0}")]
     AadThrottled(Box<RegistryError>),

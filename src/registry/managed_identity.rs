@@ -16,6 +16,7 @@ use std::fmt;
 use reqwest::Client;
 use serde_json::Value;
 
+use super::entra::NoToken;
 use super::transport;
 use crate::env::{self, Env};
 
@@ -119,18 +120,18 @@ impl ManagedIdentity {
     }
 
     /// The access token; `Err`: the endpoint's own words, as az's warning carries them.
-    pub async fn access_token(&self, client: &Client) -> Result<String, String> {
-        let result = self.request_token(client).await;
-        match (&result, &self.fallback_message) {
-            (Err(words), Some(message)) => {
-                crate::log::debug(format_args!("managed identity: {words}"));
-                Err(message.clone())
+    pub async fn access_token(&self, client: &Client) -> Result<String, NoToken> {
+        match (self.request_token(client).await, &self.fallback_message) {
+            // A guessed identity that gives nothing is as if nobody had signed in.
+            (Err(failure), Some(message)) => {
+                crate::log::debug(format_args!("managed identity: {}", failure.into_text()));
+                Err(NoToken::Refused(message.clone()))
             }
-            _ => result,
+            (result, _) => result,
         }
     }
 
-    async fn request_token(&self, client: &Client) -> Result<String, String> {
+    async fn request_token(&self, client: &Client) -> Result<String, NoToken> {
         let request = || {
             let mut r = client.get(&self.url).query(&self.query).header("Metadata", "true");
             if let Some(secret) = &self.identity_header {
@@ -140,7 +141,10 @@ impl ManagedIdentity {
         };
         let (status, _, body) =
             transport::sign_in_request(request, "GET", &self.url, true).await.map_err(|no| {
-                format!("Could not connect to the managed identity endpoint {} ({}).", self.url, no.budget)
+                NoToken::NoAnswer(format!(
+                    "Could not connect to the managed identity endpoint {} ({}).",
+                    self.url, no.budget
+                ))
             })?;
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
@@ -157,11 +161,13 @@ impl ManagedIdentity {
                 Some(Value::Null) | None => "None".into(),
                 Some(v) => v.to_string(),
             };
-            return Err(format!("{}, {}", field("statusCode"), field("message")));
+            return Err(NoToken::Refused(format!("{}, {}", field("statusCode"), field("message"))));
         }
-        Err(text("error_description")
-            .or_else(|| text("error"))
-            .unwrap_or_else(|| format!("The managed identity endpoint answered {status}.")))
+        Err(NoToken::Refused(
+            text("error_description")
+                .or_else(|| text("error"))
+                .unwrap_or_else(|| format!("The managed identity endpoint answered {status}.")),
+        ))
     }
 }
 

@@ -117,7 +117,7 @@ fn aad_refused_with_the_admin_user_enabled_signs_in_with_its_password_as_basic()
 /// (no probe); AAD is still tried first on every call (as az does, so a role given later is
 /// used at once), then `listCredentials`: the password is never cached.
 #[test]
-fn the_next_call_skips_the_lookup_and_the_probe_but_asks_for_the_password_again() {
+fn the_next_call_skips_the_probe_but_looks_the_registry_up_and_asks_for_the_password_again() {
     let emulator = Emulator::start(default_seed());
     emulator.set_admin_user_enabled(&["myregistry"]);
     emulator.refuse_aad_exchange(true);
@@ -132,11 +132,13 @@ fn the_next_call_skips_the_lookup_and_the_probe_but_asks_for_the_password_again(
             "POST Entra token",
             "POST /oauth2/exchange",
             "POST Entra token",
+            "GET ARM resources",
+            "GET ARM myregistry",
             "POST ARM listCredentials",
             "GET /acr/v1/acr-helloworld/_tags",
         ]
     );
-    assert_eq!(log[4].auth, "basic");
+    assert_eq!(log[6].auth, "basic");
     assert_no_secret(&again);
     let cache = std::fs::read_to_string(config.path().join("azacr-tokens/tokens.json")).unwrap();
     assert!(!cache.contains(seed::ADMIN_PASSWORD) && !cache.contains(seed::ADMIN_PASSWORD2), "{cache}");
@@ -208,19 +210,16 @@ fn a_stale_admin_user_state_in_the_cache_is_checked_again() {
     let calls = wire(&log);
     assert!(calls.contains(&"GET ARM myregistry".to_string()), "{calls:?}");
     assert_eq!(calls.last().map(String::as_str), Some("GET /acr/v1/acr-helloworld/_tags"));
-    // Cached: enabled. Now disabled: listCredentials fails, the registry is looked up again,
-    // and az's words for a disabled admin user follow.
+    // Cached: enabled. Now disabled: the lookup says so before any listCredentials, and
+    // az's words for a disabled admin user follow.
     emulator.set_admin_user_enabled(&[]);
     let (out, log) = show_tags(&emulator, &config, false);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.starts_with(REFUSED) && out.stderr.ends_with(DISABLED), "{}", out.stderr);
     assert_eq!(out.stderr.matches(REFUSED).count(), 1, "{}", out.stderr);
     let calls = wire(&log);
-    assert!(
-        calls.contains(&"POST ARM listCredentials".to_string())
-            && calls.contains(&"GET ARM myregistry".to_string()),
-        "{calls:?}"
-    );
+    assert!(calls.contains(&"GET ARM myregistry".to_string()), "{calls:?}");
+    assert!(!calls.contains(&"POST ARM listCredentials".to_string()), "{calls:?}");
 }
 
 /// At a terminal, az's next step after a disabled admin user: who to sign in as. The
@@ -257,4 +256,85 @@ fn at_a_terminal_a_disabled_admin_user_leads_to_azs_prompts() {
     let (again, log) = show_tags(&emulator, &config, false);
     assert_eq!((again.code, again.stderr.as_str()), (0, ""));
     assert!(wire(&log).contains(&"POST /oauth2/exchange".to_string()), "{:?}", wire(&log));
+}
+
+/// A login server kept from an earlier call that Resource Manager no longer gives the
+/// registry (re-created with a domain-name-label hash): its admin password never goes there.
+#[test]
+fn the_admin_password_goes_only_to_the_login_server_resource_manager_gives_now() {
+    let emulator = Emulator::start(default_seed());
+    let config = signed_in_user(&emulator);
+    assert_eq!(show_tags(&emulator, &config, false).0.code, 0, "cached: myregistry.azurecr.io");
+    emulator.set_arm_registries(vec![azacr_emulator::arm::ArmRegistry::new(
+        "myregistry",
+        seed::RESOURCE_GROUP,
+        "myregistry-newhash.azurecr.io",
+    )]);
+    emulator.set_admin_user_enabled(&["myregistry"]);
+    emulator.refuse_aad_exchange(true);
+    emulator.revoke_tokens();
+    let (out, log) = show_tags(&emulator, &config, true);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the login server 'myregistry-newhash.azurecr.io', not 'myregistry.azurecr.io'"),
+        "{}",
+        out.stderr
+    );
+    let calls = wire(&log);
+    assert!(!calls.contains(&"POST ARM listCredentials".to_string()), "{calls:?}");
+    assert!(log.iter().all(|r| r.auth != "basic"), "{calls:?}");
+    assert_no_secret(&out);
+}
+
+/// An AAD exchange that never gets an answer stops the run: az ends in a traceback there,
+/// and a network failure must not make the run go on as the admin user.
+#[test]
+fn an_exchange_without_an_answer_never_falls_back_to_the_admin_user() {
+    let emulator = Emulator::start(default_seed());
+    emulator.set_admin_user_enabled(&["myregistry"]);
+    let config = signed_in_user(&emulator);
+    emulator.set_faults(vec![azacr_emulator::Fault::mode(
+        "/oauth2/exchange",
+        azacr_emulator::FaultMode::ResetMidBody,
+        100,
+    )]);
+    let (out, log) = show_tags(&emulator, &config, false);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.starts_with("ERROR: "), "{}", out.stderr);
+    assert!(out.stderr.contains("did not answer the token request"), "{}", out.stderr);
+    assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
+    let calls = wire(&log);
+    assert!(!calls.contains(&"POST ARM listCredentials".to_string()), "{calls:?}");
+    assert!(!calls.iter().any(|c| c.contains("_tags")), "{calls:?}");
+}
+
+/// Ctrl-C at az's `Username:` prompt ends the run at once (exit 1), as it ends az's.
+#[test]
+fn ctrl_c_at_the_username_prompt_ends_the_run() {
+    let emulator = Emulator::start(default_seed());
+    emulator.refuse_aad_exchange(true);
+    let config = signed_in_user(&emulator);
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+    let out = crate::support::run_in_terminal_answering(cmd, &[("Username: ", "\x03")]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(!out.stdout.contains("Password:"), "{}", out.stdout);
+    assert!(emulator.requests().iter().all(|r| !r.target.contains("_tags")));
+}
+
+/// `-u/-p` are what az signs in with then: no AAD, so no admin user's fallback either.
+#[test]
+fn username_and_password_never_lead_to_the_admin_users_credentials() {
+    let emulator = Emulator::start(default_seed());
+    emulator.set_admin_user_enabled(&["myregistry"]);
+    emulator.refuse_aad_exchange(true);
+    let config = signed_in_user(&emulator);
+    emulator.clear_requests();
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"])
+        .args(crate::support::ADMIN);
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let calls = wire(&emulator.requests());
+    assert!(!calls.iter().any(|c| c.contains("listCredentials") || c.contains("exchange")), "{calls:?}");
 }

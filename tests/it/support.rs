@@ -141,6 +141,23 @@ pub fn run_in_terminal_answering(mut cmd: Command, answers: &[(&str, &str)]) -> 
         .stderr(Stdio::from(slave));
     let mut child = cmd.spawn().expect("spawn");
     drop(cmd);
+    // A run that waits for input it will never get is ended (and fails its test) rather
+    // than hanging the suite.
+    let pid = child.id() as libc::pid_t;
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        let finished = finished.clone();
+        std::thread::spawn(move || {
+            for _ in 0..600 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                if finished.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+            }
+            // SAFETY: a plain kill(2) of the child this function spawned and has not reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        })
+    };
     let mut shown = Vec::new();
     let mut buf = [0u8; 65536];
     // Reading fails with EIO once the child has exited and closed the terminal.
@@ -160,6 +177,8 @@ pub fn run_in_terminal_answering(mut cmd: Command, answers: &[(&str, &str)]) -> 
         }
     }
     let status = child.wait().expect("wait");
+    finished.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = watchdog.join();
     Outcome {
         stdout: String::from_utf8_lossy(&shown).into_owned(),
         stderr: String::new(),
