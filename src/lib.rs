@@ -86,19 +86,37 @@ pub fn run_with(args: Vec<String>, io: &Io, env: Env) -> u8 {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = Config::load(&env);
     let mut ui = Ui::new(io, config.get_bool("core", "no_color"));
-    ui.only_show_errors = config.get_bool("core", "only_show_errors");
-    // az's logging reads these words from argv before anything is parsed, so even an
-    // argparse error is followed by its timing line.
-    let timed = args.first().is_none_or(|word| word != "purge")
-        && args.iter().any(|word| word == "--verbose" || word == "--debug");
     let mut clock = Clock { started: std::time::Instant::now(), invoked: None };
-    match execute(args, config, env, &mut ui, &mut clock) {
+    if args.first().is_some_and(|word| word == "purge") {
+        // azacr's own command: its own flags, no az logging rules.
+        return report(execute(args, config, env, &mut ui, &mut clock), &ui);
+    }
+    // az's logging reads these words from argv before anything is parsed (argv beats the
+    // config), and with --verbose or --debug ends every run with its timing line, after
+    // help and argparse errors too.
+    let word = |w: &str| args.iter().any(|a| a == w);
+    let (verbose, only_errors) = (word("--verbose") || word("--debug"), word("--only-show-errors"));
+    if verbose && only_errors {
+        let line = "--only-show-errors can't be used together with --debug or --verbose";
+        ui.note(line);
+        ui.note(line);
+        return 1;
+    }
+    ui.only_show_errors = only_errors || (!verbose && config.get_bool("core", "only_show_errors"));
+    ui.verbose = verbose;
+    let code = report(execute(args, config, env, &mut ui, &mut clock), &ui);
+    if verbose {
+        clock.report(&ui);
+    }
+    code
+}
+
+/// The exit code of a run, its error (if any) printed as az prints it.
+fn report(result: Result<(), AppError>, ui: &Ui) -> u8 {
+    match result {
         Ok(()) => 0,
         Err(e) => {
-            e.report(&ui);
-            if timed && !ui.only_show_errors {
-                clock.report(&ui);
-            }
+            e.report(ui);
             e.exit_code()
         }
     }
@@ -174,8 +192,6 @@ fn execute(
         }
     };
     let (settings, command) = settings::resolve(*globals, *command, &config)?;
-    ui.only_show_errors = settings.only_show_errors;
-    ui.verbose = settings.verbose || settings.debug;
     let _tracing = settings.debug.then(|| log::trace_to(ui));
     let _unverified = registry::transport::warn_unverified_to(ui);
     if let Some(subscription) = &settings.subscription
@@ -183,12 +199,6 @@ fn execute(
     {
         // az says so while parsing, before any other warning.
         ui.warn(&format!("Subscription '{subscription}' not recognized."));
-    }
-    if ui.only_show_errors && (settings.debug || settings.verbose) {
-        let line = "--only-show-errors can't be used together with --debug or --verbose";
-        ui.note(line);
-        ui.note(line);
-        return Err(AppError::AlreadyReported);
     }
     if command.registry().resource_group_given {
         ui.warn(
@@ -220,14 +230,8 @@ fn execute(
             ui.note(&format!("Interrupted after sending DELETE {url}: it may have been carried out."));
         }
     }
-    let ran = |ui: &Ui| {
-        if settings.verbose || settings.debug {
-            clock.report(ui);
-        }
-    };
     let Some(mut value) = result? else {
         // Nothing to print (a delete): az still says how long it took.
-        ran(ui);
         return Ok(());
     };
     // knack keeps a transformer's column order, as it does a query's.
@@ -243,6 +247,5 @@ fn execute(
     // them one by one took as long as printing them (~10 ms for 100,000 manifests).
     std::mem::forget(value);
     shown?;
-    ran(ui);
     Ok(())
 }

@@ -17,7 +17,6 @@ use crate::registry::{Page, paging};
 pub struct Settings {
     pub format: Format,
     pub query: Option<Query>,
-    pub only_show_errors: bool,
     pub debug: bool,
     pub verbose: bool,
     /// `--subscription`, as typed.
@@ -233,7 +232,6 @@ pub fn resolve(
     let settings = Settings {
         format,
         query: globals.query,
-        only_show_errors: globals.only_show_errors || config.get_bool("core", "only_show_errors"),
         debug: globals.debug,
         verbose: globals.verbose,
         subscription: globals.subscription,
@@ -383,14 +381,8 @@ pub fn resolve_purge(args: PurgeArgs) -> Result<(Settings, Command), AppError> {
         configs: args.configs.iter().map(std::path::PathBuf::from).collect(),
         json,
     };
-    let settings = Settings {
-        format: Format::Json,
-        query: None,
-        only_show_errors: false,
-        debug: args.debug,
-        verbose: false,
-        subscription: None,
-    };
+    let settings =
+        Settings { format: Format::Json, query: None, debug: args.debug, verbose: false, subscription: None };
     let registry = RegistryArgs {
         name: args.registry,
         suffix: None,

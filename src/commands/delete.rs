@@ -19,6 +19,7 @@ pub async fn run(
     match &item {
         Item::Repository(repository) => {
             if !yes {
+                registry.before_prompt();
                 confirm(
                     ctx,
                     format!(

@@ -20,7 +20,7 @@ pub async fn run(
     let (registry_args, image) = manifest_target(ctx, registry_args, spec, FqdnKind::Manifest)?;
     let item = image_item(&image)?;
     let mut registry = open(ctx, &registry_args).await?;
-    let (repository, digest) = digest_of(&mut registry, item).await?;
+    let (repository, digest) = digest_of(ctx, &mut registry, item).await?;
     let mut referrers = registry.referrers(&repository, &digest, artifact_type).await?;
     if recursive {
         // Each referrer's own referrers (of any type) are appended, and visited in turn; a

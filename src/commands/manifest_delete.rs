@@ -11,8 +11,9 @@ pub async fn run(ctx: &Context, registry_args: &RegistryArgs, spec: &Spec, yes: 
     let (registry_args, image) = manifest_target(ctx, registry_args, spec, FqdnKind::Manifest)?;
     let item = image_item(&image)?;
     let mut registry = open(ctx, &registry_args).await?;
-    let (repository, digest) = digest_of(&mut registry, item).await?;
+    let (repository, digest) = digest_of(ctx, &mut registry, item).await?;
     if !yes {
+        registry.before_prompt();
         let ui = ctx.ui.clone();
         let question = format!(
             "Are you sure you want to delete the artifact '{}' and all manifests that refer to it?",

@@ -765,13 +765,21 @@ pub fn image_item(image: &ImageName) -> Result<Item, AppError> {
 }
 
 /// The repository and digest a tag or manifest item names: a tag is looked up first
-/// (`GET /acr/v1/{repo}/_tags/{tag}`, as az's `get_image_digest`).
-pub async fn digest_of(registry: &mut Registry, item: Item) -> Result<(Repository, Reference), AppError> {
+/// (`GET /acr/v1/{repo}/_tags/{tag}`, as az's `get_image_digest`, which signs in on its own:
+/// with `--verbose` az says twice that it signs in with AAD).
+pub async fn digest_of(
+    ctx: &Context,
+    registry: &mut Registry,
+    item: Item,
+) -> Result<(Repository, Reference), AppError> {
     let tag_item = match item {
         Item::Manifest(repository, digest) => return Ok((repository, digest)),
         tag => tag,
     };
     let attributes = registry.attributes(&tag_item, crate::registry::Access::MetadataRead).await?;
+    if registry.signs_in_with_aad() {
+        ctx.ui.verbose_info(AAD_ATTEMPT);
+    }
     let Item::Tag(repository, tag) = tag_item else {
         return Err(AppError::Cli(reference::IMAGE_FORMAT_WITH_DIGEST.into()));
     };

@@ -208,6 +208,17 @@ impl Registry {
         }
     }
 
+    /// Says now what waits for the registry's first answer: az has said it (after its probe)
+    /// before it asks the user anything.
+    pub fn before_prompt(&mut self) {
+        self.answered();
+    }
+
+    /// Whether the run signs in with AAD (not `-u/-p` nor the admin user).
+    pub fn signs_in_with_aad(&self) -> bool {
+        matches!(self.credentials, Credentials::Aad(_))
+    }
+
     /// `GET /v2/_catalog`: the repositories.
     pub async fn catalog(&mut self, page: Page) -> Result<Vec<Data>, RegistryError> {
         self.list(paths::CATALOG, "registry:catalog:*", "repositories", Pager::from(page)).await

@@ -372,3 +372,31 @@ fn a_warm_verbose_call_says_what_az_attempts_once_the_registry_answers() {
     assert!(!gone.stderr.contains("Attempting to retrieve AAD"), "{}", gone.stderr);
     assert!(gone.stderr.contains("Could not connect to the registry login server"), "{}", gone.stderr);
 }
+
+#[test]
+fn a_warm_verbose_delete_says_it_signs_in_before_it_asks() {
+    // az signs in (and says so) before its confirmation; a warm call has not heard from the
+    // registry yet when it asks, and says it first all the same.
+    let emulator = Emulator::start(default_seed());
+    let config = ConfigDir::signed_in();
+    assert_eq!(azacr_in(&emulator, &config, &show_tags("acr-helloworld", &[]), &[]).code, 0);
+    let mut cmd = command(&azacr_bin(), &emulator, &config, None);
+    cmd.args([
+        "acr",
+        "repository",
+        "delete",
+        "-n",
+        "myregistry",
+        "--repository",
+        "acr-helloworld",
+        "--verbose",
+    ]);
+    let out = crate::support::run_in_terminal_answering(cmd, &[("(y/n): ", "n\n")]);
+    let (said, asked) = (
+        out.stdout.find("Attempting to retrieve AAD refresh token...").expect("said"),
+        out.stdout.find("Are you sure you want to delete the repository").expect("asked"),
+    );
+    assert!(said < asked, "{}", out.stdout);
+    assert_eq!(out.stdout.matches("Attempting to retrieve AAD").count(), 1, "{}", out.stdout);
+    assert!(emulator.requests().iter().all(|r| r.method != "DELETE"));
+}
