@@ -86,7 +86,7 @@ pub fn find_real_az(env: &Env) -> Result<PathBuf, NotFound> {
         if dir.as_os_str().is_empty() {
             continue;
         }
-        for name in names(env) {
+        for name in names(env, "az") {
             let path = dir.join(&name);
             if !is_executable(&path) {
                 continue;
@@ -120,16 +120,25 @@ pub fn command(real: &Path, args: &[OsString], env: &Env) -> Command {
     cmd
 }
 
-/// The file names an `az` on PATH can have.
-fn names(env: &Env) -> Vec<OsString> {
+/// The first program named `stem` on PATH (never in the current directory), as a shell
+/// would run it.
+pub fn find_program(env: &Env, stem: &str) -> Option<PathBuf> {
+    std::env::split_paths(&env.var_os(env::PATH).unwrap_or_default())
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .flat_map(|dir| names(env, stem).into_iter().map(move |name| dir.join(name)))
+        .find(|path| is_executable(path))
+}
+
+/// The file names a program `stem` on PATH can have.
+fn names(env: &Env, stem: &str) -> Vec<OsString> {
     if cfg!(windows) {
         let exts = env.var(env::PATHEXT).unwrap_or_else(|| ".COM;.EXE;.BAT;.CMD".into());
         exts.split(';')
             .filter(|e| !e.is_empty())
-            .map(|e| OsString::from(format!("az{}", e.to_lowercase())))
+            .map(|e| OsString::from(format!("{stem}{}", e.to_lowercase())))
             .collect()
     } else {
-        vec![OsString::from("az")]
+        vec![OsString::from(stem)]
     }
 }
 

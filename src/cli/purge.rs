@@ -83,8 +83,9 @@ Run:
 
 Credentials (first found): -u/--username with -p/--password; the docker config
 (--config FILE, repeatable; else $DOCKER_CONFIG/config.json or ~/.docker/config.json) entry
-for the login server: the identity token `az acr login` leaves, or `auth`; else the az
-account azacr signs in with, as for every azacr command.
+for the login server: the identity token `az acr login` leaves, or `auth`, or what its
+credential helper gives (credHelpers, else credsStore); else the az account azacr signs in
+with, as for every azacr command.
   -r, --registry NAME        Registry name or login server (myregistry, myregistry.azurecr.io).
   -u, --username USERNAME
   -p, --password PASSWORD

@@ -880,6 +880,41 @@ fn summarize(
     Ok(None)
 }
 
+/// What `docker-credential-<helper> get` gives for `login_server` (docker's protocol: the
+/// server on stdin, `{"Username","Secret"}` on stdout; `<token>` names an identity token).
+/// None when the helper is missing, fails or has nothing (docker's "credentials not found").
+fn helper_credentials(ctx: &Context, helper: &str, login_server: &str) -> Option<(String, String)> {
+    use std::io::Write;
+    let program = crate::az::find_program(&ctx.env, &format!("docker-credential-{helper}"));
+    let Some(program) = program else {
+        crate::log::debug(format_args!("docker credential helper docker-credential-{helper}: not on PATH"));
+        return None;
+    };
+    let mut child = std::process::Command::new(&program)
+        .arg("get")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let _ = child.stdin.take()?.write_all(login_server.as_bytes());
+    let output = child.wait_with_output().ok()?;
+    if !output.status.success() {
+        crate::log::debug(format_args!(
+            "docker credential helper {}: no credentials for {login_server}",
+            program.display()
+        ));
+        return None;
+    }
+    let answer: Value = serde_json::from_slice(&output.stdout).ok()?;
+    let (username, secret) = (answer["Username"].as_str()?, answer["Secret"].as_str()?);
+    if secret.is_empty() {
+        return None;
+    }
+    let username = if username == "<token>" { TOKEN_USERNAME } else { username };
+    Some((username.to_string(), secret.to_string()))
+}
+
 /// The registry's flags; acr purge takes the name or the login server.
 fn registry_args_of(args: &RegistryArgs) -> RegistryArgs {
     let name = args.name.as_deref().map(|n| {
@@ -898,7 +933,8 @@ fn registry_args_of(args: &RegistryArgs) -> RegistryArgs {
 /// Without `-u/-p`: credentials from the docker config (`--config`, else
 /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) for `login_server` (the one
 /// resolved, as `docker login` wrote it): an identity token (what `az acr login` leaves: an
-/// ACR refresh token) or `auth`; else none (azacr's own sign-in: the az account).
+/// ACR refresh token) or `auth`, or what the credential helper docker would ask gives
+/// (`credHelpers`, else `credsStore`); else none (azacr's own sign-in: the az account).
 fn docker_credentials(
     ctx: &Context,
     options: &Options,
@@ -923,12 +959,25 @@ fn docker_credentials(
         };
         let config: Value = serde_json::from_slice(&text)
             .map_err(|e| AppError::Cli(format!("The docker config {} is not JSON: {e}", file.display())))?;
-        let Some(entry) = config["auths"].as_object().and_then(|auths| {
-            auths.iter().find(|(k, _)| {
-                let k = k.trim_start_matches("https://").trim_end_matches('/');
-                k.eq_ignore_ascii_case(login_server)
-            })
-        }) else {
+        let same_server = |k: &str| {
+            k.trim_start_matches("https://").trim_end_matches('/').eq_ignore_ascii_case(login_server)
+        };
+        let helper = config["credHelpers"]
+            .as_object()
+            .and_then(|helpers| helpers.iter().find(|(k, _)| same_server(k)))
+            .map(|(_, name)| name)
+            .or(config.get("credsStore"))
+            .and_then(Value::as_str)
+            .filter(|name| !name.is_empty());
+        if let Some(helper) = helper {
+            if let Some(found) = helper_credentials(ctx, helper, login_server) {
+                return Ok(Some(found));
+            }
+            continue;
+        }
+        let Some(entry) =
+            config["auths"].as_object().and_then(|auths| auths.iter().find(|(k, _)| same_server(k)))
+        else {
             continue;
         };
         let entry = entry.1;

@@ -847,3 +847,56 @@ fn repository_page_size_sets_the_catalogs_page_and_every_page_is_read() {
         assert!(out.stderr.contains("--repository-page-size"), "{}", out.stderr);
     }
 }
+
+#[test]
+fn docker_credential_helpers_are_asked_as_docker_asks_them() {
+    use crate::support::{ConfigDir, azacr_bin, command, run};
+    use std::os::unix::fs::PermissionsExt;
+    let emulator = Emulator::start(default_seed());
+    let dir = tempfile::tempdir().unwrap();
+    // A helper that answers for the registry it is asked about (stdin), as docker's do.
+    let helper = dir.path().join("docker-credential-fake");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\necho \"$server\" >> {}/asked\n[ \"$server\" = myregistry.azurecr.io ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"<token>\",\"Secret\":\"{}\"}}' \"$server\"\n",
+            dir.path().display(),
+            seed::REFRESH_TOKEN
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let nobody = ConfigDir::empty();
+    let purge_with = |docker: serde_json::Value| {
+        let file = dir.path().join("config.json");
+        std::fs::write(&file, docker.to_string()).unwrap();
+        emulator.clear_requests();
+        let mut cmd = command(&azacr_bin(), &emulator, &nobody, None);
+        cmd.env("PATH", &path).args(["purge", "-r", "myregistry", "--config", file.to_str().unwrap()]);
+        cmd.args(["--filter", "acr-helloworld:^v1$", "--ago", "0d", "--dry-run"]);
+        run(cmd)
+    };
+    // credsStore: the identity token it keeps signs in (no az account here).
+    let out = purge_with(serde_json::json!({"auths": {"myregistry.azurecr.io": {}}, "credsStore": "fake"}));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("acr-helloworld:v1"), "{}", out.stdout);
+    let asked = std::fs::read_to_string(dir.path().join("asked")).unwrap();
+    assert_eq!(asked, "myregistry.azurecr.io\n");
+    let tokens = emulator.requests().into_iter().filter(|r| r.target.starts_with("/oauth2/token")).count();
+    assert!(tokens >= 1, "signed in with the helper's refresh token");
+    // credHelpers for this registry wins over credsStore.
+    let out = purge_with(
+        serde_json::json!({"credHelpers": {"myregistry.azurecr.io": "fake"}, "credsStore": "missing"}),
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // A helper with nothing, or none on PATH: no docker credentials, azacr's own sign-in
+    // (nobody is signed in here: az's error).
+    let out = purge_with(serde_json::json!({"credsStore": "missing"}));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("Unable to authenticate using AAD or admin login credentials"),
+        "{}",
+        out.stderr
+    );
+}
