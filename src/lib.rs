@@ -231,7 +231,7 @@ fn execute(
         }
     }
     let Some(mut value) = result? else {
-        // Nothing to print (a delete): az still says how long it took.
+        // Nothing to print (a delete).
         return Ok(());
     };
     // knack keeps a transformer's column order, as it does a query's.
