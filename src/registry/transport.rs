@@ -279,7 +279,52 @@ fn trusted_roots(env: &Env) -> Result<rustls::RootCertStore, RegistryError> {
     for certificate in CertificateDer::pem_slice_iter(&pem) {
         roots.add(certificate.map_err(|e| invalid(&e))?).map_err(|e| invalid(&e))?;
     }
+    for certificate in trusted_certificate_blocks(&pem).map_err(|e| invalid(&e))? {
+        roots.add(certificate).map_err(|e| invalid(&e))?;
+    }
     Ok(roots)
+}
+
+/// OpenSSL's `TRUSTED CERTIFICATE` blocks (a certificate, then its trust settings), which
+/// the Python ssl az runs on reads too (some distributions' bundles are made of them): the
+/// certificate of each.
+fn trusted_certificate_blocks(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    use base64::Engine;
+    const BEGIN: &str = "-----BEGIN TRUSTED CERTIFICATE-----";
+    const END: &str = "-----END TRUSTED CERTIFICATE-----";
+    let text = String::from_utf8_lossy(pem);
+    let mut rest = &text[..];
+    let mut certificates = Vec::new();
+    while let Some(start) = rest.find(BEGIN) {
+        let body = &rest[start + BEGIN.len()..];
+        let end = body.find(END).ok_or("a TRUSTED CERTIFICATE block without its end line")?;
+        let encoded: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        let der = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|e| e.to_string())?;
+        let length = der_sequence_length(&der).ok_or("a TRUSTED CERTIFICATE block with no certificate")?;
+        certificates.push(CertificateDer::from(der[..length].to_vec()));
+        rest = &body[end + END.len()..];
+    }
+    Ok(certificates)
+}
+
+/// The length, header included, of the DER SEQUENCE that `der` starts with.
+fn der_sequence_length(der: &[u8]) -> Option<usize> {
+    if *der.first()? != 0x30 {
+        return None;
+    }
+    let first = usize::from(*der.get(1)?);
+    let (header, length) = if first < 0x80 {
+        (2, first)
+    } else {
+        let count = first & 0x7f;
+        if count == 0 || count > 4 {
+            return None;
+        }
+        let bytes = der.get(2..2 + count)?;
+        (2 + count, bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)))
+    };
+    let total = header.checked_add(length)?;
+    (total <= der.len()).then_some(total)
 }
 
 /// What a successful data call returned: the decoded JSON body (if any) and the `Link` header.
@@ -609,6 +654,15 @@ mod tests {
             |name: &[u8]| roots.roots.iter().any(|a| a.subject.windows(name.len()).any(|w| w == name));
         assert!(named(b"DigiCert Global Root G2"));
         assert!(!named(b"azacr"), "no test CA among the defaults");
+    }
+
+    #[test]
+    fn der_sequences_are_measured_by_their_header() {
+        assert_eq!(der_sequence_length(&[0x30, 0x03, 1, 2, 3, 0x30, 0x00]), Some(5));
+        assert_eq!(der_sequence_length(&[0x30, 0x81, 0x02, 9, 9]), Some(5));
+        assert_eq!(der_sequence_length(&[0x30, 0x05, 1]), None, "cut short");
+        assert_eq!(der_sequence_length(&[0x02, 0x01, 0]), None, "not a SEQUENCE");
+        assert_eq!(der_sequence_length(&[0x30, 0x80]), None, "indefinite length is not DER");
     }
 
     #[test]

@@ -120,6 +120,8 @@ proptest! {
     #[test]
     fn ca_bundles_never_panic(pem in proptest::collection::vec(prop_oneof![
         Just(b"-----BEGIN CERTIFICATE-----\n".to_vec()), Just(b"-----END CERTIFICATE-----\n".to_vec()),
+        Just(b"-----BEGIN TRUSTED CERTIFICATE-----\n".to_vec()), Just(b"-----END TRUSTED CERTIFICATE-----\n".to_vec()),
+        Just(b"MIIB\n".to_vec()), Just(b"MIGBMAA=\n".to_vec()),
         Just(b"MIIBszCCAVmgAwIBAgIU\n".to_vec()), proptest::collection::vec(any::<u8>(), 0..40),
     ], 0..8).prop_map(|p| p.concat())) {
         let dir = ConfigDir::empty();

@@ -166,6 +166,29 @@ fn trust_is_what_az_trusts_the_named_bundle_or_the_mozilla_roots() {
     let refused = run(&[("SSL_CERT_FILE", ca)]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("Could not connect to the registry login server"), "{}", refused.stderr);
+    // OpenSSL's TRUSTED CERTIFICATE form (the certificate, then its trust settings), which
+    // Python's ssl reads: the same CA, trusted.
+    let trusted = {
+        use base64::Engine;
+        let pem = std::fs::read_to_string(emulator.ca_bundle()).unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let mut der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+        der.extend_from_slice(&[
+            0x30, 0x0c, 0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01,
+        ]);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> =
+            encoded.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trusted.pem");
+        let text = format!(
+            "-----BEGIN TRUSTED CERTIFICATE-----\n{}\n-----END TRUSTED CERTIFICATE-----\n",
+            lines.join("\n")
+        );
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    };
+    assert_eq!(run(&[("REQUESTS_CA_BUNDLE", trusted.1.as_os_str())]).stdout, "4\n");
     let missing = run(&[("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem".as_ref())]);
     assert_eq!(missing.code, 1);
     assert!(
