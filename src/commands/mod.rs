@@ -377,8 +377,8 @@ impl AdminLookup {
         // call: this run's lookup, else one now (the cache's entry may be a day old, and its
         // login server another registry's by now).
         let facts = match self.facts.take() {
-            Some(f) if f.live => f,
-            _ => match self.facts_now().await? {
+            Some(f) => f,
+            None => match self.facts_now().await? {
                 Ok(f) => f,
                 Err(not_found) => return self.no_admin(&aad_warning, &not_found).await,
             },
@@ -435,12 +435,7 @@ impl AdminLookup {
                 if let (Some(key), Some(mut cache)) =
                     (&self.cache_key, TokenCache::open(&self.config_dir, &self.env))
                 {
-                    cache.put_login_server(
-                        key,
-                        &found.login_server,
-                        &found.resource_group,
-                        found.admin_user_enabled,
-                    );
+                    cache.put_login_server(key, &found.login_server);
                 }
                 if !found.login_server.eq_ignore_ascii_case(&self.login_server) {
                     return Err(RegistryError::LoginServerMoved {
@@ -449,7 +444,7 @@ impl AdminLookup {
                         now: found.login_server.clone(),
                     });
                 }
-                Ok(Ok(RegistryFacts::of(&found, true)))
+                Ok(Ok(RegistryFacts::of(&found)))
             }
             arm::Lookup::NotFound(message) => Ok(Err(message)),
         }
@@ -503,21 +498,19 @@ fn arm_registry_error(error: arm::ArmError) -> RegistryError {
     }
 }
 
-/// A registry's resource group and admin user's state, and whether they are from this run
-/// (`live`) or from the token cache.
+/// A registry's resource group and admin user's state, as Resource Manager gave them in this
+/// run (never kept across runs: only what it says now may decide the admin user's fallback).
 #[derive(Clone)]
 struct RegistryFacts {
     resource_group: String,
     admin_user_enabled: bool,
-    live: bool,
 }
 
 impl RegistryFacts {
-    fn of(found: &arm::Found, live: bool) -> RegistryFacts {
+    fn of(found: &arm::Found) -> RegistryFacts {
         RegistryFacts {
             resource_group: found.resource_group.clone(),
             admin_user_enabled: found.admin_user_enabled,
-            live,
         }
     }
 }
@@ -530,8 +523,8 @@ struct Resolved {
     fallback_reason: Option<String>,
     /// Its entry in the cache (a login server from Resource Manager).
     cache_key: Option<String>,
-    /// A registry Resource Manager has: its resource group and admin user's state (`None`:
-    /// not known, a cache entry from before they were kept).
+    /// A registry Resource Manager has, looked up in this run (`None`: the login server came
+    /// from the cache, or Resource Manager was not asked).
     facts: Option<RegistryFacts>,
 }
 
@@ -566,12 +559,7 @@ async fn resolve_login_server(
     if let (Some(c), Some(k)) = (cache.as_ref(), &key)
         && let Some(login_server) = c.login_server(k)
     {
-        let facts = c.registry_facts(k).map(|(resource_group, admin_user_enabled)| RegistryFacts {
-            resource_group,
-            admin_user_enabled,
-            live: false,
-        });
-        return Ok(found(login_server, key, facts));
+        return Ok(found(login_server, key, None));
     }
     let session = match arm_session(ctx, account).await? {
         Ok(session) => session,
@@ -591,9 +579,9 @@ async fn resolve_login_server(
             let login_server = registry.login_server.clone();
             crate::log::debug(format_args!("Resource Manager: {name} is {login_server}"));
             if let (Some(c), Some(k)) = (cache, &key) {
-                c.put_login_server(k, &login_server, &registry.resource_group, registry.admin_user_enabled);
+                c.put_login_server(k, &login_server);
             }
-            Ok(found(login_server, key, Some(RegistryFacts::of(&registry, true))))
+            Ok(found(login_server, key, Some(RegistryFacts::of(&registry))))
         }
         Ok(arm::Lookup::NotFound(message)) => Ok(fallback(message)),
         Err(e) => Err(arm_failure(e)),

@@ -77,17 +77,6 @@ struct Contents {
     /// Keyed hash of (Resource Manager, subscription, registry name) → its login server.
     #[serde(default)]
     login_servers: BTreeMap<String, Token>,
-    /// The same key → the registry's resource group and admin user's state.
-    #[serde(default)]
-    registries: BTreeMap<String, RegistryFacts>,
-}
-
-/// What Resource Manager said of a registry besides its login server.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct RegistryFacts {
-    resource_group: String,
-    admin_user_enabled: bool,
-    exp: u64,
 }
 
 /// The cache, read once per run; every change is written through at once.
@@ -195,27 +184,11 @@ impl TokenCache {
         found
     }
 
-    /// The resource group and whether the admin user is enabled, of the registry `key`
-    /// names, while fresh (kept with its login server).
-    pub fn registry_facts(&self, key: &str) -> Option<(String, bool)> {
-        let facts = self.contents.registries.get(key).filter(|f| f.exp > now())?;
-        Some((facts.resource_group.clone(), facts.admin_user_enabled))
-    }
-
-    /// The login server ARM gave, with the registry's resource group and admin user's state.
-    pub fn put_login_server(
-        &mut self,
-        key: &str,
-        login_server: &str,
-        resource_group: &str,
-        admin_user_enabled: bool,
-    ) {
+    pub fn put_login_server(&mut self, key: &str, login_server: &str) {
         let (key, value) = (key.to_string(), login_server.to_string());
         let exp = now() + LOGIN_SERVER_LIFE;
-        let facts = RegistryFacts { resource_group: resource_group.to_string(), admin_user_enabled, exp };
         self.write("login server", move |c| {
             c.login_servers.insert(key.clone(), Token { value: value.clone(), exp });
-            c.registries.insert(key.clone(), facts.clone());
         });
     }
 
@@ -223,7 +196,6 @@ impl TokenCache {
         let key = key.to_string();
         self.write("forget login server", move |c| {
             c.login_servers.remove(&key);
-            c.registries.remove(&key);
         });
     }
 
@@ -338,7 +310,6 @@ fn prune(contents: &mut Contents) {
     contents.entries.retain(|_, e| e.refresh.is_some() || !e.access.is_empty());
     let now = now();
     contents.login_servers.retain(|_, t| t.exp > now);
-    contents.registries.retain(|_, f| f.exp > now);
 }
 
 fn read_contents(dir: &Path) -> Contents {
@@ -515,29 +486,28 @@ mod tests {
     }
 
     #[test]
-    fn a_registrys_facts_are_kept_and_forgotten_with_its_login_server() {
+    fn a_registrys_login_server_is_kept_and_forgotten() {
         let dir = tempfile::tempdir().unwrap();
         let mut cache = TokenCache::open(dir.path(), &env()).unwrap();
         let key = cache.registry_key("https://management.azure.com/", "SUB", "MyReg");
         assert_eq!(key, cache.registry_key("https://management.azure.com/", "sub", "myreg"));
-        assert_eq!(cache.registry_facts(&key), None);
-        cache.put_login_server(&key, "myreg-abc.azurecr.io", "group", true);
+        assert_eq!(cache.login_server(&key), None);
+        cache.put_login_server(&key, "myreg-abc.azurecr.io");
         let again = TokenCache::open(dir.path(), &env()).unwrap();
         assert_eq!(again.login_server(&key).as_deref(), Some("myreg-abc.azurecr.io"));
-        assert_eq!(again.registry_facts(&key), Some(("group".to_string(), true)));
-        // A file from before the facts were kept still reads; the facts are then unknown.
+        // A file written while a registry's admin state was kept too still reads.
         let file = dir.path().join(DIR).join(FILE);
         let mut old: serde_json::Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
-        old.as_object_mut().unwrap().remove("registries");
+        old.as_object_mut().unwrap().insert(
+            "registries".into(),
+            serde_json::json!({ key.clone(): {"resource_group": "group", "admin_user_enabled": true, "exp": 1} }),
+        );
         fs::write(&file, old.to_string()).unwrap();
-        let old_cache = TokenCache::open(dir.path(), &env()).unwrap();
-        assert!(old_cache.login_server(&key).is_some());
-        assert_eq!(old_cache.registry_facts(&key), None);
-        let mut cache = TokenCache::open(dir.path(), &env()).unwrap();
-        cache.put_login_server(&key, "myreg-abc.azurecr.io", "group", false);
-        cache.forget_login_server(&key);
+        let mut old_cache = TokenCache::open(dir.path(), &env()).unwrap();
+        assert_eq!(old_cache.login_server(&key).as_deref(), Some("myreg-abc.azurecr.io"));
+        old_cache.forget_login_server(&key);
         let gone = TokenCache::open(dir.path(), &env()).unwrap();
-        assert_eq!((gone.login_server(&key), gone.registry_facts(&key)), (None, None));
+        assert_eq!(gone.login_server(&key), None);
     }
 
     #[test]
