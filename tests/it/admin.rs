@@ -5,7 +5,7 @@
 use azacr_emulator::{Emulator, LoggedRequest, az_config, default_seed, seed};
 use base64::Engine;
 
-use crate::support::{ConfigDir, Outcome, azacr_bin, command, fault, run};
+use crate::support::{ConfigDir, Outcome, azacr_bin, command, fault, run, show_tags_logged};
 
 const REFUSED: &str = "WARNING: Unable to get AAD authorization tokens with message: ";
 const DISABLED: &str = "WARNING: Unable to get admin user credentials with message: Admin user is disabled.\nERROR: Unable to authenticate using AAD or admin login credentials. Please specify both username and password in non-interactive mode.\n";
@@ -14,17 +14,6 @@ fn signed_in_user(emulator: &Emulator) -> ConfigDir {
     let config = ConfigDir::empty();
     az_config::write_user_with_refresh_token(config.path(), &emulator.authority()).unwrap();
     config
-}
-
-/// `acr repository show-tags` (with `--debug` when asked): what it did and the requests it made.
-fn show_tags(emulator: &Emulator, config: &ConfigDir, debug: bool) -> (Outcome, Vec<LoggedRequest>) {
-    emulator.clear_requests();
-    let mut cmd = command(&azacr_bin(), emulator, config, None);
-    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
-    if debug {
-        cmd.arg("--debug");
-    }
-    (run(cmd), emulator.requests())
 }
 
 /// `METHOD path` of each request, the ARM ones shortened to their last segment.
@@ -77,7 +66,7 @@ fn aad_refused_with_the_admin_user_enabled_signs_in_with_its_password_as_basic()
     emulator.set_admin_user_enabled(&["myregistry"]);
     emulator.refuse_aad_exchange(true);
     let config = signed_in_user(&emulator);
-    let (out, log) = show_tags(&emulator, &config, true);
+    let (out, log) = show_tags_logged(&emulator, &config, true);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(tags_of(&out), serde_json::json!(["latest", "v1", "v2", "v3"]));
     assert_eq!(
@@ -122,9 +111,9 @@ fn the_next_call_skips_the_probe_but_looks_the_registry_up_and_asks_for_the_pass
     emulator.set_admin_user_enabled(&["myregistry"]);
     emulator.refuse_aad_exchange(true);
     let config = signed_in_user(&emulator);
-    let (first, _) = show_tags(&emulator, &config, false);
+    let (first, _) = show_tags_logged(&emulator, &config, false);
     assert_eq!(first.code, 0, "{}", first.stderr);
-    let (again, log) = show_tags(&emulator, &config, true);
+    let (again, log) = show_tags_logged(&emulator, &config, true);
     assert_eq!((again.code, &again.stdout), (0, &first.stdout), "{}", again.stderr);
     assert_eq!(
         wire(&log),
@@ -144,7 +133,7 @@ fn the_next_call_skips_the_probe_but_looks_the_registry_up_and_asks_for_the_pass
     assert!(!cache.contains(seed::ADMIN_PASSWORD) && !cache.contains(seed::ADMIN_PASSWORD2), "{cache}");
     // AAD works again: the admin user is no longer asked for.
     emulator.refuse_aad_exchange(false);
-    let (aad, log) = show_tags(&emulator, &config, false);
+    let (aad, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!((aad.code, aad.stderr.as_str()), (0, ""));
     assert!(!wire(&log).iter().any(|r| r.contains("listCredentials")), "{:?}", wire(&log));
 }
@@ -154,7 +143,7 @@ fn aad_refused_with_the_admin_user_disabled_ends_with_azs_warnings_and_error() {
     let emulator = Emulator::start(default_seed());
     emulator.refuse_aad_exchange(true);
     let config = signed_in_user(&emulator);
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!((out.code, out.stdout.as_str()), (1, ""));
     assert!(out.stderr.starts_with(REFUSED) && out.stderr.ends_with(DISABLED), "{}", out.stderr);
     assert!(
@@ -174,7 +163,7 @@ fn list_credentials_refused_ends_with_resource_managers_error_and_no_data_call()
     emulator
         .set_faults(vec![azacr_emulator::Fault { body: body.into(), ..fault("/listCredentials", 403, 1) }]);
     let config = signed_in_user(&emulator);
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr.ends_with("\nERROR: (AuthorizationFailed) The client may not list the credentials.\nCode: AuthorizationFailed\nMessage: The client may not list the credentials.\n"),
@@ -185,7 +174,7 @@ fn list_credentials_refused_ends_with_resource_managers_error_and_no_data_call()
     assert_eq!(wire(&log).last().map(String::as_str), Some("POST ARM listCredentials"));
     // A 404 is az's ResourceNotFoundError: exit 3 (a first call: nothing cached to doubt).
     emulator.set_faults(vec![fault("/listCredentials", 404, 1)]);
-    let (out, _) = show_tags(&emulator, &signed_in_user(&emulator), false);
+    let (out, _) = show_tags_logged(&emulator, &signed_in_user(&emulator), false);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(
         out.stderr.ends_with("\nERROR: Operation returned an invalid status 'Not Found'\n"),
@@ -201,11 +190,11 @@ fn a_stale_admin_user_state_in_the_cache_is_checked_again() {
     let emulator = Emulator::start(default_seed());
     let config = signed_in_user(&emulator);
     // Cached: disabled (AAD worked). Now enabled, AAD refused, the cached tokens rejected.
-    assert_eq!(show_tags(&emulator, &config, false).0.code, 0);
+    assert_eq!(show_tags_logged(&emulator, &config, false).0.code, 0);
     emulator.set_admin_user_enabled(&["myregistry"]);
     emulator.refuse_aad_exchange(true);
     emulator.revoke_tokens();
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let calls = wire(&log);
     assert!(calls.contains(&"GET ARM myregistry".to_string()), "{calls:?}");
@@ -213,7 +202,7 @@ fn a_stale_admin_user_state_in_the_cache_is_checked_again() {
     // Cached: enabled. Now disabled: the lookup says so before any listCredentials, and
     // az's words for a disabled admin user follow.
     emulator.set_admin_user_enabled(&[]);
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.starts_with(REFUSED) && out.stderr.ends_with(DISABLED), "{}", out.stderr);
     assert_eq!(out.stderr.matches(REFUSED).count(), 1, "{}", out.stderr);
@@ -253,7 +242,7 @@ fn at_a_terminal_a_disabled_admin_user_leads_to_azs_prompts() {
     assert!(!out.stdout.contains(seed::ADMIN_PASSWORD));
     // AAD works again: the account's own sign-in, not the prompted user's cached token.
     emulator.refuse_aad_exchange(false);
-    let (again, log) = show_tags(&emulator, &config, false);
+    let (again, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!((again.code, again.stderr.as_str()), (0, ""));
     assert!(wire(&log).contains(&"POST /oauth2/exchange".to_string()), "{:?}", wire(&log));
 }
@@ -264,7 +253,7 @@ fn at_a_terminal_a_disabled_admin_user_leads_to_azs_prompts() {
 fn the_admin_password_goes_only_to_the_login_server_resource_manager_gives_now() {
     let emulator = Emulator::start(default_seed());
     let config = signed_in_user(&emulator);
-    assert_eq!(show_tags(&emulator, &config, false).0.code, 0, "cached: myregistry.azurecr.io");
+    assert_eq!(show_tags_logged(&emulator, &config, false).0.code, 0, "cached: myregistry.azurecr.io");
     emulator.set_arm_registries(vec![azacr_emulator::arm::ArmRegistry::new(
         "myregistry",
         seed::RESOURCE_GROUP,
@@ -273,7 +262,7 @@ fn the_admin_password_goes_only_to_the_login_server_resource_manager_gives_now()
     emulator.set_admin_user_enabled(&["myregistry"]);
     emulator.refuse_aad_exchange(true);
     emulator.revoke_tokens();
-    let (out, log) = show_tags(&emulator, &config, true);
+    let (out, log) = show_tags_logged(&emulator, &config, true);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr.contains("the login server 'myregistry-newhash.azurecr.io', not 'myregistry.azurecr.io'"),
@@ -298,7 +287,7 @@ fn an_exchange_without_an_answer_never_falls_back_to_the_admin_user() {
         azacr_emulator::FaultMode::ResetMidBody,
         100,
     )]);
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.starts_with("ERROR: "), "{}", out.stderr);
     assert!(out.stderr.contains("did not answer the token request"), "{}", out.stderr);
@@ -315,7 +304,7 @@ fn ctrl_c_at_the_username_prompt_ends_the_run() {
     emulator.refuse_aad_exchange(true);
     let config = signed_in_user(&emulator);
     let mut cmd = command(&azacr_bin(), &emulator, &config, None);
-    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+    cmd.args(crate::support::SHOW_TAGS);
     let out = crate::support::run_in_terminal_answering(cmd, &[("Username: ", "\x03")]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(!out.stdout.contains("Password:"), "{}", out.stdout);
@@ -331,8 +320,7 @@ fn username_and_password_never_lead_to_the_admin_users_credentials() {
     let config = signed_in_user(&emulator);
     emulator.clear_requests();
     let mut cmd = command(&azacr_bin(), &emulator, &config, None);
-    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"])
-        .args(crate::support::ADMIN);
+    cmd.args(crate::support::SHOW_TAGS).args(crate::support::ADMIN);
     let out = run(cmd);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let calls = wire(&emulator.requests());

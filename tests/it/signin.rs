@@ -4,17 +4,7 @@
 
 use azacr_emulator::{Emulator, LoggedRequest, az_config, default_seed, seed};
 
-use crate::support::{ConfigDir, Outcome, azacr_bin, command, run};
-
-fn show_tags(emulator: &Emulator, config: &ConfigDir, debug: bool) -> (Outcome, Vec<LoggedRequest>) {
-    emulator.clear_requests();
-    let mut cmd = command(&azacr_bin(), emulator, config, None);
-    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
-    if debug {
-        cmd.arg("--debug");
-    }
-    (run(cmd), emulator.requests())
-}
+use crate::support::{ConfigDir, Outcome, azacr_bin, command, run, show_tags_logged};
 
 fn wire(requests: &[LoggedRequest]) -> Vec<String> {
     requests.iter().map(|r| format!("{} {}", r.method, r.target.split('?').next().unwrap_or(""))).collect()
@@ -39,7 +29,7 @@ fn arm_paths() -> [String; 2] {
 /// the probe, an Entra token for the registry, the exchange and the token; warm: the data
 /// call alone (the login server and the tokens come from azacr's cache).
 fn assert_signs_in_through_entra(config: ConfigDir, emulator: &Emulator, body_has: &[&str]) {
-    let (out, log) = show_tags(emulator, &config, true);
+    let (out, log) = show_tags_logged(emulator, &config, true);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let [resources, registry] = arm_paths();
     assert_eq!(
@@ -83,7 +73,7 @@ fn assert_signs_in_through_entra(config: ConfigDir, emulator: &Emulator, body_ha
         assert!(!out.stderr.contains(secret) && !out.stdout.contains(secret), "{secret}: {}", out.stderr);
     }
     // Warm: nothing but the data call.
-    let (again, log) = show_tags(emulator, &config, false);
+    let (again, log) = show_tags_logged(emulator, &config, false);
     assert_eq!((again.code, &again.stdout), (0, &out.stdout));
     assert_eq!(wire(&log), ["GET /acr/v1/acr-helloworld/_tags"]);
 }
@@ -107,7 +97,7 @@ fn az_files_are_only_read() {
     az_config::write_user_with_refresh_token(config.path(), &emulator.authority()).unwrap();
     let names = ["msal_token_cache.json", "azureProfile.json", "config", "clouds.config"];
     let before: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(config.path().join(n)).unwrap()).collect();
-    assert_eq!(show_tags(&emulator, &config, false).0.code, 0);
+    assert_eq!(show_tags_logged(&emulator, &config, false).0.code, 0);
     let after: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(config.path().join(n)).unwrap()).collect();
     assert_eq!(before, after);
 }
@@ -172,7 +162,7 @@ fn a_service_principal_is_signed_in_with_its_certificate() {
     )
     .unwrap();
     emulator.clear_requests();
-    let (out, log) = show_tags(&emulator, &config, true);
+    let (out, log) = show_tags_logged(&emulator, &config, true);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // The first request is Entra's, for Resource Manager's token (the login server lookup).
     let (header, claims) = assertion_in(&log[0].body);
@@ -216,7 +206,7 @@ fn a_certificate_with_a_pkcs1_key_and_the_chain_signs_in_too() {
         true,
     )
     .unwrap();
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let (header, _) = assertion_in(&log[0].body);
     let pem_body: String = seed::SP_CERTIFICATE.lines().filter(|l| !l.starts_with("-----")).collect();
@@ -234,7 +224,7 @@ fn an_assertion_signed_with_another_key_is_refused_by_entra() {
         false,
     )
     .unwrap();
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1);
     // Entra's refusal of Resource Manager's token ends the command (the login server lookup).
     assert_eq!(log.len(), 1);
@@ -263,7 +253,7 @@ fn a_missing_certificate_file_fails_as_azs_unexpected_error() {
     )
     .unwrap();
     std::fs::remove_file(&pem).unwrap();
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.starts_with(&format!(
@@ -278,7 +268,7 @@ fn a_missing_certificate_file_fails_as_azs_unexpected_error() {
     // other messages.
     std::fs::write(&pem, "garbage\n").unwrap();
     // (az 2.91.0, golden signin-sp-cert-garbage-show-tags: this line alone, no request.)
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stderr,
@@ -300,13 +290,13 @@ fn a_certificate_gone_after_a_warm_run_fails_as_az_does() {
         false,
     )
     .unwrap();
-    let (out, _) = show_tags(&emulator, &config, false);
+    let (out, _) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!log.iter().any(|r| r.target.contains("/oauth2/")), "warm: {:?}", wire(&log));
     std::fs::write(&pem, "garbage\n").unwrap();
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stderr,
@@ -314,7 +304,7 @@ fn a_certificate_gone_after_a_warm_run_fails_as_az_does() {
     );
     assert!(log.is_empty(), "{:?}", wire(&log));
     std::fs::remove_file(&pem).unwrap();
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.starts_with(&format!(
@@ -333,7 +323,7 @@ fn an_expired_refresh_token_says_so_and_how_to_sign_in_again() {
     emulator.revoke_entra_refresh_token();
     let config = ConfigDir::empty();
     az_config::write_user_with_refresh_token(config.path(), &emulator.authority()).unwrap();
-    let (out, log) = show_tags(&emulator, &config, false);
+    let (out, log) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1);
     // As az 2.91.0 says it when the token for Resource Manager cannot be had (recorded), less
     // the lines after the first of Entra's description (azacr keeps the first).
@@ -378,7 +368,7 @@ fn without_readable_files_the_real_az_is_asked_once() {
     stand_in_az(bin.path(), true);
     let mut cmd = command(&azacr_bin(), &emulator, &config, None);
     cmd.env("AZACR_AZ_PATH", bin.path().join("az"));
-    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+    cmd.args(crate::support::SHOW_TAGS);
     let out = run(cmd);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let calls = std::fs::read_to_string(bin.path().join("calls")).unwrap();
@@ -444,7 +434,7 @@ fn managed_identity_run(
     let config = ConfigDir::empty();
     az_config::write_managed_identity(config.path(), &emulator.authority(), assigned).unwrap();
     let mut cmd = command(&azacr_bin(), &emulator, &config, None);
-    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+    cmd.args(crate::support::SHOW_TAGS);
     if debug {
         cmd.arg("--debug");
     }
@@ -553,7 +543,7 @@ fn a_managed_identity_token_is_cached_across_calls() {
     let run_once = || {
         emulator.clear_requests();
         let mut cmd = command(&azacr_bin(), &emulator, &config, None);
-        cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+        cmd.args(crate::support::SHOW_TAGS);
         cmd.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", emulator.authority());
         (run(cmd), emulator.requests())
     };
@@ -574,7 +564,7 @@ fn environment_run(
 ) -> (Outcome, Vec<LoggedRequest>) {
     emulator.clear_requests();
     let mut cmd = command(&azacr_bin(), emulator, config, None);
-    cmd.args(["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"]);
+    cmd.args(crate::support::SHOW_TAGS);
     if debug {
         cmd.arg("--debug");
     }
@@ -831,7 +821,7 @@ fn entra_not_answering_says_what_was_tried() {
     // Nothing listens on port 1: the Entra request is refused (not tried again, as a refused
     // connection never is).
     az_config::write_user_with_refresh_token(config.path(), "https://127.0.0.1:1").unwrap();
-    let (out, _) = show_tags(&emulator, &config, false);
+    let (out, _) = show_tags_logged(&emulator, &config, false);
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.starts_with(

@@ -51,6 +51,26 @@ pub fn command(program: &Path, emulator: &Emulator, config: &ConfigDir, connect_
     cmd
 }
 
+/// `acr repository show-tags` of `acr-helloworld`, without credentials (the sign-in az's
+/// files give).
+pub const SHOW_TAGS: [&str; 7] =
+    ["acr", "repository", "show-tags", "-n", "myregistry", "--repository", "acr-helloworld"];
+
+/// `SHOW_TAGS` (with `--debug` when asked) in `config`: what it did and the requests it made.
+pub fn show_tags_logged(
+    emulator: &Emulator,
+    config: &ConfigDir,
+    debug: bool,
+) -> (Outcome, Vec<azacr_emulator::LoggedRequest>) {
+    emulator.clear_requests();
+    let mut cmd = command(&azacr_bin(), emulator, config, None);
+    cmd.args(SHOW_TAGS);
+    if debug {
+        cmd.arg("--debug");
+    }
+    (run(cmd), emulator.requests())
+}
+
 pub fn run(mut cmd: Command) -> Outcome {
     let out = cmd.output().expect("run");
     Outcome {
